@@ -1,0 +1,129 @@
+// The machine's context and events, and the pure updates its transitions apply.
+import type { JobReport } from './ports.ts';
+import type { RecoveryDecision } from './recovery.ts';
+import type {
+  AbortRequest,
+  AbortState,
+  ClaimRef,
+  EndReason,
+  ErrorInfo,
+  ExitRecord,
+  HistoryEntry,
+  JobHandle,
+  LockRecord,
+  LockSource,
+  Outcome,
+  RecoveryNote,
+  RunConfig,
+} from './types.ts';
+
+/**
+ * What the machine knows. Run-scoped fields are null in `idle`; `handle` is non-null only
+ * once a job exists; `outcome` only while claiming/finalizing; `claim` only while finalizing.
+ */
+export interface LifecycleContext {
+  /** How long a live starter may hold the lock before recovery calls the start stuck. */
+  readonly startStuckMs: number;
+  readonly run: RunConfig | null;
+  readonly lock: LockRecord | null;
+  readonly source: LockSource | null;
+  readonly handle: JobHandle | null;
+  readonly startRequestedAt: number | null;
+  readonly startedAt: number | null;
+  readonly lastActivityAt: number | null;
+  readonly abort: AbortState | null;
+  readonly exit: ExitRecord | null;
+  readonly outcome: Outcome | null;
+  readonly reason: EndReason | null;
+  readonly detectedAt: number | null;
+  readonly claim: ClaimRef | null;
+  readonly decision: RecoveryDecision | null;
+  /** The last operating error of the current run (or of the last rejected start). */
+  readonly error: ErrorInfo | null;
+  /** The history record of the run this actor finalised last. */
+  readonly lastEnded: HistoryEntry | null;
+  /** What recovery did since this actor booted (bounded). */
+  readonly recovered: readonly RecoveryNote[];
+}
+
+/** Commands from users (imperative) and facts from the job's watcher (past tense). */
+export type LifecycleEvent =
+  | { readonly type: 'run.start'; readonly config: RunConfig; readonly at: number }
+  | { readonly type: 'run.abort'; readonly at: number; readonly graceMs?: number }
+  | { readonly type: 'run.force'; readonly at: number }
+  | { readonly type: 'run.recover' }
+  | JobReport;
+
+/** What the machine tells listeners without changing state. */
+export type LifecycleEmitted = {
+  readonly type: 'command.rejected';
+  readonly command: LifecycleEvent['type'];
+  readonly error: ErrorInfo;
+};
+
+/** Tuning a caller may pass when creating the actor. */
+export interface LifecycleInput {
+  readonly startStuckMs?: number;
+}
+
+/** The most recovery notes one actor keeps (a loop bound, not a expected count). */
+export const recoveredMax = 32;
+
+const runScoped = {
+  run: null,
+  lock: null,
+  source: null,
+  handle: null,
+  startRequestedAt: null,
+  startedAt: null,
+  lastActivityAt: null,
+  abort: null,
+  exit: null,
+  outcome: null,
+  reason: null,
+  detectedAt: null,
+  claim: null,
+  decision: null,
+} as const satisfies Partial<LifecycleContext>;
+
+/** The context at boot. */
+export function initialContext(input: LifecycleInput | undefined): LifecycleContext {
+  return {
+    ...runScoped,
+    startStuckMs: input?.startStuckMs ?? 120_000,
+    error: null,
+    lastEnded: null,
+    recovered: [],
+  };
+}
+
+/** The run-scoped fields reset, as on entering idle. */
+export function clearedRun(): typeof runScoped {
+  return runScoped;
+}
+
+/** A fresh abort requested by a user (or by the stall rule) at `at`. */
+export function newAbort(at: number, graceMs: number, forced: boolean): AbortState {
+  return { requestedAt: at, graceMs, graceLeftMs: graceMs, forced, resumed: false };
+}
+
+/** An abort found on disk, resumed with the grace it has left. */
+export function resumedAbort(found: AbortRequest, graceLeftMs: number): AbortState {
+  return { ...found, graceLeftMs, resumed: true };
+}
+
+/** Append a recovery note, keeping the list bounded. */
+export function withNote(notes: readonly RecoveryNote[], note: RecoveryNote): readonly RecoveryNote[] {
+  return [...notes, note].slice(-recoveredMax);
+}
+
+/** The note recovery leaves when it finalises a run it did not watch end. */
+export function finalizeNote(decision: RecoveryDecision): RecoveryNote | null {
+  if (decision.kind !== 'finalize') return null;
+  const runId = decision.record.runId;
+  if (decision.outcome === 'orphaned') {
+    return { kind: 'orphaned', runId, reason: decision.reason ?? 'process-gone' };
+  }
+  const how = decision.exit?.signal ?? `code ${decision.exit?.code ?? '?'}`;
+  return { kind: 'ended-unwatched', runId, reason: `${decision.outcome} (${how})` };
+}

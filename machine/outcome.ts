@@ -1,0 +1,47 @@
+// Pure rules for how a run ended: outcome from an exit, the history record from the context.
+import type { EndReason, ErrorInfo, ExitRecord, HistoryEntry, Outcome, RunConfig } from './types.ts';
+
+/** The outcome of a run whose job exited: aborted if an abort preceded the exit, else by code. */
+export function outcomeOfExit(exit: ExitRecord, abort: { readonly requestedAt: number } | null): Outcome {
+  if (abort !== null && abort.requestedAt <= exit.endedAt) return 'aborted';
+  if (exit.notStarted === true) return 'failed';
+  return exit.code === 0 && exit.signal === null ? 'finished' : 'failed';
+}
+
+/** Why an exited run ended, when the exit alone does not say it. */
+export function reasonOfExit(exit: ExitRecord): EndReason | null {
+  return exit.notStarted === true ? 'start-interrupted' : null;
+}
+
+/** The remaining grace of an abort requested at `requestedAt`, seen at `now`. */
+export function graceLeftMs(abort: { requestedAt: number; graceMs: number }, now: number): number {
+  return Math.max(0, abort.requestedAt + abort.graceMs - now);
+}
+
+/** Everything the history record needs, gathered from the machine's context. */
+export interface EndFacts {
+  readonly config: RunConfig;
+  readonly outcome: Outcome;
+  readonly exit: ExitRecord | null;
+  readonly reason: EndReason | null;
+  readonly error: ErrorInfo | null;
+  readonly startedAt: number | null;
+  /** When the end was observed, for runs that left no exit record. */
+  readonly detectedAt: number;
+}
+
+/** The one history record a run ends with. */
+export function historyEntryOf(facts: EndFacts): HistoryEntry {
+  return {
+    runId: facts.config.runId,
+    name: facts.config.name,
+    outcome: facts.outcome,
+    exitCode: facts.exit?.code ?? null,
+    signal: facts.exit?.signal ?? null,
+    startedAt: facts.startedAt,
+    endedAt: facts.exit?.endedAt ?? facts.detectedAt,
+    reason: facts.reason,
+    error: facts.error,
+    config: facts.config,
+  };
+}

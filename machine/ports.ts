@@ -1,0 +1,86 @@
+// The effects the machine asks for, as named actors whose defaults throw. A runtime supplies
+// the real ones with `lifecycleMachine.provide({ actors })`; tests supply fakes the same way.
+import { fromCallback, fromPromise } from 'xstate';
+import type {
+  AbortState,
+  ClaimRef,
+  DiskFinding,
+  ErrorInfo,
+  ExitRecord,
+  GoneReason,
+  HistoryEntry,
+  JobHandle,
+  LockRecord,
+  LockSource,
+  Outcome,
+  RunConfig,
+} from './types.ts';
+
+/** A port's answer: operating errors are values, never exceptions. */
+export type Result<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly error: ErrorInfo };
+
+/** What `watchJob` reports about the job it watches. */
+export type JobReport =
+  | { readonly type: 'process.exited'; readonly exit: ExitRecord }
+  | { readonly type: 'process.lost'; readonly reason: GoneReason; readonly at: number }
+  | { readonly type: 'job.activity'; readonly at: number };
+
+export interface AcquireInput {
+  readonly config: RunConfig;
+  readonly at: number;
+}
+export interface SpawnOutput {
+  readonly lock: LockRecord;
+  readonly handle: JobHandle;
+  readonly at: number;
+}
+export interface SignalInput {
+  readonly lock: LockRecord;
+  readonly abort: AbortState;
+}
+export interface ClaimInput {
+  readonly source: LockSource;
+  readonly record: LockRecord;
+}
+export interface RetentionInput {
+  readonly claim: ClaimRef;
+  readonly outcome: Outcome;
+}
+export interface HistoryInput {
+  readonly claim: ClaimRef;
+  readonly entry: HistoryEntry;
+}
+
+function missing(name: string): never {
+  throw new Error(`runwarden: the '${name}' effect was not provided (use machine.provide)`);
+}
+
+/** Default actors: each throws until a runtime provides it. */
+export const unprovidedPorts = {
+  /** Read the workspace lock, probe the identities it records, read exit and abort records. */
+  inspectDisk: fromPromise<DiskFinding>(async () => missing('inspectDisk')),
+  /** Move an unreadable lock aside so the workspace is usable again. */
+  quarantineLock: fromPromise<Result<{ movedTo: string }>, { detail: string }>(async () =>
+    missing('quarantineLock'),
+  ),
+  /** Create the workspace lock exclusively (O_EXCL) for a new run. */
+  acquireLock: fromPromise<Result<LockRecord>, AcquireInput>(async () => missing('acquireLock')),
+  /** Start the job under its monitor and record its identity in the lock. */
+  spawnJob: fromPromise<Result<SpawnOutput>, { lock: LockRecord }>(async () => missing('spawnJob')),
+  /** Watch a live job: report its exit, its disappearance and signs of life. */
+  watchJob: fromCallback<{ type: 'noop' }, { lock: LockRecord }>(() => missing('watchJob')),
+  /** Record the abort durably and interrupt the job's group (SIGINT), identity checked. */
+  interruptJob: fromPromise<Result<null>, SignalInput>(async () => missing('interruptJob')),
+  /** Kill the job's group (SIGKILL), identity checked. */
+  killJob: fromPromise<Result<null>, SignalInput>(async () => missing('killJob')),
+  /** Take the lock out of the way by an atomic rename; exactly one claimer wins. */
+  claimLock: fromPromise<Result<ClaimRef>, ClaimInput>(async () => missing('claimLock')),
+  /** Write the run's single history record (idempotent per run id). */
+  recordHistory: fromPromise<Result<null>, HistoryInput>(async () => missing('recordHistory')),
+  /** Keep or delete the run's directory according to its outcome. */
+  applyRetention: fromPromise<Result<null>, RetentionInput>(async () => missing('applyRetention')),
+  /** Remove the claimed lock: the last step of every run. */
+  releaseLock: fromPromise<Result<null>, { claim: ClaimRef }>(async () => missing('releaseLock')),
+};

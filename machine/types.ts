@@ -1,0 +1,151 @@
+// The words the lifecycle machine and its ports share. Pure data: no I/O, no classes.
+//
+// The machine never speaks of pids: a job is an opaque `JobHandle` and a supervisor an
+// opaque `OwnerHandle`, both minted and interpreted by a runtime (local processes today,
+// Slurm or worker threads later). Times are epoch milliseconds handed in by events.
+
+/** What a run ended as. Exactly one per run, written once into the history. */
+export type Outcome = 'finished' | 'failed' | 'aborted' | 'orphaned';
+
+/** What to do with a run's directory once it ended with a given outcome. */
+export type RetentionAction = 'keep' | 'delete';
+
+/** Retention per outcome. Defaults follow the seed system: keep finished, delete failed/aborted. */
+export type RetentionPolicy = Readonly<Record<Outcome, RetentionAction>>;
+
+/** The immutable snapshot a run is started with; copied into the lock and the run directory. */
+export interface RunConfig {
+  readonly runId: string;
+  readonly name: string;
+  /** Program and arguments, never a shell string. */
+  readonly argv: readonly string[];
+  readonly cwd: string;
+  /** Extra environment variables for the job (on top of the supervisor's). */
+  readonly env: Readonly<Record<string, string>>;
+  /** Time between SIGINT and SIGKILL when aborting. */
+  readonly graceMs: number;
+  /** Silence (no event, no log growth) after which a running job counts as stalled; null = never. */
+  readonly stallAfterMs: number | null;
+  /** Abort the run when it becomes stalled. */
+  readonly abortOnStall: boolean;
+  readonly retention: RetentionPolicy;
+}
+
+/** A runtime's identity of a job (for local runs: pid + start time + boot id). Opaque here. */
+export type JobHandle = Readonly<Record<string, string | number>> & { readonly kind: string };
+
+/** A runtime's identity of a supervisor process holding a lock. Opaque here. */
+export type OwnerHandle = Readonly<Record<string, string | number>> & { readonly kind: string };
+
+/** The content of the workspace lock: who holds it, for which run, which job. */
+export interface LockRecord {
+  readonly runId: string;
+  /** Unique per acquisition, so a claimer can tell this lock from a later one for the same run. */
+  readonly nonce: string;
+  readonly createdAt: number;
+  readonly owner: OwnerHandle;
+  /** Null until the job is spawned and its identity recorded. */
+  readonly job: JobHandle | null;
+  /** When the job was spawned; null with `job`. */
+  readonly startedAt: number | null;
+  readonly config: RunConfig;
+}
+
+/** A lock that a finaliser has taken out of the way by an atomic rename. */
+export interface ClaimRef {
+  readonly name: string;
+  readonly record: LockRecord;
+}
+
+/** The job's exit as recorded durably by its monitor. */
+export interface ExitRecord {
+  readonly code: number | null;
+  readonly signal: string | null;
+  readonly endedAt: number;
+  /** The job never ran its program (its starter died before letting it go). */
+  readonly notStarted?: boolean;
+}
+
+/** An abort that was asked for; found on disk after a crash so the grace can resume. */
+export interface AbortRequest {
+  readonly requestedAt: number;
+  readonly graceMs: number;
+  /** SIGKILL was already asked for. */
+  readonly forced: boolean;
+}
+
+/** What a liveness probe found for a recorded identity. */
+export type Liveness =
+  | { readonly state: 'alive' }
+  | { readonly state: 'foreign'; readonly detail: string }
+  | { readonly state: 'gone'; readonly reason: GoneReason };
+
+/** Why a recorded process is no longer the one we started. */
+export type GoneReason = 'process-gone' | 'reboot' | 'pid-reused';
+
+/** Why a run ended without its supervisor seeing it end. */
+export type EndReason =
+  | GoneReason
+  | 'starter-died'
+  | 'start-timeout'
+  | 'spawn-failed'
+  | 'start-interrupted'
+  | 'stalled';
+
+/** Where a lock found at boot lives: the workspace's active lock or a half-finished claim. */
+export type LockSource = { readonly kind: 'active' } | { readonly kind: 'claim'; readonly name: string };
+
+/** Everything recovery needs to decide, read from disk and probed, as plain facts. */
+export type DiskFinding =
+  | { readonly lock: 'absent'; readonly now: number }
+  | { readonly lock: 'unreadable'; readonly detail: string; readonly now: number }
+  | {
+      readonly lock: 'present';
+      readonly source: LockSource;
+      readonly record: LockRecord;
+      /** Liveness of the lock's owner; only consulted while the job is not yet recorded. */
+      readonly owner: Liveness;
+      /** Liveness of the recorded job; null when no job was recorded yet. */
+      readonly job: Liveness | null;
+      readonly exit: ExitRecord | null;
+      readonly abort: AbortRequest | null;
+      readonly now: number;
+    };
+
+/** An operating error carried as data (never thrown across a port). */
+export interface ErrorInfo {
+  readonly code: string;
+  readonly message: string;
+}
+
+/** One line of the workspace history: the single record every run ends with. */
+export interface HistoryEntry {
+  readonly runId: string;
+  readonly name: string;
+  readonly outcome: Outcome;
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  readonly startedAt: number | null;
+  readonly endedAt: number;
+  readonly reason: EndReason | null;
+  readonly error: ErrorInfo | null;
+  readonly config: RunConfig;
+}
+
+/** The abort in progress, as the machine tracks it. */
+export interface AbortState {
+  readonly requestedAt: number;
+  readonly graceMs: number;
+  /** Grace still to wait when the machine (re)entered the graceful phase. */
+  readonly graceLeftMs: number;
+  readonly forced: boolean;
+  /** Found on disk by recovery: the interrupt was already sent by an earlier process. */
+  readonly resumed: boolean;
+}
+
+/** Something recovery did that a user should hear about, with the reason. */
+export interface RecoveryNote {
+  readonly kind: 'orphaned' | 'ended-unwatched' | 'quarantined' | 'abort-resumed';
+  readonly runId: string | null;
+  readonly reason: string;
+}

@@ -1,0 +1,114 @@
+// Runs the real machine against the model world: N supervisor processes (actors) that can be
+// started, commanded and crashed, one simulated clock, and a journal of their transitions.
+import { type Actor, createActor } from 'xstate';
+import { lifecycleMachine } from '../machine/lifecycle.ts';
+import type { RetentionPolicy, RunConfig } from '../machine/types.ts';
+import { fakeRuntime } from './fake-runtime.ts';
+import { SteppingClock } from './stepping-clock.ts';
+import { type Faults, World } from './world.ts';
+
+/** Delays used in simulation, small so histories cover many lifecycles. */
+export const simDelays = {
+  startTimeoutMs: 1_000,
+  killTimeoutMs: 200,
+  starterRecheckMs: 50,
+  finalizeRetryMs: 100,
+} as const;
+
+export const defaultRetention: RetentionPolicy = {
+  finished: 'keep',
+  failed: 'delete',
+  aborted: 'delete',
+  orphaned: 'keep',
+};
+
+/** The machine as the simulation runs it; tests may pass a broken variant instead. */
+export type MachineUnderTest = typeof lifecycleMachine;
+
+export interface Supervisor {
+  readonly ownerId: number;
+  readonly actor: Actor<MachineUnderTest>;
+  alive: boolean;
+}
+
+let runCounter = 0;
+
+/** A run config for a model job; `argv` encodes its behaviour (see jobSpecOf). */
+export function modelConfig(argv: readonly string[], graceMs = 500, stallAfterMs: number | null = null): RunConfig {
+  runCounter += 1;
+  return {
+    runId: `run-${runCounter}`,
+    name: 'model',
+    argv,
+    cwd: '/model',
+    env: {},
+    graceMs,
+    stallAfterMs,
+    abortOnStall: false,
+    retention: defaultRetention,
+  };
+}
+
+export class Simulation {
+  readonly clock = new SteppingClock();
+  readonly world: World;
+  readonly supervisors: Supervisor[] = [];
+  private readonly machine: MachineUnderTest;
+
+  constructor(faults: Partial<Faults> = {}, machine: MachineUnderTest = lifecycleMachine) {
+    this.world = new World(this.clock, faults);
+    this.machine = machine;
+  }
+
+  /** Boot a new supervisor process: it starts in recovery like any runwarden process. */
+  boot(): Supervisor {
+    const ownerId = this.world.newOwner();
+    const logic = this.machine.provide({ actors: fakeRuntime(this.world, ownerId), delays: simDelays });
+    const actor = createActor(logic, { clock: this.clock });
+    const supervisor: Supervisor = { ownerId, actor, alive: true };
+    let last = '';
+    actor.subscribe((snapshot) => {
+      const runId = snapshot.context.run?.runId;
+      const value = JSON.stringify(snapshot.value);
+      if (runId !== undefined && value !== last) this.world.journalAppend(runId);
+      last = value;
+    });
+    actor.start();
+    this.supervisors.push(supervisor);
+    return supervisor;
+  }
+
+  /** SIGKILL a supervisor: its actor vanishes; what it wrote to the world stays. */
+  crash(supervisor: Supervisor): void {
+    if (!supervisor.alive) return;
+    supervisor.alive = false;
+    const owner = this.world.owners.get(supervisor.ownerId);
+    if (owner) owner.alive = false;
+    supervisor.actor.stop();
+  }
+
+  living(): Supervisor[] {
+    return this.supervisors.filter((s) => s.alive);
+  }
+
+  /**
+   * Bring the world to rest: clear faults, boot a fresh supervisor, force-abort whatever still
+   * runs and let time pass until it is idle. Bounded; returns false if rest was not reached.
+   */
+  async settle(roundsMax = 20): Promise<boolean> {
+    Object.assign(this.world.faults, { spawnFails: false, opDelayMs: 0 });
+    for (const s of this.living()) this.crash(s);
+    for (let round = 0; round < roundsMax; round++) {
+      const s = this.boot();
+      await this.clock.advance(simDelays.starterRecheckMs * 4);
+      const snap = s.actor.getSnapshot();
+      if (snap.matches('idle') && this.world.liveJobs().length === 0 && this.world.claims.size === 0) {
+        return true;
+      }
+      if (snap.hasTag('live')) s.actor.send({ type: 'run.force', at: this.clock.now() });
+      await this.clock.advance(simDelays.killTimeoutMs + simDelays.startTimeoutMs);
+      this.crash(s);
+    }
+    return false;
+  }
+}

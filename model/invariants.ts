@@ -1,0 +1,123 @@
+// The safety properties of runwarden as predicates over the model world and the supervisors'
+// snapshots. Each returns the violations it sees (empty = holds); tests check all after every step.
+import type { Simulation } from './harness.ts';
+import { simDelays } from './harness.ts';
+
+export type Invariant = (sim: Simulation) => string[];
+
+/** At most one live job per workspace. */
+export const oneLiveRun: Invariant = (sim) => {
+  const live = sim.world.liveJobs();
+  return live.length <= 1 ? [] : [`${live.length} live jobs: ${live.map((p) => p.runId).join(', ')}`];
+};
+
+/** A live job's run holds the workspace lock. */
+export const lockWhileLive: Invariant = (sim) => {
+  const slot = sim.world.lock;
+  return sim.world
+    .liveJobs()
+    .filter((p) => slot?.kind !== 'record' || slot.record.runId !== p.runId)
+    .map((p) => `job of ${p.runId} is alive but the lock does not name it`);
+};
+
+/** A run that took the lock keeps a lock (or claim) until its history record exists. */
+export const lockUntilFinalized: Invariant = (sim) => {
+  const locked = sim.world.lockedRuns();
+  const lost = [...sim.world.locked.keys()].filter(
+    (runId) => !sim.world.history.has(runId) && !locked.has(runId) && !sim.world.corrupted.has(runId),
+  );
+  return lost.map((runId) => `run ${runId} has neither a lock nor a history record`);
+};
+
+/** No signal reaches a process other than the recorded job; no live or finished directory is deleted. */
+export const noWrongEffects: Invariant = (sim) => sim.world.incidents.map((i) => `t=${i.at}: ${i.what}`);
+
+/** An abort ends the job within its grace plus the kill timeout, whoever died meanwhile. */
+export const abortBounded: Invariant = (sim) => {
+  const now = sim.world.now;
+  const late: string[] = [];
+  for (const [runId, request] of sim.world.aborts) {
+    const deadline = request.requestedAt + request.graceMs + simDelays.killTimeoutMs;
+    const alive = sim.world.liveJobs().some((p) => p.runId === runId);
+    if (alive && now > deadline) late.push(`run ${runId} still alive ${now - deadline} ms past its abort deadline`);
+  }
+  return late;
+};
+
+/** A start resolves (running or failed) within its timeout. */
+export const startBounded: Invariant = (sim) =>
+  sim.living().flatMap((s) => {
+    const snap = s.actor.getSnapshot();
+    const asked = snap.context.startRequestedAt;
+    if (!snap.matches('starting') || asked === null) return [];
+    const over = sim.world.now - asked - simDelays.startTimeoutMs;
+    return over > 0 ? [`supervisor ${s.ownerId} still starting ${over} ms past the start timeout`] : [];
+  });
+
+/** History records are never written twice for one run. */
+export const historyOnce: Invariant = (sim) =>
+  [...sim.world.historyCreations]
+    .filter(([, n]) => n > 1)
+    .map(([runId, n]) => `run ${runId} has ${n} history records`);
+
+/** Each run's lifecycle journal has strictly increasing sequence numbers. */
+export const journalIncreasing: Invariant = (sim) =>
+  [...sim.world.journal].flatMap(([runId, seqs]) =>
+    seqs.some((seq, i) => i > 0 && seq <= (seqs[i - 1] ?? 0)) ? [`journal of ${runId} is not increasing`] : [],
+  );
+
+/** Context fields that only make sense in some states are null elsewhere. */
+export const contextShape: Invariant = (sim) =>
+  sim.living().flatMap((s) => {
+    const snap = s.actor.getSnapshot();
+    const c = snap.context;
+    const bad: string[] = [];
+    const expect = (cond: boolean, what: string) => {
+      if (!cond) bad.push(`supervisor ${s.ownerId} in ${JSON.stringify(snap.value)}: ${what}`);
+    };
+    if (snap.matches('idle')) {
+      expect(c.run === null && c.lock === null && c.handle === null, 'idle keeps run fields');
+      expect(c.claim === null && c.outcome === null && c.abort === null, 'idle keeps end fields');
+    }
+    if (snap.matches('live')) {
+      expect(c.lock !== null && c.handle !== null && c.run !== null, 'live without lock/handle/run');
+      expect(c.claim === null && c.outcome === null, 'live with claim/outcome');
+    }
+    if (snap.matches({ live: 'aborting' })) expect(c.abort !== null, 'aborting without abort');
+    if (snap.matches('claiming')) expect(c.outcome !== null && c.claim === null, 'claiming shape');
+    if (snap.matches('finalizing')) expect(c.outcome !== null && c.claim !== null, 'finalizing shape');
+    if (snap.matches('starting')) expect(c.run !== null && c.handle === null && c.claim === null, 'starting shape');
+    return bad;
+  });
+
+export const invariants: Readonly<Record<string, Invariant>> = {
+  oneLiveRun,
+  lockWhileLive,
+  lockUntilFinalized,
+  noWrongEffects,
+  abortBounded,
+  startBounded,
+  historyOnce,
+  journalIncreasing,
+  contextShape,
+};
+
+/** Every violation of every invariant, prefixed with the invariant's name. */
+export function violations(sim: Simulation, which: Readonly<Record<string, Invariant>> = invariants): string[] {
+  return Object.entries(which).flatMap(([name, check]) => check(sim).map((v) => `${name}: ${v}`));
+}
+
+/** At rest (after settle), every run that took the lock has exactly one history record. */
+export function quiescentViolations(sim: Simulation): string[] {
+  const w = sim.world;
+  const out: string[] = [];
+  if (w.lock !== null) out.push('a lock remains at rest');
+  if (w.claims.size > 0) out.push(`${w.claims.size} claims remain at rest`);
+  if (w.liveJobs().length > 0) out.push('a job is still alive at rest');
+  for (const runId of w.locked.keys()) {
+    if (w.corrupted.has(runId)) continue;
+    const n = w.historyCreations.get(runId) ?? 0;
+    if (n !== 1) out.push(`run ${runId} has ${n} history records at rest`);
+  }
+  return out;
+}

@@ -1,0 +1,258 @@
+// The reference model of the world a workspace lives in: processes with identities, the lock,
+// claims, exit and abort records, history and run directories. Simpler than the machine on
+// purpose: every operation is one atomic step, and time is a simulated clock.
+import type { SimulatedClock } from 'xstate';
+import type {
+  AbortRequest,
+  ExitRecord,
+  HistoryEntry,
+  JobHandle,
+  LockRecord,
+  Outcome,
+} from '../machine/types.ts';
+
+/** A job process as the model knows it. */
+export interface Proc {
+  readonly pid: number;
+  readonly startTime: number;
+  readonly boot: number;
+  readonly runId: string;
+  alive: boolean;
+  /** Still waiting for its starter's go; a job that never gets it exits without running. */
+  paused: boolean;
+  /** When it exits on its own, relative to its release; null = runs until signalled. */
+  readonly runsForMs: number | null;
+  readonly exitCode: number;
+  readonly ignoresSigint: boolean;
+}
+
+/** Misbehaviour the world can be asked for. */
+export interface Faults {
+  spawnFails: boolean;
+  /** The job's monitor dies with it: no exit record is written. */
+  monitorDies: boolean;
+  /** A new unrelated process takes an exited job's pid (checked by identity). */
+  reusePids: boolean;
+  /** A broken adapter that signals by pid without checking identity (for mutation tests). */
+  skipIdentityCheck: boolean;
+  /** Latency of every disk/process operation, in simulated ms. */
+  opDelayMs: number;
+}
+
+export type LockSlot =
+  | { readonly kind: 'record'; readonly record: LockRecord }
+  | { readonly kind: 'corrupt'; readonly detail: string };
+
+export interface Claim {
+  readonly record: LockRecord;
+  readonly claimer: number;
+}
+
+/** A safety violation seen while an operation ran (checked by the invariants). */
+export interface Incident {
+  readonly at: number;
+  readonly what: string;
+}
+
+export const sigintExitDelayMs = 300;
+export const sigkillExitDelayMs = 5;
+
+export class World {
+  readonly clock: SimulatedClock;
+  readonly faults: Faults;
+  boot = 1;
+  nextPid = 100;
+  lock: LockSlot | null = null;
+  readonly claims = new Map<string, Claim>();
+  readonly quarantined: string[] = [];
+  readonly procs = new Map<number, Proc>();
+  readonly owners = new Map<number, { alive: boolean }>();
+  readonly exits = new Map<string, ExitRecord>();
+  readonly aborts = new Map<string, AbortRequest>();
+  readonly history = new Map<string, HistoryEntry>();
+  readonly historyCreations = new Map<string, number>();
+  readonly deleted = new Set<string>();
+  /** Every run that ever took the lock, with the lock's nonce. */
+  readonly locked = new Map<string, string>();
+  readonly incidents: Incident[] = [];
+  /** Runs whose lock was destroyed by a corruption fault (their record is lost with it). */
+  readonly corrupted = new Set<string>();
+  /** Per run, the lifecycle journal's sequence numbers in append order. */
+  readonly journal = new Map<string, number[]>();
+  private readonly listeners = new Set<() => void>();
+  private claimCounter = 0;
+
+  constructor(clock: SimulatedClock, faults: Partial<Faults> = {}) {
+    this.clock = clock;
+    this.faults = {
+      spawnFails: false,
+      monitorDies: false,
+      reusePids: false,
+      skipIdentityCheck: false,
+      opDelayMs: 0,
+      ...faults,
+    };
+  }
+
+  get now(): number {
+    return this.clock.now();
+  }
+
+  /** Resolve after the configured operation latency (in simulated time). */
+  delay(): Promise<void> {
+    const ms = this.faults.opDelayMs;
+    if (ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => this.clock.setTimeout(resolve, ms));
+  }
+
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  changed(): void {
+    for (const listener of [...this.listeners]) listener();
+  }
+
+  newOwner(): number {
+    const id = this.owners.size + 1;
+    this.owners.set(id, { alive: true });
+    return id;
+  }
+
+  newClaimName(owner: number): string {
+    this.claimCounter += 1;
+    return `claimed-${owner}-${this.claimCounter}`;
+  }
+
+  /** Create a job process, paused until its starter lets it go. */
+  spawn(runId: string, spec: JobSpec): Proc {
+    const proc: Proc = {
+      pid: this.nextPid++,
+      startTime: this.now,
+      boot: this.boot,
+      runId,
+      alive: true,
+      paused: true,
+      runsForMs: spec.runsForMs,
+      exitCode: spec.exitCode,
+      ignoresSigint: spec.ignoresSigint,
+    };
+    this.procs.set(proc.pid, proc);
+    return proc;
+  }
+
+  /** Let a paused job run its program. */
+  release(proc: Proc): void {
+    proc.paused = false;
+    if (proc.runsForMs !== null) {
+      this.clock.setTimeout(() => this.exit(proc, proc.exitCode, null), proc.runsForMs);
+    }
+  }
+
+  /** The job exits; its monitor records the exit unless told to die with it. */
+  exit(proc: Proc, code: number | null, signal: string | null, notStarted = false): void {
+    if (!proc.alive || proc.boot !== this.boot) return;
+    proc.alive = false;
+    if (!this.faults.monitorDies) {
+      this.exits.set(proc.runId, { code, signal, endedAt: this.now, ...(notStarted ? { notStarted } : {}) });
+    }
+    if (this.faults.reusePids) {
+      // Another program gets the same pid at once: only the start time tells them apart.
+      this.procs.set(proc.pid, { ...proc, runId: 'stranger', startTime: this.now + 1, alive: true, paused: false });
+    }
+    this.changed();
+  }
+
+  /** Find the live process a handle names, or null when it is gone or not the same process. */
+  resolve(handle: JobHandle): Proc | null {
+    const proc = this.procs.get(Number(handle.pid));
+    if (proc === undefined || !proc.alive) return null;
+    if (proc.boot !== Number(handle.boot) || proc.startTime !== Number(handle.startTime)) return null;
+    return proc;
+  }
+
+  /** Deliver a signal to the process a handle names, checking identity first (unless broken). */
+  signal(handle: JobHandle, sig: 'SIGINT' | 'SIGKILL'): void {
+    const byPid = this.procs.get(Number(handle.pid));
+    const target = this.faults.skipIdentityCheck ? (byPid?.alive ? byPid : null) : this.resolve(handle);
+    if (target === null) return;
+    if (target.runId === 'stranger' || target.startTime !== Number(handle.startTime)) {
+      this.incidents.push({ at: this.now, what: `${sig} sent to pid ${target.pid}, not the recorded job` });
+    }
+    if (target.paused) return;
+    if (sig === 'SIGKILL') {
+      this.clock.setTimeout(() => this.exit(target, null, 'SIGKILL'), sigkillExitDelayMs);
+    } else if (!target.ignoresSigint) {
+      this.clock.setTimeout(() => this.exit(target, 130, null), sigintExitDelayMs);
+    }
+  }
+
+  /** The job's monitor escalates a durable abort request on its own: SIGKILL at the deadline. */
+  escalate(handle: JobHandle, request: AbortRequest): void {
+    const wait = Math.max(0, request.requestedAt + request.graceMs - this.now);
+    this.clock.setTimeout(() => {
+      const proc = this.resolve(handle);
+      if (proc !== null) this.signal(handle, 'SIGKILL');
+    }, wait);
+  }
+
+  /** The machine reboots: every process dies without an exit record; the boot id changes. */
+  reboot(): void {
+    for (const proc of this.procs.values()) proc.alive = false;
+    for (const owner of this.owners.values()) owner.alive = false;
+    this.boot += 1;
+    this.changed();
+  }
+
+  /**
+   * Power loss tears the lock file: only possible when its job is dead (every lock write is
+   * tmp + rename, so a torn lock means the machine went down with it). Returns false otherwise.
+   */
+  corruptLock(detail: string): boolean {
+    const slot = this.lock;
+    if (slot === null) {
+      this.lock = { kind: 'corrupt', detail };
+      return true;
+    }
+    if (slot.kind !== 'record' || this.liveJobs().some((p) => p.runId === slot.record.runId)) return false;
+    this.corrupted.add(slot.record.runId);
+    this.lock = { kind: 'corrupt', detail };
+    return true;
+  }
+
+  /** Append a lifecycle journal entry with the next sequence number. */
+  journalAppend(runId: string): void {
+    const seqs = this.journal.get(runId) ?? [];
+    seqs.push((seqs.at(-1) ?? 0) + 1);
+    this.journal.set(runId, seqs);
+  }
+
+  liveJobs(): Proc[] {
+    return [...this.procs.values()].filter((p) => p.alive && p.runId !== 'stranger');
+  }
+
+  /** The run a lock slot or claim names, if any. */
+  lockedRuns(): Set<string> {
+    const runs = new Set<string>();
+    if (this.lock?.kind === 'record') runs.add(this.lock.record.runId);
+    for (const claim of this.claims.values()) runs.add(claim.record.runId);
+    return runs;
+  }
+
+  recordDelete(runId: string, outcome: Outcome): void {
+    this.deleted.add(runId);
+    const live = this.liveJobs().some((p) => p.runId === runId);
+    if (live) this.incidents.push({ at: this.now, what: `deleted the directory of live run ${runId}` });
+    if (outcome === 'finished') {
+      this.incidents.push({ at: this.now, what: `deleted the directory of finished run ${runId}` });
+    }
+  }
+}
+
+/** How a model job behaves. */
+export interface JobSpec {
+  readonly runsForMs: number | null;
+  readonly exitCode: number;
+  readonly ignoresSigint: boolean;
+}
