@@ -87,10 +87,10 @@ const runScoped = {
 } as const satisfies Partial<LifecycleContext>;
 
 /** The context at boot. */
-export function initialContext(input: LifecycleInput | undefined): LifecycleContext {
+export function initialContext(input: LifecycleInput): LifecycleContext {
   return {
     ...runScoped,
-    startStuckMs: input?.startStuckMs ?? 120_000,
+    startStuckMs: input.startStuckMs ?? 120_000,
     error: null,
     lastEnded: null,
     recovered: [],

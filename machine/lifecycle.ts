@@ -52,13 +52,14 @@ export const lifecycleSetup = setup({
     context: {} as LifecycleContext,
     events: {} as LifecycleEvent,
     emitted: {} as LifecycleEmitted,
-    input: {} as LifecycleInput | undefined,
+    input: {} as LifecycleInput,
   },
   actors: unprovidedPorts,
   guards: {
     decisionIs: ({ context }, params: { kind: RecoveryKind }) => context.decision?.kind === params.kind,
     resultOk: ({ event }) => outputOk(event),
     abortPending: ({ context }) => context.abort !== null,
+    resumeForced: ({ context }) => context.decision?.kind === 'resume-abort' && context.decision.abort.forced,
     abortForced: ({ context }) => context.abort?.forced === true,
     holdsLock: ({ context }) => context.lock !== null,
     stallWatched: ({ context }) => context.run?.stallAfterMs != null,
@@ -80,6 +81,19 @@ export const lifecycleSetup = setup({
       const record = d.record;
       const source = 'source' in d ? d.source : null;
       return { run: record.config, lock: record, source, handle: record.job, startedAt: record.startedAt };
+    }),
+    adoptAbort: assign(({ context }) => {
+      const d = need(context.decision, 'decision');
+      if (d.kind !== 'resume-abort') return {};
+      const note = {
+        kind: 'abort-resumed' as const,
+        runId: d.record.runId,
+        reason: `${d.graceLeftMs} ms of grace left`,
+      };
+      return {
+        abort: resumedAbort(d.abort, d.graceLeftMs),
+        recovered: withNote(context.recovered, note),
+      };
     }),
     adoptSpawn: assign(({ event }) => {
       const spawned = okValue<SpawnOutput>(event);
@@ -122,6 +136,8 @@ export const lifecycleMachine = lifecycleSetup.createMachine({
   states: {
     recovering: {
       tags: ['busy'],
+      // A fresh look at the disk: nothing from an earlier run carries over.
+      entry: 'clearRun',
       initial: 'inspecting',
       states: {
         inspecting: {
@@ -159,24 +175,14 @@ export const lifecycleMachine = lifecycleSetup.createMachine({
               actions: 'adoptRun',
             },
             {
+              guard: 'resumeForced',
+              target: '#runwarden.live.aborting.forced',
+              actions: ['adoptRun', 'adoptAbort'],
+            },
+            {
               guard: { type: 'decisionIs', params: { kind: 'resume-abort' } },
               target: '#runwarden.live.aborting',
-              actions: [
-                'adoptRun',
-                assign(({ context }) => {
-                  const d = need(context.decision, 'decision');
-                  if (d.kind !== 'resume-abort') return {};
-                  const note = {
-                    kind: 'abort-resumed' as const,
-                    runId: d.record.runId,
-                    reason: `${d.graceLeftMs} ms of grace left`,
-                  };
-                  return {
-                    abort: resumedAbort(d.abort, d.graceLeftMs),
-                    recovered: withNote(context.recovered, note),
-                  };
-                }),
-              ],
+              actions: ['adoptRun', 'adoptAbort'],
             },
             {
               guard: { type: 'decisionIs', params: { kind: 'finalize' } },
@@ -186,14 +192,12 @@ export const lifecycleMachine = lifecycleSetup.createMachine({
                 assign(({ context }) => {
                   const d = need(context.decision, 'decision');
                   if (d.kind !== 'finalize') return {};
-                  const note = finalizeNote(d);
                   return {
                     outcome: d.outcome,
                     exit: d.exit,
                     reason: d.reason,
                     detectedAt: d.detectedAt,
                     abort: d.abort === null ? null : resumedAbort(d.abort, 0),
-                    recovered: note === null ? context.recovered : withNote(context.recovered, note),
                   };
                 }),
               ],
@@ -474,7 +478,14 @@ export const lifecycleMachine = lifecycleSetup.createMachine({
           {
             guard: 'resultOk',
             target: 'finalizing',
-            actions: assign(({ event }) => ({ claim: event.output.ok ? event.output.value : null })),
+            // Only the winner of the claim reports what recovery found.
+            actions: assign(({ context, event }) => {
+              const note = context.decision === null ? null : finalizeNote(context.decision);
+              return {
+                claim: event.output.ok ? event.output.value : null,
+                recovered: note === null ? context.recovered : withNote(context.recovered, note),
+              };
+            }),
           },
           // Someone else claimed it first and finalises it: look again.
           { target: 'recovering' },

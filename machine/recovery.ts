@@ -47,12 +47,13 @@ export function decideRecovery(finding: DiskFinding, startStuckMs: number): Reco
   const { record, source, owner, job, exit, abort, now } = finding;
   const base = { record, source, abort, detectedAt: now };
 
+  // A live claimer is finalising an ended run: leave it alone; the workspace is free.
+  if (source.kind === 'claim' && owner.state === 'alive') return { kind: 'idle' };
+
   if (record.job === null || job === null) {
     // No job recorded: a start is in flight, or its starter died before spawning.
     if (owner.state === 'foreign') return { kind: 'halt', error: foreignError(record, owner.detail) };
     if (owner.state === 'alive') {
-      // A live claimer is finalising an ended run: the workspace is free for us.
-      if (source.kind === 'claim') return { kind: 'idle' };
       if (now - record.createdAt > startStuckMs) {
         return { kind: 'halt', error: stuckStartError(record, now) };
       }

@@ -2,8 +2,7 @@
 // Each operation waits the world's op latency, then takes effect in one atomic step, the way
 // O_EXCL create and rename do on a real filesystem.
 import { fromCallback, fromPromise } from 'xstate';
-import type { JobReport, Result } from '../machine/ports.ts';
-import type { unprovidedPorts } from '../machine/ports.ts';
+import type { JobReport, Result, unprovidedPorts } from '../machine/ports.ts';
 import type { DiskFinding, JobHandle, Liveness, LockRecord, OwnerHandle } from '../machine/types.ts';
 import type { JobSpec, World } from './world.ts';
 
@@ -32,7 +31,9 @@ function livenessOfJob(world: World, handle: JobHandle): Liveness {
 
 function livenessOfOwner(world: World, owner: OwnerHandle): Liveness {
   if (Number(owner.boot) !== world.boot) return { state: 'gone', reason: 'reboot' };
-  return world.owners.get(Number(owner.id))?.alive ? { state: 'alive' } : { state: 'gone', reason: 'process-gone' };
+  return world.owners.get(Number(owner.id))?.alive
+    ? { state: 'alive' }
+    : { state: 'gone', reason: 'process-gone' };
 }
 
 function findingOf(world: World): DiskFinding {
@@ -67,14 +68,19 @@ function findingOf(world: World): DiskFinding {
 export function fakeRuntime(world: World, ownerId: number): typeof unprovidedPorts {
   const ownerHandle: OwnerHandle = { kind: 'model', id: ownerId, boot: world.boot };
   let nonces = 0;
+  // Wait the operation's latency; a process that died meanwhile never takes its next step.
+  const step = async (label: string): Promise<void> => {
+    await world.delay(`${label}#${ownerId}`);
+    if (!world.owners.get(ownerId)?.alive) await new Promise<never>(() => {});
+  };
 
   return {
     inspectDisk: fromPromise(async () => {
-      await world.delay();
+      await step('inspectDisk');
       return findingOf(world);
     }),
     quarantineLock: fromPromise(async () => {
-      await world.delay();
+      await step('quarantineLock');
       if (world.lock?.kind !== 'corrupt') return fail('RW_QUARANTINE_LOST', 'the lock changed meanwhile');
       const movedTo = `active.lock.corrupt-${world.quarantined.length + 1}`;
       world.quarantined.push(movedTo);
@@ -82,7 +88,7 @@ export function fakeRuntime(world: World, ownerId: number): typeof unprovidedPor
       return ok({ movedTo });
     }),
     acquireLock: fromPromise(async ({ input }) => {
-      await world.delay();
+      await step('acquireLock');
       if (world.lock !== null) return fail('RW_CONFLICT', 'a run is already active');
       nonces += 1;
       const record: LockRecord = {
@@ -99,9 +105,9 @@ export function fakeRuntime(world: World, ownerId: number): typeof unprovidedPor
       return ok(record);
     }),
     spawnJob: fromPromise(async ({ input, signal }) => {
-      await world.delay();
+      await step('spawnJob');
       if (world.faults.spawnFails) return fail('RW_SPAWN_FAILED', `cannot run ${input.lock.config.argv[0]}`);
-      const proc = world.spawn(input.lock.config.runId, jobSpecOf(input.lock.config.argv));
+      const proc = world.spawn(input.lock.config.runId, jobSpecOf(input.lock.config.argv), ownerId);
       const handle = handleOf(world, proc.pid);
       const slot = world.lock;
       if (slot?.kind !== 'record' || slot.record.nonce !== input.lock.nonce) {
@@ -110,7 +116,7 @@ export function fakeRuntime(world: World, ownerId: number): typeof unprovidedPor
       }
       const lock: LockRecord = { ...input.lock, job: handle, startedAt: world.now };
       world.lock = { kind: 'record', record: lock };
-      await world.delay();
+      await step('spawnJob');
       // The starter died or gave up before letting the job go: it exits without running.
       if (signal.aborted || !world.owners.get(ownerId)?.alive) {
         world.exit(proc, 127, null, true);
@@ -125,7 +131,10 @@ export function fakeRuntime(world: World, ownerId: number): typeof unprovidedPor
         const job = lock.job;
         if (job === null) return;
         const exit = world.exits.get(lock.runId);
-        if (exit !== undefined) return sendBack({ type: 'process.exited', exit } satisfies JobReport);
+        if (exit !== undefined) {
+          sendBack({ type: 'process.exited', exit } satisfies JobReport);
+          return;
+        }
         const liveness = livenessOfJob(world, job);
         if (liveness.state === 'gone') {
           sendBack({ type: 'process.lost', reason: liveness.reason, at: world.now } satisfies JobReport);
@@ -140,7 +149,7 @@ export function fakeRuntime(world: World, ownerId: number): typeof unprovidedPor
       };
     }),
     interruptJob: fromPromise(async ({ input }) => {
-      await world.delay();
+      await step('interruptJob');
       const { lock, abort } = input;
       const job = lock.job;
       if (job === null) return fail('RW_NO_JOB', 'no job recorded');
@@ -153,7 +162,7 @@ export function fakeRuntime(world: World, ownerId: number): typeof unprovidedPor
       return ok(null);
     }),
     killJob: fromPromise(async ({ input }) => {
-      await world.delay();
+      await step('killJob');
       const job = input.lock.job;
       if (job === null) return fail('RW_NO_JOB', 'no job recorded');
       const prior = world.aborts.get(input.lock.runId);
@@ -162,7 +171,7 @@ export function fakeRuntime(world: World, ownerId: number): typeof unprovidedPor
       return ok(null);
     }),
     claimLock: fromPromise(async ({ input }) => {
-      await world.delay();
+      await step('claimLock');
       const name = world.newClaimName(ownerId);
       if (input.source.kind === 'active') {
         const slot = world.lock;
@@ -177,7 +186,7 @@ export function fakeRuntime(world: World, ownerId: number): typeof unprovidedPor
       return ok({ name, record: input.record });
     }),
     recordHistory: fromPromise(async ({ input }) => {
-      await world.delay();
+      await step('recordHistory');
       const { runId } = input.entry;
       if (!world.history.has(runId)) {
         world.history.set(runId, input.entry);
@@ -186,14 +195,14 @@ export function fakeRuntime(world: World, ownerId: number): typeof unprovidedPor
       return ok(null);
     }),
     applyRetention: fromPromise(async ({ input }) => {
-      await world.delay();
+      await step('applyRetention');
       if (input.claim.record.config.retention[input.outcome] === 'delete') {
         world.recordDelete(input.claim.record.runId, input.outcome);
       }
       return ok(null);
     }),
     releaseLock: fromPromise(async ({ input }) => {
-      await world.delay();
+      await step('releaseLock');
       world.claims.delete(input.claim.name);
       return ok(null);
     }),

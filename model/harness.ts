@@ -34,7 +34,11 @@ export interface Supervisor {
 let runCounter = 0;
 
 /** A run config for a model job; `argv` encodes its behaviour (see jobSpecOf). */
-export function modelConfig(argv: readonly string[], graceMs = 500, stallAfterMs: number | null = null): RunConfig {
+export function modelConfig(
+  argv: readonly string[],
+  graceMs = 500,
+  stallAfterMs: number | null = null,
+): RunConfig {
   runCounter += 1;
   return {
     runId: `run-${runCounter}`,
@@ -64,7 +68,7 @@ export class Simulation {
   boot(): Supervisor {
     const ownerId = this.world.newOwner();
     const logic = this.machine.provide({ actors: fakeRuntime(this.world, ownerId), delays: simDelays });
-    const actor = createActor(logic, { clock: this.clock });
+    const actor = createActor(logic, { clock: this.clock, input: {} });
     const supervisor: Supervisor = { ownerId, actor, alive: true };
     let last = '';
     actor.subscribe((snapshot) => {
@@ -82,9 +86,8 @@ export class Simulation {
   crash(supervisor: Supervisor): void {
     if (!supervisor.alive) return;
     supervisor.alive = false;
-    const owner = this.world.owners.get(supervisor.ownerId);
-    if (owner) owner.alive = false;
     supervisor.actor.stop();
+    this.world.ownerDied(supervisor.ownerId);
   }
 
   living(): Supervisor[] {
@@ -102,7 +105,8 @@ export class Simulation {
       const s = this.boot();
       await this.clock.advance(simDelays.starterRecheckMs * 4);
       const snap = s.actor.getSnapshot();
-      if (snap.matches('idle') && this.world.liveJobs().length === 0 && this.world.claims.size === 0) {
+      const w = this.world;
+      if (snap.matches('idle') && w.liveJobs().length === 0 && w.claims.size === 0 && w.lock === null) {
         return true;
       }
       if (snap.hasTag('live')) s.actor.send({ type: 'run.force', at: this.clock.now() });

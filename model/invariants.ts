@@ -1,6 +1,7 @@
 // The safety properties of runwarden as predicates over the model world and the supervisors'
 // snapshots. Each returns the violations it sees (empty = holds); tests check all after every step.
-import type { Simulation } from './harness.ts';
+import type { SnapshotFrom } from 'xstate';
+import type { MachineUnderTest, Simulation } from './harness.ts';
 import { simDelays } from './harness.ts';
 
 export type Invariant = (sim: Simulation) => string[];
@@ -39,7 +40,8 @@ export const abortBounded: Invariant = (sim) => {
   for (const [runId, request] of sim.world.aborts) {
     const deadline = request.requestedAt + request.graceMs + simDelays.killTimeoutMs;
     const alive = sim.world.liveJobs().some((p) => p.runId === runId);
-    if (alive && now > deadline) late.push(`run ${runId} still alive ${now - deadline} ms past its abort deadline`);
+    if (alive && now > deadline)
+      late.push(`run ${runId} still alive ${now - deadline} ms past its abort deadline`);
   }
   return late;
 };
@@ -63,32 +65,39 @@ export const historyOnce: Invariant = (sim) =>
 /** Each run's lifecycle journal has strictly increasing sequence numbers. */
 export const journalIncreasing: Invariant = (sim) =>
   [...sim.world.journal].flatMap(([runId, seqs]) =>
-    seqs.some((seq, i) => i > 0 && seq <= (seqs[i - 1] ?? 0)) ? [`journal of ${runId} is not increasing`] : [],
+    seqs.some((seq, i) => i > 0 && seq <= (seqs[i - 1] ?? 0))
+      ? [`journal of ${runId} is not increasing`]
+      : [],
   );
+
+/** Context fields that only make sense in some states are null elsewhere (one snapshot). */
+export function contextShapeOf(snap: SnapshotFrom<MachineUnderTest>): string[] {
+  const c = snap.context;
+  const bad: string[] = [];
+  const expect = (cond: boolean, what: string) => {
+    if (!cond) bad.push(`in ${JSON.stringify(snap.value)}: ${what}`);
+  };
+  if (snap.matches('idle')) {
+    expect(c.run === null && c.lock === null && c.handle === null, 'idle keeps run fields');
+    expect(c.claim === null && c.outcome === null && c.abort === null, 'idle keeps end fields');
+  }
+  if (snap.matches('live')) {
+    expect(c.lock !== null && c.handle !== null && c.run !== null, 'live without lock/handle/run');
+    expect(c.claim === null && c.outcome === null, 'live with claim/outcome');
+  }
+  if (snap.matches({ live: 'aborting' })) expect(c.abort !== null, 'aborting without abort');
+  if (snap.matches('claiming')) expect(c.outcome !== null && c.claim === null, 'claiming shape');
+  if (snap.matches('finalizing')) expect(c.outcome !== null && c.claim !== null, 'finalizing shape');
+  if (snap.matches('starting'))
+    expect(c.run !== null && c.handle === null && c.claim === null, 'starting shape');
+  return bad;
+}
 
 /** Context fields that only make sense in some states are null elsewhere. */
 export const contextShape: Invariant = (sim) =>
-  sim.living().flatMap((s) => {
-    const snap = s.actor.getSnapshot();
-    const c = snap.context;
-    const bad: string[] = [];
-    const expect = (cond: boolean, what: string) => {
-      if (!cond) bad.push(`supervisor ${s.ownerId} in ${JSON.stringify(snap.value)}: ${what}`);
-    };
-    if (snap.matches('idle')) {
-      expect(c.run === null && c.lock === null && c.handle === null, 'idle keeps run fields');
-      expect(c.claim === null && c.outcome === null && c.abort === null, 'idle keeps end fields');
-    }
-    if (snap.matches('live')) {
-      expect(c.lock !== null && c.handle !== null && c.run !== null, 'live without lock/handle/run');
-      expect(c.claim === null && c.outcome === null, 'live with claim/outcome');
-    }
-    if (snap.matches({ live: 'aborting' })) expect(c.abort !== null, 'aborting without abort');
-    if (snap.matches('claiming')) expect(c.outcome !== null && c.claim === null, 'claiming shape');
-    if (snap.matches('finalizing')) expect(c.outcome !== null && c.claim !== null, 'finalizing shape');
-    if (snap.matches('starting')) expect(c.run !== null && c.handle === null && c.claim === null, 'starting shape');
-    return bad;
-  });
+  sim
+    .living()
+    .flatMap((s) => contextShapeOf(s.actor.getSnapshot()).map((v) => `supervisor ${s.ownerId} ${v}`));
 
 export const invariants: Readonly<Record<string, Invariant>> = {
   oneLiveRun,
@@ -103,7 +112,10 @@ export const invariants: Readonly<Record<string, Invariant>> = {
 };
 
 /** Every violation of every invariant, prefixed with the invariant's name. */
-export function violations(sim: Simulation, which: Readonly<Record<string, Invariant>> = invariants): string[] {
+export function violations(
+  sim: Simulation,
+  which: Readonly<Record<string, Invariant>> = invariants,
+): string[] {
   return Object.entries(which).flatMap(([name, check]) => check(sim).map((v) => `${name}: ${v}`));
 }
 

@@ -17,6 +17,8 @@ export interface Proc {
   readonly startTime: number;
   readonly boot: number;
   readonly runId: string;
+  /** The supervisor that spawned it; while paused, the job dies with it (its go pipe closes). */
+  readonly starter: number;
   alive: boolean;
   /** Still waiting for its starter's go; a job that never gets it exits without running. */
   paused: boolean;
@@ -98,8 +100,12 @@ export class World {
     return this.clock.now();
   }
 
-  /** Resolve after the configured operation latency (in simulated time). */
-  delay(): Promise<void> {
+  /** When set (by race tests), every operation waits for this scheduler to let it through. */
+  scheduler: { schedule<T>(task: Promise<T>, label?: string): Promise<T> } | null = null;
+
+  /** Resolve after the configured operation latency (in simulated time), or when the scheduler says. */
+  delay(label = 'op'): Promise<void> {
+    if (this.scheduler !== null) return this.scheduler.schedule(Promise.resolve(), label);
     const ms = this.faults.opDelayMs;
     if (ms <= 0) return Promise.resolve();
     return new Promise((resolve) => this.clock.setTimeout(resolve, ms));
@@ -126,12 +132,13 @@ export class World {
   }
 
   /** Create a job process, paused until its starter lets it go. */
-  spawn(runId: string, spec: JobSpec): Proc {
+  spawn(runId: string, spec: JobSpec, starter: number): Proc {
     const proc: Proc = {
       pid: this.nextPid++,
       startTime: this.now,
       boot: this.boot,
       runId,
+      starter,
       alive: true,
       paused: true,
       runsForMs: spec.runsForMs,
@@ -140,6 +147,15 @@ export class World {
     };
     this.procs.set(proc.pid, proc);
     return proc;
+  }
+
+  /** A supervisor died: jobs it had not let go yet see their go pipe close and exit unrun. */
+  ownerDied(owner: number): void {
+    const entry = this.owners.get(owner);
+    if (entry) entry.alive = false;
+    for (const proc of this.procs.values()) {
+      if (proc.alive && proc.paused && proc.starter === owner) this.exit(proc, 127, null, true);
+    }
   }
 
   /** Let a paused job run its program. */
@@ -159,7 +175,13 @@ export class World {
     }
     if (this.faults.reusePids) {
       // Another program gets the same pid at once: only the start time tells them apart.
-      this.procs.set(proc.pid, { ...proc, runId: 'stranger', startTime: this.now + 1, alive: true, paused: false });
+      this.procs.set(proc.pid, {
+        ...proc,
+        runId: 'stranger',
+        startTime: this.now + 1,
+        alive: true,
+        paused: false,
+      });
     }
     this.changed();
   }
@@ -180,7 +202,11 @@ export class World {
     if (target.runId === 'stranger' || target.startTime !== Number(handle.startTime)) {
       this.incidents.push({ at: this.now, what: `${sig} sent to pid ${target.pid}, not the recorded job` });
     }
-    if (target.paused) return;
+    if (target.paused) {
+      // Not yet running its program: any signal ends it before it ever ran.
+      this.exit(target, null, sig, true);
+      return;
+    }
     if (sig === 'SIGKILL') {
       this.clock.setTimeout(() => this.exit(target, null, 'SIGKILL'), sigkillExitDelayMs);
     } else if (!target.ignoresSigint) {

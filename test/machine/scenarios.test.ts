@@ -108,7 +108,10 @@ describe('lifecycle scenarios', () => {
     expect(next.actor.getSnapshot().context.recovered).toEqual([
       { kind: 'orphaned', runId: config.runId, reason: 'process-gone' },
     ]);
-    expect(sim.world.history.get(config.runId)).toMatchObject({ outcome: 'orphaned', reason: 'process-gone' });
+    expect(sim.world.history.get(config.runId)).toMatchObject({
+      outcome: 'orphaned',
+      reason: 'process-gone',
+    });
   });
 
   it('a start while a run is active is rejected with RW_CONFLICT and changes nothing', async () => {
