@@ -53,28 +53,54 @@ export function modelConfig(
   };
 }
 
+/** The ports a supervisor gets; mutation tests replace some with broken ones. */
+export type Ports = ReturnType<typeof fakeRuntime>;
+
+export interface SimulationOptions {
+  readonly faults?: Partial<Faults>;
+  readonly machine?: MachineUnderTest;
+  /** Replace ports of every supervisor (given the world, its owner id and the faithful ports). */
+  readonly ports?: (world: World, ownerId: number, faithful: Ports) => Partial<Ports>;
+  /** Delays over the simulation's own (mutation tests stretch them). */
+  readonly delays?: Readonly<Record<string, number>>;
+  /** 'shared': each entry numbered after the journal's last (correct); 'per-actor': a bug to catch. */
+  readonly journal?: 'shared' | 'per-actor';
+}
+
 export class Simulation {
   readonly clock = new SteppingClock();
   readonly world: World;
   readonly supervisors: Supervisor[] = [];
-  private readonly machine: MachineUnderTest;
+  private readonly options: SimulationOptions;
 
-  constructor(faults: Partial<Faults> = {}, machine: MachineUnderTest = lifecycleMachine) {
-    this.world = new World(this.clock, faults);
-    this.machine = machine;
+  constructor(options: SimulationOptions = {}) {
+    this.world = new World(this.clock, options.faults);
+    this.options = options;
   }
 
   /** Boot a new supervisor process: it starts in recovery like any runwarden process. */
   boot(): Supervisor {
     const ownerId = this.world.newOwner();
-    const logic = this.machine.provide({ actors: fakeRuntime(this.world, ownerId), delays: simDelays });
+    const faithful = fakeRuntime(this.world, ownerId);
+    const actors = { ...faithful, ...this.options.ports?.(this.world, ownerId, faithful) };
+    const machine = this.options.machine ?? lifecycleMachine;
+    const logic = machine.provide({ actors, delays: { ...simDelays, ...this.options.delays } });
     const actor = createActor(logic, { clock: this.clock, input: {} });
     const supervisor: Supervisor = { ownerId, actor, alive: true };
     let last = '';
+    const ownSeq = new Map<string, number>();
     actor.subscribe((snapshot) => {
       const runId = snapshot.context.run?.runId;
       const value = JSON.stringify(snapshot.value);
-      if (runId !== undefined && value !== last) this.world.journalAppend(runId);
+      if (runId !== undefined && value !== last) {
+        if (this.options.journal === 'per-actor') {
+          const seq = (ownSeq.get(runId) ?? 0) + 1;
+          ownSeq.set(runId, seq);
+          this.world.journalAppend(runId, seq);
+        } else {
+          this.world.journalAppend(runId);
+        }
+      }
       last = value;
     });
     actor.start();

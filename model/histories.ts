@@ -149,7 +149,7 @@ export interface HistoryOptions {
 
 /** Run one history; returns the first violations seen (empty = every invariant held, also at rest). */
 export async function runHistory(steps: readonly Step[], options: HistoryOptions = {}): Promise<string[]> {
-  const sim = options.simulation?.() ?? new Simulation({}, options.machine);
+  const sim = options.simulation?.() ?? new Simulation({ machine: options.machine });
   const check = options.invariantSet ?? invariants;
   try {
     for (const [i, step] of steps.entries()) {

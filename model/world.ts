@@ -247,10 +247,10 @@ export class World {
     return true;
   }
 
-  /** Append a lifecycle journal entry with the next sequence number. */
-  journalAppend(runId: string): void {
+  /** Append a lifecycle journal entry, numbered after the journal's last unless `seq` is forced. */
+  journalAppend(runId: string, seq?: number): void {
     const seqs = this.journal.get(runId) ?? [];
-    seqs.push((seqs.at(-1) ?? 0) + 1);
+    seqs.push(seq ?? (seqs.at(-1) ?? 0) + 1);
     this.journal.set(runId, seqs);
   }
 

@@ -96,7 +96,7 @@ describe('lifecycle scenarios', () => {
   });
 
   it('a job whose monitor died with it is recovered as orphaned with the reason', async () => {
-    const sim = new Simulation({ monitorDies: true });
+    const sim = new Simulation({ faults: { monitorDies: true } });
     const s = await bootIdle(sim);
     const config = modelConfig(['job', '100', '0']);
     s.actor.send({ type: 'run.start', config, at: sim.clock.now() });

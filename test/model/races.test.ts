@@ -58,7 +58,7 @@ describe('races', () => {
         fc.integer({ min: 2, max: 4 }),
         fc.boolean(),
         async (s, n, monitorDies) => {
-          const sim = new Simulation({ monitorDies });
+          const sim = new Simulation({ faults: { monitorDies } });
           const [starter] = await idleSupervisors(sim, 1);
           const config = modelConfig(['job', '100', '3']);
           starter?.actor.send({ type: 'run.start', config, at: sim.clock.now() });
