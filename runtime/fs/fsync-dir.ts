@@ -1,0 +1,25 @@
+// Making a rename or a create durable: fsync the directory that holds the entry.
+import { fsyncSync, openSync } from 'node:fs';
+import type { Result } from '../../machine/ports.ts';
+import { closeQuietly } from './cleanup.ts';
+import { errnoOf, failure, success } from './fs-error.ts';
+
+/**
+ * Flushes the directory `dir` so entries created, renamed or removed in it survive a crash.
+ * Filesystems that cannot fsync a directory (EINVAL, ENOTSUP) count as done: there is nothing
+ * more to do there. Any other failure is `RW_FSYNC_FAILED`.
+ */
+export function fsyncDir(dir: string): Result<null> {
+  let fd: number | null = null;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+    return success(null);
+  } catch (error) {
+    const errno = errnoOf(error);
+    if (errno === 'EINVAL' || errno === 'ENOTSUP') return success(null);
+    return failure('RW_FSYNC_FAILED', `syncing directory ${dir}: ${errno}; check the disk and retry`);
+  } finally {
+    if (fd !== null) closeQuietly(fd);
+  }
+}
