@@ -1,5 +1,5 @@
 // The machine's context and events, and the pure updates its transitions apply.
-import type { JobReport } from './ports.ts';
+import type { JobReport, WorkspaceReport } from './ports.ts';
 import type { RecoveryDecision } from './recovery.ts';
 import type {
   AbortRequest,
@@ -52,7 +52,8 @@ export type LifecycleEvent =
   | { readonly type: 'run.abort'; readonly at: number; readonly graceMs?: number }
   | { readonly type: 'run.force'; readonly at: number }
   | { readonly type: 'run.recover' }
-  | JobReport;
+  | JobReport
+  | WorkspaceReport;
 
 /** What the machine tells listeners without changing state. */
 export type LifecycleEmitted = {

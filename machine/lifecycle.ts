@@ -110,6 +110,12 @@ export const lifecycleSetup = setup({
       detectedAt: context.startRequestedAt,
       error: errorOf(event, 'RW_SPAWN_FAILED'),
     })),
+    noteStartError: assign(({ event }) => ({ error: errorOf(event, 'RW_LOCK_FAILED') })),
+    announceStartRefused: emit(({ event }) => ({
+      type: 'command.rejected' as const,
+      command: 'run.start' as const,
+      error: errorOf(event, 'RW_LOCK_FAILED'),
+    })),
     noteSignalError: assign(({ event }) => ({ error: errorOf(event, 'RW_SIGNAL_FAILED') })),
     noteFinalizeError: assign(({ event }) => ({ error: errorOf(event, 'RW_FINALIZE_FAILED') })),
     rejectStart: emit(({ context }) => ({
@@ -248,7 +254,10 @@ export const lifecycleMachine = lifecycleSetup.createMachine({
     idle: {
       tags: ['settled'],
       entry: 'clearRun',
+      // Another process may start a run meanwhile: look again when a lock appears.
+      invoke: { id: 'watchWorkspace', src: 'watchWorkspace' },
       on: {
+        'lock.appeared': 'recovering',
         'run.start': {
           target: 'starting',
           actions: assign(({ event }) => ({
@@ -313,15 +322,9 @@ export const lifecycleMachine = lifecycleSetup.createMachine({
                   source: { kind: 'active' as const },
                 })),
               },
-              {
-                target: '#runwarden.idle',
-                actions: assign(({ event }) => ({ error: errorOf(event, 'RW_LOCK_FAILED') })),
-              },
+              { target: '#runwarden.idle', actions: ['noteStartError', 'announceStartRefused'] },
             ],
-            onError: {
-              target: '#runwarden.idle',
-              actions: assign(({ event }) => ({ error: errorOf(event, 'RW_LOCK_FAILED') })),
-            },
+            onError: { target: '#runwarden.idle', actions: ['noteStartError', 'announceStartRefused'] },
           },
         },
         spawning: {

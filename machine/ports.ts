@@ -27,6 +27,9 @@ export type JobReport =
   | { readonly type: 'process.lost'; readonly reason: GoneReason; readonly at: number }
   | { readonly type: 'job.activity'; readonly at: number };
 
+/** What `watchWorkspace` reports. */
+export type WorkspaceReport = { readonly type: 'lock.appeared' };
+
 export interface AcquireInput {
   readonly config: RunConfig;
   readonly at: number;
@@ -65,6 +68,8 @@ export const unprovidedPorts = {
   quarantineLock: fromPromise<Result<{ movedTo: string }>, { detail: string }>(async () =>
     missing('quarantineLock'),
   ),
+  /** While idle: report `lock.appeared` when another process takes the workspace lock. */
+  watchWorkspace: fromCallback<{ type: 'noop' }>(() => missing('watchWorkspace')),
   /** Create the workspace lock exclusively (O_EXCL) for a new run. */
   acquireLock: fromPromise<Result<LockRecord>, AcquireInput>(async () => missing('acquireLock')),
   /** Start the job under its monitor and record its identity in the lock. */

@@ -2,7 +2,7 @@
 // Each operation waits the world's op latency, then takes effect in one atomic step, the way
 // O_EXCL create and rename do on a real filesystem.
 import { fromCallback, fromPromise } from 'xstate';
-import type { JobReport, Result, unprovidedPorts } from '../machine/ports.ts';
+import type { JobReport, Result, unprovidedPorts, WorkspaceReport } from '../machine/ports.ts';
 import type { DiskFinding, JobHandle, Liveness, LockRecord, OwnerHandle } from '../machine/types.ts';
 import type { JobSpec, World } from './world.ts';
 
@@ -79,6 +79,17 @@ export function fakeRuntime(world: World, ownerId: number): typeof unprovidedPor
       await step('inspectDisk');
       return findingOf(world);
     }),
+    watchWorkspace: fromCallback<{ type: 'noop' }>(({ sendBack }) => {
+      const check = (): void => {
+        if (world.lock !== null) sendBack({ type: 'lock.appeared' } satisfies WorkspaceReport);
+      };
+      const stop = world.onChange(check);
+      const first = world.clock.setTimeout(check, 0);
+      return () => {
+        stop();
+        world.clock.clearTimeout(first);
+      };
+    }),
     quarantineLock: fromPromise(async () => {
       await step('quarantineLock');
       if (world.lock?.kind !== 'corrupt') return fail('RW_QUARANTINE_LOST', 'the lock changed meanwhile');
@@ -102,6 +113,7 @@ export function fakeRuntime(world: World, ownerId: number): typeof unprovidedPor
       };
       world.lock = { kind: 'record', record };
       world.locked.set(record.runId, record.nonce);
+      world.changed();
       return ok(record);
     }),
     spawnJob: fromPromise(async ({ input, signal }) => {

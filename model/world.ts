@@ -237,13 +237,12 @@ export class World {
    */
   corruptLock(detail: string): boolean {
     const slot = this.lock;
-    if (slot === null) {
-      this.lock = { kind: 'corrupt', detail };
-      return true;
+    if (slot !== null) {
+      if (slot.kind !== 'record' || this.liveJobs().some((p) => p.runId === slot.record.runId)) return false;
+      this.corrupted.add(slot.record.runId);
     }
-    if (slot.kind !== 'record' || this.liveJobs().some((p) => p.runId === slot.record.runId)) return false;
-    this.corrupted.add(slot.record.runId);
     this.lock = { kind: 'corrupt', detail };
+    this.changed();
     return true;
   }
 
