@@ -1,0 +1,39 @@
+// Publishing a file exactly once with its whole content: write and fsync a tmp file, then
+// hard-link it into place (link fails if the name exists), so no reader sees a partial file.
+import { randomBytes } from 'node:crypto';
+import { linkSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Result } from '../../machine/ports.ts';
+import { unlinkQuietly } from './cleanup.ts';
+import { createFileExclusive } from './create-exclusive.ts';
+import { errnoOf, failure, success } from './fs-error.ts';
+import { fsyncDir } from './fsync-dir.ts';
+
+/**
+ * Create `path` with `data` unless it exists: `'created'` for exactly one of any number of
+ * concurrent publishers, `'exists'` for the others. Unlike `createFileExclusive`, the file
+ * appears complete or not at all, even across a crash. Failures: RW_DISK_FULL, RW_WRITE_FAILED.
+ */
+export function publishExclusive(
+  path: string,
+  data: string | Uint8Array,
+  mode = 0o644,
+): Result<'created' | 'exists'> {
+  const tmp = `${path}.new-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const written = createFileExclusive(tmp, data, { mode });
+  if (!written.ok) return written;
+  try {
+    linkSync(tmp, path);
+  } catch (error) {
+    const errno = errnoOf(error);
+    if (errno === 'EEXIST') return success('exists');
+    return failure(
+      'RW_WRITE_FAILED',
+      `publishing ${path}: ${errno}; check the directory and its permissions`,
+    );
+  } finally {
+    unlinkQuietly(tmp);
+  }
+  const synced = fsyncDir(dirname(path));
+  return synced.ok ? success('created') : synced;
+}

@@ -1,0 +1,44 @@
+// The "frozen" view of a run kept in its history record: the end of stderr (and, where the job
+// reported them, its last progress and metrics), so nothing about a failure is lost with its
+// directory.
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import type { Layout } from './layout.ts';
+
+/** What the history keeps of a run's last moments. */
+export interface FinalView {
+  /** The last lines of stderr (at most `stderrTailLinesMax`). */
+  readonly stderrTail: readonly string[];
+}
+
+export const stderrTailLinesMax = 100;
+const tailBytesMax = 64 * 1024;
+
+/** The last `linesMax` lines of a file, reading at most its last 64 KiB; [] when unreadable. */
+export function tailLines(path: string, linesMax: number): string[] {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return [];
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const length = Math.min(size, tailBytesMax);
+    const buffer = Buffer.alloc(length);
+    const read = readSync(fd, buffer, 0, length, size - length);
+    const lines = buffer.subarray(0, read).toString('utf8').split(/\r?\n/);
+    if (lines.at(-1) === '') lines.pop();
+    // A cut first line is partial: drop it unless the whole file fit.
+    if (size > length) lines.shift();
+    return lines.slice(-linesMax);
+  } catch {
+    return [];
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The final view of a run, read from its directory. */
+export function finalViewOf(layout: Layout, runId: string): FinalView {
+  return { stderrTail: tailLines(layout.runFile(runId, 'stderr'), stderrTailLinesMax) };
+}

@@ -1,0 +1,83 @@
+// Watches a live local job for the machine: its exit record (the monitor writes it), its
+// disappearance without one, and signs of life (growth of its logs or events file).
+import { type FSWatcher, statSync, watch } from 'node:fs';
+import type { JobReport } from '../../machine/ports.ts';
+import type { LockRecord } from '../../machine/types.ts';
+import { probeJob } from './job-liveness.ts';
+import type { Layout } from './layout.ts';
+import { readExitRecord } from './monitor/exit-record.ts';
+
+export interface WatchOptions {
+  /** How often to look when no filesystem notification comes (also the liveness probe period). */
+  readonly pollMs: number;
+  readonly now: () => number;
+}
+
+const activityFiles = ['stdout', 'stderr', 'events'] as const;
+
+function sizeOf(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Start watching; `report` receives each fact once (`process.exited` or `process.lost` end the
+ * watch). Returns the function that stops it. The exit record is read after probing, so a job
+ * that exits between the two is reported exited, never lost.
+ */
+export function watchJob(
+  layout: Layout,
+  lock: LockRecord,
+  options: WatchOptions,
+  report: (r: JobReport) => void,
+) {
+  const runId = lock.runId;
+  const sizes = activityFiles.map((f) => sizeOf(layout.runFile(runId, f)));
+  let ended = false;
+
+  const look = () => {
+    if (ended || lock.job === null) return;
+    const liveness = probeJob(lock.job);
+    const exit = readExitRecord(layout.runDir(runId));
+    if (exit.ok && exit.value !== null) {
+      ended = true;
+      report({ type: 'process.exited', exit: exit.value });
+      return;
+    }
+    if (liveness.state === 'gone') {
+      ended = true;
+      report({ type: 'process.lost', reason: liveness.reason, at: options.now() });
+      return;
+    }
+    const now = activityFiles.map((f) => sizeOf(layout.runFile(runId, f)));
+    if (now.some((size, i) => size !== sizes[i])) {
+      now.forEach((size, i) => {
+        sizes[i] = size;
+      });
+      report({ type: 'job.activity', at: options.now() });
+    }
+  };
+
+  let watcher: FSWatcher | null = null;
+  try {
+    // The exit record lands by rename into the run directory: be told at once rather than polled.
+    watcher = watch(layout.runDir(runId), (_event, name) => {
+      if (name === 'exit.json') look();
+    });
+    watcher.on('error', () => watcher?.close());
+  } catch {
+    watcher = null;
+  }
+  const timer = setInterval(look, options.pollMs);
+  // The first look happens after the caller's actor has started (reports during start are dropped).
+  const first = setTimeout(look, 0);
+  return () => {
+    ended = true;
+    clearInterval(timer);
+    clearTimeout(first);
+    watcher?.close();
+  };
+}

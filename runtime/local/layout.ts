@@ -1,0 +1,47 @@
+// Where everything of a workspace lives on disk. One place, so no other module builds paths.
+import { join } from 'node:path';
+
+/** The file names inside a run directory. */
+export const runFiles = {
+  config: 'config.json',
+  stdout: 'stdout.log',
+  stderr: 'stderr.log',
+  events: 'events.ndjson',
+  lifecycle: 'lifecycle.ndjson',
+  exit: 'exit.json',
+  abort: 'abort.json',
+  /** The monitor reads the grace of an abort from here (a plain integer: C needs no JSON). */
+  abortGrace: 'abort-grace-ms',
+} as const;
+
+/** Paths of one workspace (default `./runs`). */
+export interface Layout {
+  readonly root: string;
+  /** The workspace lock: exists exactly while a run is active. */
+  readonly lock: string;
+  /** Prefix of claimed locks (`active.lock.claimed-<pid>-<start>-<rand>`) being finalised. */
+  readonly claimPrefix: string;
+  readonly historyDir: string;
+  /** One summary line per ended run, newest last: makes `list` cheap with 10,000 runs. */
+  readonly historyIndex: string;
+  runDir(runId: string): string;
+  runFile(runId: string, file: keyof typeof runFiles): string;
+  historyRecord(runId: string): string;
+}
+
+/** The layout of the workspace at `root`. */
+export function layoutOf(root: string): Layout {
+  return {
+    root,
+    lock: join(root, 'active.lock'),
+    claimPrefix: 'active.lock.claimed-',
+    historyDir: join(root, 'history'),
+    historyIndex: join(root, 'history.ndjson'),
+    runDir: (runId) => join(root, runId),
+    runFile: (runId, file) => join(root, runId, runFiles[file]),
+    historyRecord: (runId) => join(root, 'history', `${runId}.json`),
+  };
+}
+
+/** Run ids are `<name>-<UTC timestamp>-<short random>`: letters, digits, dot, dash, underscore. */
+export const runIdPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;

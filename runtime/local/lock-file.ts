@@ -1,0 +1,174 @@
+// The workspace lock: created exclusively with its full content (link of a finished tmp file),
+// updated only by its owner, claimed by an atomic rename, released by unlinking the claim.
+import { randomBytes } from 'node:crypto';
+import { linkSync, readdirSync, renameSync, unlinkSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { Result } from '../../machine/ports.ts';
+import type { ClaimRef, LockRecord, LockSource } from '../../machine/types.ts';
+import { writeFileAtomic } from '../fs/atomic-write.ts';
+import { errnoOf, failure, success } from '../fs/fs-error.ts';
+import { fsyncDir } from '../fs/fsync-dir.ts';
+import { publishExclusive } from '../fs/publish-exclusive.ts';
+import { type JsonFileState, readJsonFile } from '../fs/read-json.ts';
+import type { LocalIdentity } from './identity.ts';
+import type { Layout } from './layout.ts';
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+
+/** Whether a parsed JSON value has the shape of a lock record. */
+export function isLockRecord(v: unknown): v is LockRecord {
+  if (!isObject(v) || !isObject(v.owner) || !isObject(v.config)) return false;
+  const jobOk = v.job === null || (isObject(v.job) && typeof v.job.kind === 'string');
+  return (
+    typeof v.runId === 'string' &&
+    typeof v.nonce === 'string' &&
+    typeof v.createdAt === 'number' &&
+    typeof v.owner.kind === 'string' &&
+    jobOk &&
+    Array.isArray(v.config.argv)
+  );
+}
+
+/** Read a lock or claim file: missing, ok, or corrupt with the reason. */
+export function readLock(path: string): Result<JsonFileState<LockRecord>> {
+  return readJsonFile(path, isLockRecord);
+}
+
+const serialize = (record: LockRecord) => `${JSON.stringify(record)}\n`;
+const unique = () => randomBytes(4).toString('hex');
+
+/**
+ * Create the workspace lock holding `record`, or report that one exists. The lock appears with
+ * its whole content or not at all (publishExclusive), so no reader sees a half-written lock.
+ */
+export function createLock(layout: Layout, record: LockRecord): Result<'created' | 'exists'> {
+  return publishExclusive(layout.lock, serialize(record));
+}
+
+/** Replace the lock's content; refuses unless the lock on disk is still the one with `nonce`. */
+export function updateLock(layout: Layout, record: LockRecord): Result<LockRecord> {
+  const current = readLock(layout.lock);
+  if (!current.ok) return current;
+  if (current.value.state !== 'ok' || current.value.value.nonce !== record.nonce) {
+    return failure(
+      'RW_LOCK_LOST',
+      `updating ${layout.lock}: the lock is no longer this run's (${record.runId})`,
+    );
+  }
+  const written = writeFileAtomic(layout.lock, serialize(record), { mode: 0o644 });
+  return written.ok ? success(record) : written;
+}
+
+/** The name a claim by `claimer` gets: it carries the claimer's identity so others can probe it. */
+function claimName(layout: Layout, claimer: LocalIdentity): string {
+  return `${layout.claimPrefix}${claimer.pid}-${claimer.startTime}-${claimer.bootId.slice(0, 8)}-${unique()}`;
+}
+
+/** The path of a lock source: the active lock or a named claim. */
+export function sourcePath(layout: Layout, source: LockSource): string {
+  return source.kind === 'active' ? layout.lock : join(layout.root, source.name);
+}
+
+/**
+ * Take the lock (or a stale claim) out of the way by renaming it to a claim of ours. Exactly
+ * one of several claimers wins: the others find the file gone (`RW_CLAIM_LOST`). If the file we
+ * renamed is a newer lock than `record` (the run ended and another started), it is put back.
+ */
+export function claimLock(
+  layout: Layout,
+  source: LockSource,
+  record: LockRecord,
+  claimer: LocalIdentity,
+): Result<ClaimRef> {
+  const from = sourcePath(layout, source);
+  const name = claimName(layout, claimer);
+  const to = join(layout.root, name);
+  try {
+    renameSync(from, to);
+  } catch (error) {
+    const errno = errnoOf(error);
+    if (errno === 'ENOENT')
+      return failure('RW_CLAIM_LOST', `claiming ${from}: another process claimed it first`);
+    return failure('RW_CLAIM_FAILED', `claiming ${from}: ${errno}; check the workspace directory`);
+  }
+  const claimed = readLock(to);
+  if (claimed.ok && claimed.value.state === 'ok' && claimed.value.value.nonce === record.nonce) {
+    return success({ name, record: claimed.value.value });
+  }
+  return restore(to, from);
+}
+
+/** Put back a lock claimed by mistake (link fails rather than overwrite a lock made meanwhile). */
+function restore(claimPath: string, lockPath: string): Result<ClaimRef> {
+  try {
+    linkSync(claimPath, lockPath);
+    unlinkSync(claimPath);
+  } catch (error) {
+    return failure('RW_CLAIM_FAILED', `restoring ${lockPath} from ${claimPath}: ${errnoOf(error)}`);
+  }
+  return failure('RW_CLAIM_LOST', `claiming ${lockPath}: it belongs to a newer run; left in place`);
+}
+
+/** Remove a claim: the last step of a run. Idempotent. */
+export function releaseClaim(layout: Layout, claim: ClaimRef): Result<null> {
+  const path = join(layout.root, claim.name);
+  try {
+    unlinkSync(path);
+  } catch (error) {
+    const errno = errnoOf(error);
+    if (errno !== 'ENOENT') return failure('RW_RELEASE_FAILED', `removing ${path}: ${errno}`);
+  }
+  const synced = fsyncDir(layout.root);
+  return synced.ok ? success(null) : synced;
+}
+
+/** A claim found in the workspace, with the claimer's identity parsed from its name. */
+export interface FoundClaim {
+  readonly name: string;
+  readonly claimer: { readonly pid: number; readonly startTime: number; readonly bootPrefix: string } | null;
+}
+
+/** The claims present in the workspace (normally none; one while a run is being finalised). */
+export function listClaims(layout: Layout): FoundClaim[] {
+  let names: string[];
+  try {
+    names = readdirSync(layout.root);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((n) => n.startsWith(layout.claimPrefix))
+    .sort()
+    .map((name) => {
+      const m = /^(\d+)-(\d+)-([0-9a-f]{8})-/.exec(basename(name).slice(layout.claimPrefix.length));
+      const claimer = m ? { pid: Number(m[1]), startTime: Number(m[2]), bootPrefix: m[3] ?? '' } : null;
+      return { name, claimer };
+    });
+}
+
+/**
+ * Move an unreadable lock aside (`active.lock.corrupt-<time>-<rand>`) and return where it went.
+ * If what was moved turns out readable (another process replaced the corrupt lock meanwhile),
+ * it is put back and `RW_QUARANTINE_LOST` returned.
+ */
+export function quarantineLock(layout: Layout): Result<{ movedTo: string }> {
+  const stamp = new Date().toISOString().replace(/[-:.]/g, '');
+  const to = `${layout.lock}.corrupt-${stamp}-${unique()}`;
+  try {
+    renameSync(layout.lock, to);
+  } catch (error) {
+    const errno = errnoOf(error);
+    if (errno === 'ENOENT')
+      return failure('RW_QUARANTINE_LOST', `moving ${layout.lock} aside: it is gone already`);
+    return failure(
+      'RW_QUARANTINE_FAILED',
+      `moving ${layout.lock} aside: ${errno}; check the workspace directory`,
+    );
+  }
+  const moved = readLock(to);
+  if (moved.ok && moved.value.state === 'ok') {
+    const back = restore(to, layout.lock);
+    return back.ok ? failure('RW_QUARANTINE_LOST', 'the lock became readable') : back;
+  }
+  return success({ movedTo: to });
+}

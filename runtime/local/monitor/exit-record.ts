@@ -1,0 +1,68 @@
+// Reads the exit record that rw-monitor writes atomically into a run directory.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Result } from '../../../machine/ports.ts';
+import type { ExitRecord } from '../../../machine/types.ts';
+import { fail, ok } from './result.ts';
+
+/** The monitor's exit record: the machine's ExitRecord plus the exec error, if exec failed. */
+export type MonitorExitRecord = ExitRecord & {
+  /** The errno name (e.g. "ENOENT") when the program could not be exec'd; null otherwise. */
+  readonly execError?: string | null;
+};
+
+/** The file name of the exit record inside a run directory. */
+export const EXIT_RECORD_FILE = 'exit.json';
+
+/**
+ * Read `RUN_DIR/exit.json`. Missing → ok null (the job has not ended, or its monitor died).
+ * Unreadable or not the expected shape → error RW_EXIT_RECORD_CORRUPT / RW_EXIT_RECORD_UNREADABLE
+ * naming the path. Never throws.
+ */
+export function readExitRecord(runDir: string): Result<MonitorExitRecord | null> {
+  const file = path.join(runDir, EXIT_RECORD_FILE);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return ok(null);
+    return fail(
+      'RW_EXIT_RECORD_UNREADABLE',
+      `exit record ${file} could not be read (${code}) (while reading it)`,
+    );
+  }
+  const record = parseExitRecord(text);
+  if (record === null) {
+    return fail(
+      'RW_EXIT_RECORD_CORRUPT',
+      `exit record ${file} is not a valid exit record (while reading it)`,
+    );
+  }
+  return ok(record);
+}
+
+// Parse the record's JSON, accepting extra fields and missing optional ones; null when invalid.
+function parseExitRecord(text: string): MonitorExitRecord | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof value !== 'object' || value === null) return null;
+  const raw = value as Record<string, unknown>;
+  const { code, signal, endedAt } = raw;
+  if (!(code === null || (typeof code === 'number' && Number.isInteger(code)))) return null;
+  if (!(signal === null || typeof signal === 'string')) return null;
+  if (typeof endedAt !== 'number' || !Number.isFinite(endedAt)) return null;
+  if (code === null && signal === null) return null;
+  const execError = typeof raw.execError === 'string' ? raw.execError : null;
+  return {
+    code,
+    signal,
+    endedAt,
+    notStarted: raw.notStarted === true,
+    execError,
+  };
+}

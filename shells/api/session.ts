@@ -1,0 +1,114 @@
+// One actor of the lifecycle machine on the local runtime, with bounded waits and the journal.
+import { type Actor, createActor, type InspectionEvent } from 'xstate';
+import { lifecycleMachine } from '../../machine/lifecycle.ts';
+import { appendLine } from '../../runtime/fs/ndjson-append.ts';
+import { type Layout, layoutOf } from '../../runtime/local/layout.ts';
+import { localRuntime } from '../../runtime/local/ports.ts';
+import { RunwardenError } from './errors.ts';
+import type { LifecycleSnapshot } from './status-view.ts';
+
+/** Timing of the machine's named delays (all in ms); defaults are the machine's own. */
+export interface Timing {
+  readonly startTimeoutMs?: number;
+  readonly killTimeoutMs?: number;
+  readonly starterRecheckMs?: number;
+  readonly finalizeRetryMs?: number;
+}
+
+export interface SessionOptions {
+  readonly workspace: string;
+  readonly timing?: Timing;
+  /** How often a watched job is probed (the exit record is also watched by inotify). */
+  readonly pollMs?: number;
+}
+
+/** The journal line for one transition of the machine (its sequence number is its line number). */
+function journalEntry(from: unknown, snap: LifecycleSnapshot, event: { type: string }) {
+  return { t: new Date().toISOString(), pid: process.pid, from, to: snap.value, event: event.type };
+}
+
+/** A running actor of the lifecycle machine for one workspace. Stop it when done. */
+export class Session {
+  readonly layout: Layout;
+  readonly actor: Actor<typeof lifecycleMachine>;
+
+  constructor(options: SessionOptions) {
+    this.layout = layoutOf(options.workspace);
+    const timing = Object.fromEntries(
+      Object.entries(options.timing ?? {}).filter(([, v]) => v !== undefined),
+    );
+    const logic = lifecycleMachine.provide({
+      actors: localRuntime({
+        workspace: options.workspace,
+        ...(options.pollMs ? { pollMs: options.pollMs } : {}),
+      }),
+      delays: timing,
+    });
+    let previous: unknown = null;
+    this.actor = createActor(logic, {
+      input: {},
+      inspect: (inspection: InspectionEvent) => {
+        if (inspection.type !== '@xstate.snapshot' || inspection.actorRef !== this.actor) return;
+        const snap = inspection.snapshot as LifecycleSnapshot;
+        const runId = snap.context.run?.runId;
+        if (runId !== undefined && JSON.stringify(snap.value) !== JSON.stringify(previous)) {
+          appendLine(this.layout.runFile(runId, 'lifecycle'), journalEntry(previous, snap, inspection.event));
+        }
+        previous = snap.value;
+      },
+    });
+  }
+
+  /** Start the actor (it begins by recovering the workspace). */
+  static open(options: SessionOptions): Session {
+    const session = new Session(options);
+    session.actor.start();
+    return session;
+  }
+
+  snapshot(): LifecycleSnapshot {
+    return this.actor.getSnapshot();
+  }
+
+  /** Resolve with the first snapshot that satisfies `done`; reject after `timeoutMs` naming `what`. */
+  waitFor(
+    done: (snap: LifecycleSnapshot) => boolean,
+    what: string,
+    timeoutMs: number,
+  ): Promise<LifecycleSnapshot> {
+    return new Promise((resolve, reject) => {
+      const check = (snap: LifecycleSnapshot) => {
+        if (!done(snap)) return false;
+        clearTimeout(timer);
+        sub.unsubscribe();
+        resolve(snap);
+        return true;
+      };
+      const timer = setTimeout(() => {
+        sub.unsubscribe();
+        reject(new RunwardenError('RW_TIMEOUT', `timed out after ${timeoutMs} ms waiting for ${what}`));
+      }, timeoutMs);
+      const sub = this.actor.subscribe({
+        next: check,
+        error: (error) => {
+          clearTimeout(timer);
+          reject(
+            new RunwardenError('RW_INTERNAL', `the lifecycle machine failed: ${String(error)}`, {
+              cause: error,
+            }),
+          );
+        },
+      });
+      check(this.actor.getSnapshot());
+    });
+  }
+
+  /** Wait until recovery is over and the machine rests (idle, live or halted). */
+  settled(timeoutMs: number): Promise<LifecycleSnapshot> {
+    return this.waitFor((s) => s.hasTag('settled'), 'the workspace to settle (recovery)', timeoutMs);
+  }
+
+  stop(): void {
+    this.actor.stop();
+  }
+}

@@ -1,0 +1,302 @@
+// The typed library API: a workspace of runs that any number of processes may use at once.
+// Every operation boots an actor of the lifecycle machine (which first recovers the workspace),
+// sends it a command and reports what the machine did. No lifecycle decision is made here.
+import { readdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { RetentionPolicy, RunConfig } from '../../machine/types.ts';
+import {
+  getHistory,
+  type HistoryRecord,
+  type HistorySummary,
+  listHistory,
+  recordIds,
+} from '../../runtime/local/history-store.ts';
+import { type Layout, layoutOf, runIdPattern } from '../../runtime/local/layout.ts';
+import { readLock } from '../../runtime/local/lock-file.ts';
+import { RunwardenError } from './errors.ts';
+import { newRunId } from './run-id.ts';
+import { Session, type SessionOptions, type Timing } from './session.ts';
+import { type LifecycleSnapshot, type StatusView, statusViewOf } from './status-view.ts';
+
+/** How to start a run. Only `argv` is required. */
+export interface StartOptions {
+  /** Program and arguments; never a shell string. */
+  readonly argv: readonly string[];
+  /** A short name for the run (default: the program's base name). */
+  readonly name?: string;
+  readonly cwd?: string;
+  readonly env?: Readonly<Record<string, string>>;
+  /** SIGINT-to-SIGKILL grace when aborting (default 30 s). */
+  readonly graceMs?: number;
+  /** Silence after which the run counts as stalled (default: never). */
+  readonly stallAfterMs?: number | null;
+  readonly abortOnStall?: boolean;
+  /** Keep or delete the run directory per outcome (default: keep finished/orphaned, delete failed/aborted). */
+  readonly retention?: Partial<RetentionPolicy>;
+}
+
+/** A run confirmed running. */
+export interface StartedRun {
+  readonly id: string;
+  readonly dir: string;
+  readonly pid: number;
+}
+
+export interface AbortOptions {
+  /** SIGKILL now instead of SIGINT first. */
+  readonly force?: boolean;
+  /** Override the run's grace for this abort. */
+  readonly graceMs?: number;
+  /** Wait for the run to end (default true); otherwise return once the abort is under way. */
+  readonly wait?: boolean;
+}
+
+export interface WorkspaceOptions {
+  readonly timing?: Timing;
+  readonly pollMs?: number;
+  /** Bound on every wait of an operation that does not wait for a run to end (default 30 s). */
+  readonly operationTimeoutMs?: number;
+}
+
+export const defaultRetention: RetentionPolicy = {
+  finished: 'keep',
+  failed: 'delete',
+  aborted: 'delete',
+  orphaned: 'keep',
+};
+export const defaultGraceMs = 30_000;
+
+const baseName = (program: string) => program.split('/').filter(Boolean).at(-1) ?? 'run';
+
+/** A workspace directory of runs (default `./runs`). Cheap to create; holds no resources. */
+export class Workspace {
+  readonly dir: string;
+  readonly layout: Layout;
+  private readonly options: WorkspaceOptions;
+
+  constructor(dir: string, options: WorkspaceOptions = {}) {
+    this.dir = resolve(dir);
+    this.layout = layoutOf(this.dir);
+    this.options = options;
+  }
+
+  private get timeoutMs(): number {
+    return this.options.operationTimeoutMs ?? 30_000;
+  }
+
+  /** Open an actor on this workspace: for callers that follow a run (watch, serve). */
+  openSession(): Session {
+    const options: SessionOptions = {
+      workspace: this.dir,
+      ...(this.options.timing ? { timing: this.options.timing } : {}),
+      ...(this.options.pollMs ? { pollMs: this.options.pollMs } : {}),
+    };
+    return Session.open(options);
+  }
+
+  /** Run `use` with a settled session, stopping it afterwards. */
+  private async withSession<T>(
+    use: (session: Session, settled: LifecycleSnapshot) => Promise<T>,
+  ): Promise<T> {
+    const session = this.openSession();
+    try {
+      return await use(session, await session.settled(this.timeoutMs));
+    } finally {
+      session.stop();
+    }
+  }
+
+  /** The status view of a snapshot now. */
+  view(snap: LifecycleSnapshot): StatusView {
+    return statusViewOf(snap, Date.now(), (id) => resolve(this.dir, id));
+  }
+
+  /** Recover what needs recovering (orphans, stale locks, unwatched exits), then report. */
+  status(): Promise<StatusView> {
+    return this.withSession(async (_session, settled) => this.view(settled));
+  }
+
+  /** Start a run; resolves once the job is confirmed running. RW_CONFLICT if a run is active. */
+  start(options: StartOptions): Promise<StartedRun> {
+    const config = this.configOf(options);
+    return this.withSession(async (session, settled) => {
+      if (!settled.matches('idle')) {
+        const active = settled.context.run?.runId ?? 'another run';
+        throw new RunwardenError(
+          'RW_CONFLICT',
+          `run ${active} is already active; watch it with 'runwarden watch' or stop it with 'runwarden abort'`,
+        );
+      }
+      let rejected: RunwardenError | null = null;
+      const listener = session.actor.on('command.rejected', (e) => {
+        rejected = RunwardenError.of(e.error);
+      });
+      session.actor.send({ type: 'run.start', config, at: Date.now() });
+      const snap = await session.waitFor(
+        (s) =>
+          rejected !== null ||
+          s.matches('live') ||
+          s.matches('halted') ||
+          (s.matches('idle') && s.context.lastEnded !== null),
+        `run ${config.runId} to start`,
+        this.timeoutMs,
+      );
+      listener.unsubscribe();
+      if (rejected !== null) throw rejected;
+      if (snap.matches('live')) {
+        const pid = snap.context.handle?.pid;
+        return {
+          id: config.runId,
+          dir: resolve(this.dir, config.runId),
+          pid: typeof pid === 'number' ? pid : -1,
+        };
+      }
+      const error = snap.context.lastEnded?.error ?? snap.context.error;
+      throw error === null
+        ? new RunwardenError('RW_START_FAILED', `run ${config.runId} did not start`)
+        : RunwardenError.of(error);
+    });
+  }
+
+  /** Abort the active run (idempotent: aborting an aborting run only waits). Returns its record when waited. */
+  abort(options: AbortOptions = {}): Promise<HistoryRecord | null> {
+    return this.withSession(async (session, settled) => {
+      if (!settled.matches('live')) {
+        throw new RunwardenError(
+          'RW_NO_ACTIVE_RUN',
+          'no run is active in this workspace; see past runs with runwarden list',
+        );
+      }
+      const runId = settled.context.run?.runId ?? '';
+      const at = Date.now();
+      if (options.force === true) session.actor.send({ type: 'run.force', at });
+      else
+        session.actor.send({
+          type: 'run.abort',
+          at,
+          ...(options.graceMs === undefined ? {} : { graceMs: options.graceMs }),
+        });
+      if (options.wait === false) {
+        await session.waitFor(abortUnderWay, `the abort of ${runId} to be sent`, this.timeoutMs);
+        return null;
+      }
+      return this.awaitEnd(session, runId);
+    });
+  }
+
+  /**
+   * Wait until the run `runId` ended and return its history record. Unbounded in time (a run
+   * ends when its job does), but the record is awaited only briefly once the run is gone.
+   */
+  async awaitEnd(session: Session, runId: string): Promise<HistoryRecord> {
+    const ended = (s: LifecycleSnapshot) =>
+      s.matches('idle') || s.matches('halted') || (s.hasTag('live') && s.context.run?.runId !== runId);
+    await session.waitFor(ended, `run ${runId} to end`, 2_147_483_647);
+    // Another process may have won the claim and be writing the record right now.
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const record = getHistory(this.layout, runId);
+      if (record !== null) return record;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new RunwardenError(
+      'RW_NOT_FOUND',
+      `run ${runId} ended but its history record did not appear; run runwarden status`,
+    );
+  }
+
+  /** Ended runs, newest first (recovers the workspace first, so unwatched ends are included). */
+  async list(): Promise<HistorySummary[]> {
+    await this.status();
+    return listHistory(this.layout);
+  }
+
+  /** One ended run's record, or null. */
+  history(runId: string): HistoryRecord | null {
+    return getHistory(this.layout, runId);
+  }
+
+  /**
+   * The run a user means: an exact id or a unique prefix of one (active run, run directories,
+   * history). Without `arg`: the active run, or for 'latest' the newest ended run if none is
+   * active. RW_USAGE for an invalid or ambiguous id, RW_NOT_FOUND when nothing matches.
+   */
+  resolveRun(arg: string | undefined, fallback: 'active' | 'latest'): string {
+    const active = readLock(this.layout.lock);
+    const activeId = active.ok && active.value.state === 'ok' ? active.value.value.runId : null;
+    if (arg === undefined) {
+      const latest = fallback === 'latest' ? (activeId ?? listHistory(this.layout)[0]?.id ?? null) : activeId;
+      if (latest === null) {
+        throw new RunwardenError(
+          'RW_NOT_FOUND',
+          `no ${fallback === 'latest' ? '' : 'active '}run in ${this.dir}; start one with: runwarden start -- CMD`,
+        );
+      }
+      return latest;
+    }
+    if (!runIdPattern.test(arg)) {
+      throw new RunwardenError(
+        'RW_USAGE',
+        `invalid run id '${arg}': run ids contain only letters, digits, '.', '-' and '_'`,
+      );
+    }
+    const known = new Set([
+      ...(activeId === null ? [] : [activeId]),
+      ...runDirIds(this.dir),
+      ...recordIds(this.layout),
+    ]);
+    if (known.has(arg)) return arg;
+    const matches = [...known].filter((id) => id.startsWith(arg)).sort();
+    if (matches.length === 1 && matches[0] !== undefined) return matches[0];
+    if (matches.length > 1) {
+      throw new RunwardenError(
+        'RW_USAGE',
+        `run id '${arg}' is ambiguous: ${matches.slice(0, 5).join(', ')}${matches.length > 5 ? ', …' : ''}`,
+      );
+    }
+    throw new RunwardenError('RW_NOT_FOUND', `no run '${arg}' in ${this.dir}; see runs with: runwarden list`);
+  }
+
+  /** The immutable config of a new run. */
+  configOf(options: StartOptions): RunConfig {
+    const program = options.argv[0];
+    if (program === undefined || program === '') {
+      throw new RunwardenError('RW_USAGE', 'no command given: pass the program and its arguments after --');
+    }
+    const name = options.name ?? baseName(program).replace(/[^A-Za-z0-9._-]/g, '_');
+    return {
+      runId: newRunId(name, Date.now()),
+      name,
+      argv: [...options.argv],
+      cwd: resolve(options.cwd ?? process.cwd()),
+      env: { ...options.env },
+      graceMs: options.graceMs ?? defaultGraceMs,
+      stallAfterMs: options.stallAfterMs ?? null,
+      abortOnStall: options.abortOnStall ?? false,
+      retention: { ...defaultRetention, ...options.retention },
+    };
+  }
+}
+
+/** Ids of the run directories in a workspace. */
+function runDirIds(dir: string): string[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isDirectory() && e.name !== 'history' && runIdPattern.test(e.name))
+      .map((e) => e.name);
+  } catch {
+    return [];
+  }
+}
+
+/** The abort has been recorded and signalled (or the run already ended). */
+function abortUnderWay(s: LifecycleSnapshot): boolean {
+  if (!s.hasTag('live')) return true;
+  if (s.matches({ live: { aborting: 'forced' } }) || s.matches({ live: { aborting: 'unkillable' } }))
+    return true;
+  return s.matches({ live: 'aborting' }) && s.children.interruptJob?.getSnapshot().status === 'done';
+}
+
+/** Open the workspace at `dir` (default `RUNWARDEN_WORKSPACE` or `./runs`). */
+export function openWorkspace(dir?: string, options: WorkspaceOptions = {}): Workspace {
+  return new Workspace(dir ?? process.env.RUNWARDEN_WORKSPACE ?? 'runs', options);
+}

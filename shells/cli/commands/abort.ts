@@ -1,0 +1,53 @@
+// `runwarden abort [RUN]`: SIGINT, then SIGKILL after the grace; waits for the end by default.
+import { RunwardenError } from '../../api/errors.ts';
+import type { Workspace } from '../../api/workspace.ts';
+import { endedHow } from '../exit-code.ts';
+import { formatDuration, printJson } from '../output.ts';
+
+export interface AbortFlags {
+  force?: boolean;
+  grace?: number;
+  wait?: boolean;
+  json?: boolean;
+}
+
+export async function abortCommand(
+  ws: Workspace,
+  runId: string | undefined,
+  flags: AbortFlags,
+): Promise<number> {
+  const status = await ws.status();
+  const active = status.run?.id ?? null;
+  if (active === null) {
+    throw new RunwardenError(
+      'RW_NO_ACTIVE_RUN',
+      'no run is active in this workspace; nothing to abort (see runwarden list)',
+    );
+  }
+  if (runId !== undefined && runId !== active) {
+    throw new RunwardenError(
+      'RW_NOT_FOUND',
+      `run ${runId} is not active (the active run is ${active}); nothing to abort`,
+    );
+  }
+  const graceMs = flags.grace ?? status.run?.graceMs ?? 0;
+  if (flags.json !== true) {
+    const how = flags.force
+      ? 'SIGKILL now'
+      : `SIGINT now, SIGKILL in ${formatDuration(graceMs)} if still running`;
+    process.stdout.write(`aborting ${active}: ${how}\n`);
+  }
+  const record = await ws.abort({
+    ...(flags.force ? { force: true } : {}),
+    ...(flags.grace === undefined ? {} : { graceMs: flags.grace }),
+    wait: flags.wait !== false,
+  });
+  if (record === null) {
+    if (flags.json === true) printJson({ id: active, state: 'aborting' });
+    else process.stdout.write(`abort of ${active} under way (follow it with: runwarden watch)\n`);
+    return 0;
+  }
+  if (flags.json === true) printJson(record);
+  else process.stdout.write(`run ${active} ${endedHow(record)}\n`);
+  return 0;
+}

@@ -1,0 +1,43 @@
+// `runwarden status`: recover the workspace, report what recovery did, then the current state.
+import type { StatusView } from '../../api/status-view.ts';
+import type { Workspace } from '../../api/workspace.ts';
+import { formatArgv, formatDuration, neutralize, painter, printJson, warn } from '../output.ts';
+import { recoveryLine } from '../recovery-notes.ts';
+
+/** The human lines describing a status view. */
+export function statusLines(view: StatusView, now: number): string[] {
+  const p = painter(process.stdout);
+  const run = view.run;
+  const stateColor = view.state === 'running' ? p.green : view.state === 'idle' ? p.dim : p.yellow;
+  const lines = [`state:   ${stateColor(view.state)}`];
+  if (run !== null) {
+    lines.push(`run:     ${run.id}`);
+    lines.push(`command: ${neutralize(formatArgv(run.argv))}`);
+    const elapsed = run.elapsedMs === null ? '' : `   elapsed: ${formatDuration(run.elapsedMs)}`;
+    lines.push(`pid:     ${run.pid ?? '-'}${elapsed}`);
+    lines.push(`dir:     ${run.dir}`);
+    if (run.abort !== null) {
+      const kill =
+        run.abort.killAt === null
+          ? 'SIGKILL sent'
+          : `SIGKILL in ${formatDuration(Math.max(0, run.abort.killAt - now))}`;
+      lines.push(
+        `abort:   SIGINT sent ${formatDuration(Math.max(0, now - run.abort.requestedAt))} ago; ${kill}`,
+      );
+    }
+  }
+  if (view.error !== null && view.state === 'halted')
+    lines.push(`error:   ${view.error.code}: ${view.error.message}`);
+  return lines;
+}
+
+export async function statusCommand(ws: Workspace, opts: { json?: boolean }): Promise<number> {
+  const view = await ws.status();
+  if (opts.json === true) {
+    printJson(view);
+  } else {
+    for (const note of view.recovered) warn(recoveryLine(note));
+    process.stdout.write(`${statusLines(view, Date.now()).join('\n')}\n`);
+  }
+  return view.state === 'halted' ? 1 : 0;
+}

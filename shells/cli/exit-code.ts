@@ -1,0 +1,24 @@
+// The exit code `watch` and `start --watch` return for a run that ended, like a shell would.
+import { constants } from 'node:os';
+import type { HistoryRecord } from '../../runtime/local/history-store.ts';
+
+/** 0 finished; the job's code; 128 + signal number when killed; 130 after an abort; 1 orphaned. */
+export function exitCodeOf(record: Pick<HistoryRecord, 'outcome' | 'exitCode' | 'signal'>): number {
+  if (record.outcome === 'aborted') return 130;
+  if (record.outcome === 'finished') return 0;
+  if (record.exitCode !== null && record.exitCode !== 0) return Math.min(record.exitCode, 255);
+  const signo =
+    record.signal === null ? undefined : constants.signals[record.signal as keyof typeof constants.signals];
+  return signo === undefined ? 1 : 128 + signo;
+}
+
+/** How a run ended, in words: `finished`, `failed (exit code 3)`, `aborted (killed by SIGKILL)`. */
+export function endedHow(record: Pick<HistoryRecord, 'outcome' | 'exitCode' | 'signal' | 'reason'>): string {
+  const how =
+    record.signal !== null
+      ? `killed by ${record.signal}`
+      : record.exitCode !== null
+        ? `exit code ${record.exitCode}`
+        : (record.reason ?? '');
+  return how === '' ? record.outcome : `${record.outcome} (${how})`;
+}

@@ -1,0 +1,41 @@
+// Parsers for command-line values, each failing with a message that names the value and the fix.
+import { InvalidArgumentError } from 'commander';
+
+const units: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A duration like `90s`, `5m`, `1h30m`, `500ms` (a bare number means seconds), in ms. */
+export function parseDuration(text: string): number {
+  const trimmed = text.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1_000);
+  const parts = [...trimmed.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== trimmed) {
+    throw new InvalidArgumentError(`invalid duration '${text}': use e.g. 90s, 5m, 1h30m or 500ms`);
+  }
+  return Math.round(parts.reduce((ms, p) => ms + Number(p[1]) * (units[p[2] ?? 's'] ?? 1_000), 0));
+}
+
+/** A positive whole number (for --tail, --limit). */
+export function parsePositiveInt(text: string): number {
+  if (!/^\d+$/.test(text.trim()) || Number(text) < 1) {
+    throw new InvalidArgumentError(`invalid number '${text}': use a whole number of at least 1`);
+  }
+  return Number(text);
+}
+
+/** `keep` or `delete` (retention per outcome). */
+export function parseRetention(text: string): 'keep' | 'delete' {
+  if (text !== 'keep' && text !== 'delete')
+    throw new InvalidArgumentError(`invalid value '${text}': use keep or delete`);
+  return text;
+}
+
+const outcomes = ['finished', 'failed', 'aborted', 'orphaned'] as const;
+export type OutcomeFilter = (typeof outcomes)[number];
+
+/** An outcome name for --outcome (repeatable). */
+export function parseOutcome(text: string, previous: OutcomeFilter[] = []): OutcomeFilter[] {
+  const found = outcomes.find((o) => o === text);
+  if (found === undefined)
+    throw new InvalidArgumentError(`invalid outcome '${text}': use ${outcomes.join(', ')}`);
+  return [...previous, found];
+}

@@ -1,0 +1,152 @@
+// The `runwarden` command line: options validated here (commander parsers), each command's code
+// loaded only when it runs so `status` stays light (no HTTP server, dashboard or inspector).
+import { Command, CommanderError, Option } from 'commander';
+import type { Workspace } from '../api/workspace.ts';
+import { parseDuration, parseOutcome, parsePositiveInt, parseRetention } from './parse.ts';
+
+/** The workspace the global options name. */
+async function workspaceOf(program: Command): Promise<Workspace> {
+  const { openWorkspace } = await import('../api/workspace.ts');
+  const dir: string | undefined = program.opts().workspace;
+  return openWorkspace(dir);
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** Build the program; `run` receives each command's exit code. */
+export function buildProgram(run: (code: Promise<number>) => void): Command {
+  const program = new Command('runwarden')
+    .description(
+      'Supervise long-running jobs (ML training runs): start, watch, abort, and trust what it says.',
+    )
+    .version('0.1.0')
+    .option('-w, --workspace <dir>', 'the workspace of runs (default: $RUNWARDEN_WORKSPACE or ./runs)')
+    .enablePositionalOptions()
+    .showHelpAfterError('(run runwarden --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      outputError: (text, write) => write(`runwarden: ${text.replace(/^error: /, '').trim()}\n`),
+    });
+
+  program
+    .command('start')
+    .description('start a run; returns once the job is confirmed running')
+    .argument('<command...>', 'the program and its arguments (put them after --)')
+    .option('-n, --name <name>', 'a short name for the run (default: the program name)')
+    .addOption(
+      new Option('-g, --grace <duration>', 'time between SIGINT and SIGKILL on abort')
+        .default(30_000, '30s')
+        .argParser(parseDuration),
+    )
+    .option(
+      '--on-failure <keep|delete>',
+      "keep or delete a failed run's directory (default delete)",
+      parseRetention,
+    )
+    .option(
+      '--on-abort <keep|delete>',
+      "keep or delete an aborted run's directory (default delete)",
+      parseRetention,
+    )
+    .option(
+      '--on-finish <keep|delete>',
+      "keep or delete a finished run's directory (default keep)",
+      parseRetention,
+    )
+    .option(
+      '--stall-after <duration>',
+      'call the run stalled after this long without output or events',
+      parseDuration,
+    )
+    .option('--abort-on-stall', 'abort the run when it stalls')
+    .option('-C, --cwd <dir>', 'working directory of the job (default: the current one)')
+    .option('-e, --env <KEY=VALUE>', 'extra environment variable for the job (repeatable)', collect)
+    .option('--watch', "follow the run and exit with the job's exit code (130 after an abort)")
+    .option('--json', 'print {"id","dir","pid"} as JSON')
+    .passThroughOptions()
+    .action(async (argv: string[], flags) => {
+      const { startCommand } = await import('./commands/start.ts');
+      run(startCommand(await workspaceOf(program), argv, flags));
+    });
+
+  program
+    .command('status')
+    .description('recover orphans and stale locks (saying why), then show the state of the workspace')
+    .option('--json', 'print {"state","run","recovered"} as JSON')
+    .action(async (flags) => {
+      const { statusCommand } = await import('./commands/status.ts');
+      run(statusCommand(await workspaceOf(program), flags));
+    });
+
+  program
+    .command('watch')
+    .description('follow a run live; exits with its exit code; Ctrl-C leaves it running')
+    .argument('[run]', 'run id or unique prefix (default: the active run)')
+    .option('--json', 'print a JSON status line every second, then the history record')
+    .action(async (runArg: string | undefined, flags) => {
+      const { watchCommand } = await import('./commands/watch.ts');
+      const ws = await workspaceOf(program);
+      run(watchCommand(ws, runArg === undefined ? undefined : ws.resolveRun(runArg, 'active'), flags));
+    });
+
+  program
+    .command('abort')
+    .description('abort the active run: SIGINT, then SIGKILL after the grace; waits for the end')
+    .argument('[run]', 'run id or unique prefix (default: the active run)')
+    .option('-f, --force', 'SIGKILL now')
+    .option('-g, --grace <duration>', "override the run's grace for this abort", parseDuration)
+    .option('--no-wait', 'return once the abort is under way')
+    .option('--json', 'print the history record (or the pending abort) as JSON')
+    .action(async (runArg: string | undefined, flags) => {
+      const { abortCommand } = await import('./commands/abort.ts');
+      const ws = await workspaceOf(program);
+      run(abortCommand(ws, runArg === undefined ? undefined : ws.resolveRun(runArg, 'active'), flags));
+    });
+
+  program
+    .command('logs')
+    .description("print a run's output (default: the active or latest run's stdout)")
+    .argument('[run]', 'run id or unique prefix')
+    .option('-f, --follow', 'keep printing new output until the run ends')
+    .option('--stderr', 'stderr instead of stdout')
+    .option('--all', 'stdout and stderr')
+    .option('-t, --tail <lines>', 'only the last N lines', parsePositiveInt)
+    .action(async (runArg: string | undefined, flags) => {
+      const { logsCommand } = await import('./commands/logs.ts');
+      run(logsCommand(await workspaceOf(program), runArg, flags));
+    });
+
+  program
+    .command('list')
+    .description('ended runs, newest first')
+    .option(
+      '--json',
+      'print an array of {"id","name","outcome","exitCode","signal","startedAt","endedAt","durationMs"}',
+    )
+    .option('-l, --limit <n>', 'at most N runs (default 50)', parsePositiveInt)
+    .option(
+      '-o, --outcome <outcome>',
+      'only runs that ended so: finished, failed, aborted, orphaned (repeatable)',
+      parseOutcome,
+    )
+    .action(async (flags) => {
+      const { listCommand } = await import('./commands/list.ts');
+      run(listCommand(await workspaceOf(program), flags));
+    });
+
+  return program;
+}
+
+/** A usage error from commander, as the exit code the CLI promises (2), or null for help/version. */
+export function usageExit(error: CommanderError): number | null {
+  if (
+    error.code === 'commander.helpDisplayed' ||
+    error.code === 'commander.version' ||
+    error.code === 'commander.help'
+  ) {
+    return 0;
+  }
+  return 2;
+}
+
+export { CommanderError };
