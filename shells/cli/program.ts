@@ -22,10 +22,9 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .version('0.1.0')
     .option('-w, --workspace <dir>', 'the workspace of runs (default: $RUNWARDEN_WORKSPACE or ./runs)')
     .enablePositionalOptions()
-    .showHelpAfterError('(run runwarden --help for usage)')
     .exitOverride()
     .configureOutput({
-      outputError: (text, write) => write(`runwarden: ${text.replace(/^error: /, '').trim()}\n`),
+      outputError: (text, write) => write(`runwarden: ${text.replace(/^error: /, '').trim()} (see runwarden --help)\n`),
     });
 
   program

@@ -105,7 +105,7 @@ export async function watchRun(
           `no run ${target} in ${ws.dir}; see runs with: runwarden list`,
         );
       if (opts.json) printJson(record);
-      else process.stdout.write(`run ${target} already ended: ${endedHow(record)}\n`);
+      else process.stdout.write(`run ${target} ${endedHow(record)} (it had ended already)\n`);
       return exitCodeOf(record);
     }
     return await follow(ws, session, target, opts.json);

@@ -1,0 +1,67 @@
+// The options of a monitored launch: their shape, their validation, and opening the log files they name.
+import fs from 'node:fs';
+import type { Result } from '../../../machine/ports.ts';
+import { fail, ok } from './result.ts';
+
+/** What to launch and where; every path is used as given (runDir is resolved to absolute). */
+export interface LaunchOptions {
+  /** The run directory: the monitor writes exit.json here and reads abort-grace-ms from it. */
+  readonly runDir: string;
+  /** Program and arguments, run without a shell (the program is looked up on PATH). */
+  readonly argv: readonly string[];
+  readonly cwd: string;
+  /** Merged over process.env for the job (the caller adds RUNWARDEN_RUN_ID etc.). */
+  readonly env: Readonly<Record<string, string>>;
+  /** Log files, opened O_APPEND|O_CREAT (0644) and handed to the job as its fd 1 and 2. */
+  readonly stdoutPath: string;
+  readonly stderrPath: string;
+  /** Bound on each wait: for the monitor's pid report, and for the exec report after release(). */
+  readonly startTimeoutMs: number;
+}
+
+/** The first problem with options a caller could get wrong (RW_INVALID_OPTION), or null. */
+export function validateLaunchOptions(opts: LaunchOptions): Result<never> | null {
+  if (opts.argv.length === 0 || opts.argv[0] === '') {
+    return fail('RW_INVALID_OPTION', `argv must name a program, got ${JSON.stringify(opts.argv)}`);
+  }
+  if (!Number.isFinite(opts.startTimeoutMs) || opts.startTimeoutMs <= 0) {
+    return fail(
+      'RW_INVALID_OPTION',
+      `startTimeoutMs must be a positive number of ms, got ${opts.startTimeoutMs}`,
+    );
+  }
+  for (const [option, dir] of [
+    ['runDir', opts.runDir],
+    ['cwd', opts.cwd],
+  ] as const) {
+    if (!isDirectory(dir))
+      return fail('RW_INVALID_OPTION', `${option} must be an existing directory, got ${dir}`);
+  }
+  return null;
+}
+
+// True when `dir` exists and is a directory.
+function isDirectory(dir: string): boolean {
+  try {
+    return fs.statSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Open both log files O_APPEND|O_CREAT (0644); on failure close what was opened (RW_LOG_OPEN_FAILED). */
+export function openLogs(stdoutPath: string, stderrPath: string): Result<[number, number]> {
+  const opened: number[] = [];
+  for (const file of [stdoutPath, stderrPath]) {
+    try {
+      opened.push(fs.openSync(file, 'a', 0o644));
+    } catch (error) {
+      for (const fd of opened) fs.closeSync(fd);
+      const code = (error as NodeJS.ErrnoException).code;
+      return fail('RW_LOG_OPEN_FAILED', `could not open log file ${file} (${code}) (while launching)`);
+    }
+  }
+  const [out, err] = opened;
+  if (out === undefined || err === undefined) throw new Error('unreachable: two log fds were opened');
+  return ok([out, err]);
+}
