@@ -1,11 +1,12 @@
 // Durable replacement of a small state file: unique tmp file, full write, fsync, rename, dir fsync.
-import { randomBytes } from 'node:crypto';
+
 import { closeSync, fsyncSync, openSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Result } from '../../machine/ports.ts';
 import { closeQuietly, unlinkQuietly } from './cleanup.ts';
 import { errnoOf, failure, isDiskFull, success } from './fs-error.ts';
 import { fsyncDir } from './fsync-dir.ts';
+import { randomHex } from './unique.ts';
 import { bytesOf, writeAll } from './write-all.ts';
 
 export { createFileExclusive } from './create-exclusive.ts';
@@ -29,7 +30,7 @@ export function writeFileAtomic(
   data: string | Uint8Array,
   opts: AtomicWriteOptions = {},
 ): Result<null> {
-  const tmpPath = `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
+  const tmpPath = `${path}.tmp-${process.pid}-${randomHex(6)}`;
   let fd: number | null = null;
   try {
     fd = openSync(tmpPath, 'wx', opts.mode ?? 0o666);

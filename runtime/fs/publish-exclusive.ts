@@ -1,6 +1,6 @@
 // Publishing a file exactly once with its whole content: write and fsync a tmp file, then
 // hard-link it into place (link fails if the name exists), so no reader sees a partial file.
-import { randomBytes } from 'node:crypto';
+
 import { linkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Result } from '../../machine/ports.ts';
@@ -8,6 +8,7 @@ import { unlinkQuietly } from './cleanup.ts';
 import { createFileExclusive } from './create-exclusive.ts';
 import { errnoOf, failure, success } from './fs-error.ts';
 import { fsyncDir } from './fsync-dir.ts';
+import { randomHex } from './unique.ts';
 
 /**
  * Create `path` with `data` unless it exists: `'created'` for exactly one of any number of
@@ -19,7 +20,7 @@ export function publishExclusive(
   data: string | Uint8Array,
   mode = 0o644,
 ): Result<'created' | 'exists'> {
-  const tmp = `${path}.new-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const tmp = `${path}.new-${process.pid}-${randomHex(4)}`;
   const written = createFileExclusive(tmp, data, { mode });
   if (!written.ok) return written;
   try {

@@ -1,10 +1,11 @@
 // Moving a corrupt file aside under a unique name, so the workspace is usable and the evidence kept.
-import { randomBytes } from 'node:crypto';
+
 import { renameSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Result } from '../../machine/ports.ts';
 import { errnoOf, failure, success } from './fs-error.ts';
 import { fsyncDir } from './fsync-dir.ts';
+import { randomHex } from './unique.ts';
 
 /**
  * Renames `path` to `<path>.corrupt-<UTC timestamp>-<random>` in the same directory and returns
@@ -15,7 +16,7 @@ import { fsyncDir } from './fsync-dir.ts';
  */
 export function quarantineFile(path: string): Result<string> {
   const stamp = new Date().toISOString().replace(/[-:.]/g, '');
-  const target = `${path}.corrupt-${stamp}-${randomBytes(4).toString('hex')}`;
+  const target = `${path}.corrupt-${stamp}-${randomHex(4)}`;
   try {
     renameSync(path, target);
   } catch (error) {

@@ -1,6 +1,6 @@
 // The workspace lock: created exclusively with its full content (link of a finished tmp file),
 // updated only by its owner, claimed by an atomic rename, released by unlinking the claim.
-import { randomBytes } from 'node:crypto';
+
 import { linkSync, readdirSync, renameSync, unlinkSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Result } from '../../machine/ports.ts';
@@ -10,6 +10,7 @@ import { errnoOf, failure, success } from '../fs/fs-error.ts';
 import { fsyncDir } from '../fs/fsync-dir.ts';
 import { publishExclusive } from '../fs/publish-exclusive.ts';
 import { type JsonFileState, readJsonFile } from '../fs/read-json.ts';
+import { randomHex } from '../fs/unique.ts';
 import type { LocalIdentity } from './identity.ts';
 import type { Layout } from './layout.ts';
 
@@ -35,7 +36,7 @@ export function readLock(path: string): Result<JsonFileState<LockRecord>> {
 }
 
 const serialize = (record: LockRecord) => `${JSON.stringify(record)}\n`;
-const unique = () => randomBytes(4).toString('hex');
+const unique = () => randomHex(4);
 
 /**
  * Create the workspace lock holding `record`, or report that one exists. The lock appears with

@@ -22,7 +22,6 @@ import { jobIdentities } from './job-liveness.ts';
 import { watchJob } from './job-watcher.ts';
 import { type Layout, layoutOf } from './layout.ts';
 import { claimLock, createLock, quarantineLock, readLock, releaseClaim, updateLock } from './lock-file.ts';
-import { launchMonitored } from './monitor/launch.ts';
 import { selfIdentity, selfOwner } from './owner.ts';
 import { createRunDir, writeAbortRequest } from './run-records.ts';
 import { signalIfSame } from './signal-process.ts';
@@ -79,6 +78,8 @@ async function spawn(
   signal: AbortSignal,
 ): Promise<Result<SpawnOutput>> {
   const { config, runId } = { config: lock.config, runId: lock.runId };
+  // Loaded on first use: status and list never spawn, and child_process costs startup time.
+  const { launchMonitored } = await import('./monitor/launch.ts');
   const launched = await launchMonitored({
     runDir: layout.runDir(runId),
     argv: config.argv,

@@ -1,5 +1,5 @@
 // Run ids: `<name>-<UTC timestamp>-<short random>`, safe as a directory name and in a URL.
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../../runtime/fs/unique.ts';
 import { runIdPattern } from '../../runtime/local/layout.ts';
 import { RunwardenError } from './errors.ts';
 
@@ -20,7 +20,7 @@ export function newRunId(name: string, now: number): string {
     .toISOString()
     .replace(/[-:]/g, '')
     .replace(/\.\d+Z$/, 'Z');
-  const id = `${checkName(name)}-${stamp}-${randomBytes(2).toString('hex')}`;
+  const id = `${checkName(name)}-${stamp}-${randomHex(2)}`;
   if (!runIdPattern.test(id)) throw new Error(`runwarden: generated an invalid run id ${id}`);
   return id;
 }

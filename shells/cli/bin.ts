@@ -1,29 +1,7 @@
 #!/usr/bin/env node
-// The `runwarden` executable: run one command, map every failure to a one-line message on stderr
-// and the documented exit code (0 ok, 2 usage, 3 conflict, 4 not found, 1 other).
-import { RunwardenError } from '../api/errors.ts';
-import { warn } from './output.ts';
-import { buildProgram, CommanderError, usageExit } from './program.ts';
+// The `runwarden` executable: turn on Node's compile cache (later starts reuse compiled code),
+// then load the CLI. Kept tiny so the cache covers everything that follows.
+import module from 'node:module';
 
-/** Report a failure the way the CLI promises, and return its exit code. */
-function failureCode(error: unknown): number {
-  if (error instanceof RunwardenError) {
-    warn(error.message);
-    return error.exitCode;
-  }
-  if (error instanceof CommanderError) return usageExit(error) ?? 2;
-  warn(`internal error: ${error instanceof Error ? error.message : String(error)} (please report it)`);
-  if (process.env.RUNWARDEN_DEBUG) console.error(error);
-  return 1;
-}
-
-let pending: Promise<number> = Promise.resolve(0);
-const program = buildProgram((code) => {
-  pending = code;
-});
-try {
-  await program.parseAsync(process.argv);
-  process.exit(await pending);
-} catch (error) {
-  process.exit(failureCode(error));
-}
+module.enableCompileCache?.();
+await import('./main.ts');

@@ -24,7 +24,8 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .enablePositionalOptions()
     .exitOverride()
     .configureOutput({
-      outputError: (text, write) => write(`runwarden: ${text.replace(/^error: /, '').trim()} (see runwarden --help)\n`),
+      outputError: (text, write) =>
+        write(`runwarden: ${text.replace(/^error: /, '').trim()} (see runwarden --help)\n`),
     });
 
   program

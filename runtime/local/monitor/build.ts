@@ -8,9 +8,27 @@ import { fileURLToPath } from 'node:url';
 import type { Result } from '../../../machine/ports.ts';
 import { fail, ok } from './result.ts';
 
+// Beside this module in the source tree, and beside the bundle in dist/cli/ (the build copies it).
 const SOURCE_PATH = fileURLToPath(new URL('./rw-monitor.c', import.meta.url));
 const SOURCE_LABEL = 'runtime/local/monitor/rw-monitor.c';
-const PACKAGE_ROOT = path.resolve(path.dirname(SOURCE_PATH), '../../..');
+const PACKAGE_ROOT = packageRootOf(path.dirname(SOURCE_PATH));
+
+/** The nearest directory above `dir` holding runwarden's package.json (a bounded walk up). */
+function packageRootOf(dir: string): string {
+  let at = dir;
+  for (let depth = 0; depth < 8; depth++) {
+    try {
+      const manifest = JSON.parse(fs.readFileSync(path.join(at, 'package.json'), 'utf8')) as {
+        name?: string;
+      };
+      if (manifest.name === 'runwarden') return at;
+    } catch {
+      // no manifest here: keep walking up
+    }
+    at = path.dirname(at);
+  }
+  return path.resolve(dir, '../../..');
+}
 const COMPILE_TIMEOUT_MS = 120_000;
 const PROBE_TIMEOUT_MS = 10_000;
 /** The monitor's exit code for bad usage: a probe run without arguments must give exactly this. */
