@@ -12,7 +12,7 @@ const runsArg = process.argv.indexOf('--runs');
 const runs = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 30;
 const ws = join(mkdtempSync(join(tmpdir(), 'rw-bench-')), 'runs');
 const env = { ...process.env, RUNWARDEN_WORKSPACE: ws, NO_COLOR: '1' };
-const bin = join(root, 'dist/cli/bin.js');
+const bin = join(root, 'shells/cli/bin.js');
 
 function time(args: string[]): number[] {
   const samples: number[] = [];

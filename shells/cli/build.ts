@@ -1,17 +1,19 @@
 // Bundles the CLI into dist/cli/ (one ESM file per lazily loaded command) so `runwarden` starts
 // without type stripping or resolving dozens of modules; copies the monitor's C source beside it.
-// Run by `npm run build` (also on `npm ci`, through `prepare`, and before `npm test`).
-import { chmodSync, copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+// Run by `npm run build`, by the test suite's global setup and before `npm pack` (prepack).
+import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const out = `${root}dist/cli`;
+const target = `${root}dist/cli`;
+// Build beside the target and swap it in, so a CLI running meanwhile never sees a half-built dir.
+const out = `${target}.new-${process.pid}`;
 
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 await build({
-  entryPoints: [`${root}shells/cli/bin.ts`, `${root}shells/cli/main.ts`],
+  entryPoints: [`${root}shells/cli/main.ts`],
   outdir: out,
   bundle: true,
   splitting: true,
@@ -28,5 +30,9 @@ await build({
 });
 copyFileSync(`${root}runtime/local/monitor/rw-monitor.c`, `${out}/rw-monitor.c`);
 writeFileSync(`${out}/package.json`, '{ "type": "module" }\n');
-chmodSync(`${out}/bin.js`, 0o755);
+const old = `${target}.old-${process.pid}`;
+if (existsSync(target)) renameSync(target, old);
+renameSync(out, target);
+rmSync(old, { recursive: true, force: true });
+
 console.log('dist/cli: built');

@@ -91,12 +91,8 @@ export async function watchRun(
   try {
     const settled = await session.settled(30_000);
     const active = settled.hasTag('live') ? (settled.context.run?.runId ?? null) : null;
-    const target = runId ?? active;
-    if (target === null)
-      throw new RunwardenError(
-        'RW_NO_ACTIVE_RUN',
-        'no run is active in this workspace; see past runs with: runwarden list',
-      );
+    // Nothing active: report how the latest run ended (it may have ended a moment ago).
+    const target = runId ?? active ?? ws.resolveRun(undefined, 'latest');
     if (target !== active) {
       const record = ws.history(target);
       if (record === null)

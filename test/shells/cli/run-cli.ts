@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { waitFor } from '../../helpers/wait-for.ts';
 
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-/** The built CLI, as `npx runwarden` runs it (test/global-setup.ts builds it first). */
-export const binPath = join(repoRoot, 'dist/cli/bin.js');
+/** The CLI as `npx runwarden` runs it (its bundle: test/global-setup.ts builds it first). */
+export const binPath = join(repoRoot, 'shells/cli/bin.js');
 
 export interface CliResult {
   readonly code: number | null;

@@ -1,0 +1,179 @@
+"""The job side of the runwarden protocol for Python: report progress, metrics and checkpoints.
+
+Standard library only, Python 3.8+. A no-op when not run under runwarden (RUNWARDEN_EVENTS unset);
+never raises into the training loop (write errors are counted in ``write_errors``). Each event is
+one JSON line written with one ``os.write`` on an O_APPEND descriptor: flushed line by line.
+
+    from runwarden_reporter import reporter
+    rw = reporter()
+    rw.phase("train")
+    rw.progress(step=10, total=1000)
+    rw.metric("loss", 0.43, step=10)
+    rw.checkpoint("ckpt/step-10.pt", step=10)
+
+From a shell script: ``python3 runwarden_reporter.py metric name=loss value=0.43 step=10``.
+"""
+
+import datetime
+import json
+import math
+import numbers
+import os
+import sys
+
+__all__ = ["Reporter", "reporter"]
+
+_WRITE_ATTEMPTS_MAX = 16
+_DEPTH_MAX = 8
+
+
+class Reporter:
+    """Writes events to ``path``; every method returns at once and never raises."""
+
+    def __init__(self, path):
+        self.path = path or None
+        self.enabled = self.path is not None
+        self.write_errors = 0
+        self.last_write_error = None
+        self._fd = None
+
+    def progress(self, phase=None, percent=None, step=None, total=None, message=None, **extra):
+        """How far the job is; every field is optional, further keyword fields are kept."""
+        fields = dict(extra)
+        for key, value in (("phase", phase), ("percent", percent), ("step", step),
+                           ("total", total), ("message", message)):
+            if value is not None:
+                fields[key] = value
+        self._emit("progress", fields)
+
+    def phase(self, name, **fields):
+        """Enters a phase (download, prepare, train, save...): sugar for ``progress(phase=name)``."""
+        self.progress(phase=name, **fields)
+
+    def metric(self, name, value, step=None):
+        """One value of a metric; NaN and infinities are written as "NaN", "Infinity", "-Infinity"."""
+        self._emit("metric", _optional({"name": name, "value": value}, "step", step))
+
+    def checkpoint(self, path, step=None):
+        """The job saved a checkpoint at ``path``."""
+        self._emit("checkpoint", _optional({"path": str(path)}, "step", step))
+
+    def heartbeat(self):
+        """The job is alive."""
+        self._emit("heartbeat", {})
+
+    def info(self, message):
+        """A line of news for the user."""
+        self._emit("info", {"message": str(message)})
+
+    def error(self, message, traceback=None):
+        """The job reports an error; pass ``traceback.format_exc()`` as ``traceback``."""
+        self._emit("error", _optional({"message": str(message)}, "traceback", traceback))
+
+    def close(self):
+        """Closes the events file (optional: exiting closes it too). Later calls reopen it."""
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+    def _emit(self, kind, fields):
+        """Writes one event line; on any failure counts it and drops the descriptor."""
+        if not self.enabled:
+            return
+        try:
+            event = {"t": _now(), "kind": kind}
+            event.update(fields)
+            text = json.dumps(_clean(event, 0), allow_nan=False, default=str, separators=(",", ":"))
+            data = (text + "\n").encode("utf-8")
+            if self._fd is None:
+                self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            written = 0
+            for _ in range(_WRITE_ATTEMPTS_MAX):
+                if written >= len(data):
+                    break
+                written += os.write(self._fd, data[written:])
+            if written < len(data):
+                raise OSError("short write: %d of %d bytes" % (written, len(data)))
+        except Exception as error:  # noqa: BLE001 - the training loop must never see it
+            self.write_errors += 1
+            self.last_write_error = "%s: %s" % (type(error).__name__, error)
+            self.close()
+
+
+def reporter(environ=None):
+    """A reporter writing to RUNWARDEN_EVENTS of ``environ`` (default ``os.environ``)."""
+    env = os.environ if environ is None else environ
+    return Reporter(env.get("RUNWARDEN_EVENTS"))
+
+
+def _now():
+    """The current UTC time in ISO 8601 with milliseconds."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    return now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _optional(fields, key, value):
+    """``fields`` with ``key`` set when ``value`` is not None."""
+    if value is not None:
+        fields[key] = value
+    return fields
+
+
+def _clean(value, depth):
+    """A JSON-ready copy: numpy/torch scalars as numbers, non-finite floats as their names."""
+    if isinstance(value, (str, bool)) or value is None:
+        return value
+    if depth < _DEPTH_MAX and isinstance(value, dict):
+        return {str(key): _clean(item, depth + 1) for key, item in value.items()}
+    if depth < _DEPTH_MAX and isinstance(value, (list, tuple)):
+        return [_clean(item, depth + 1) for item in value]
+    if not isinstance(value, numbers.Number) and callable(getattr(value, "item", None)):
+        try:
+            value = value.item()
+        except Exception:  # noqa: BLE001 - an array with several values: written as text
+            return str(value)
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        number = float(value)
+        if math.isnan(number):
+            return "NaN"
+        if math.isinf(number):
+            return "Infinity" if number > 0 else "-Infinity"
+        return number
+    return value if isinstance(value, (int, float)) else str(value)
+
+
+def _parse_value(text):
+    """A command-line ``value`` as an int, a float or the text itself."""
+    for convert in (int, float):
+        try:
+            return convert(text)
+        except ValueError:
+            pass
+    return text
+
+
+def main(argv):
+    """``runwarden_reporter.py KIND [key=value ...]``: writes one event; exits 2 on bad usage."""
+    kinds = ("progress", "metric", "checkpoint", "heartbeat", "info", "error")
+    if len(argv) < 1 or argv[0] not in kinds or any("=" not in arg for arg in argv[1:]):
+        sys.stderr.write("usage: runwarden_reporter.py {%s} [key=value ...]\n" % ",".join(kinds))
+        return 2
+    fields = {}
+    for arg in argv[1:]:
+        key, _, text = arg.partition("=")
+        fields[key] = text if key in ("message", "name", "path", "phase", "traceback") else _parse_value(text)
+    events = reporter()
+    events._emit(argv[0], fields)
+    if events.write_errors > 0:
+        sys.stderr.write("runwarden_reporter: %s\n" % events.last_write_error)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
