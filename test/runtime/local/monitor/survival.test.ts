@@ -4,13 +4,13 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../../helpers/wait-for.ts';
-import { isGoneOrZombie, type ProcessTracker, statOf, trackProcesses } from './processes.ts';
+import { isGoneOrZombie, statOf } from './processes.ts';
 import {
   fixtureJob,
   launchTracked,
-  makeRunDir,
+  useRunSandbox,
   WAIT_MS,
   waitForExitRecord,
   waitForFile,
@@ -18,29 +18,18 @@ import {
 
 const LAUNCHER = fileURLToPath(new URL('./launcher-process.ts', import.meta.url));
 
-let tracker: ProcessTracker;
-let runDir: string;
-
-beforeEach(() => {
-  tracker = trackProcesses();
-  runDir = makeRunDir();
-});
-
-afterEach(async () => {
-  expect(await tracker.endAll()).toEqual([]);
-  fs.rmSync(runDir, { recursive: true, force: true });
-});
+const sandbox = useRunSandbox();
 
 // Start launcher-process.ts for `argv` and return its pid and the pids it reported.
 async function launchFromOtherProcess(
   argv: string[],
 ): Promise<{ launcherPid: number; pid: number; monitorPid: number }> {
-  const launcher = spawn(process.execPath, [LAUNCHER, runDir, '--', ...argv], {
+  const launcher = spawn(process.execPath, [LAUNCHER, sandbox.current().runDir, '--', ...argv], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const launcherPid = launcher.pid;
   if (launcherPid === undefined) throw new Error('the launcher process did not start');
-  tracker.add(launcherPid);
+  sandbox.current().tracker.add(launcherPid);
   let output = '';
   launcher.stdout.setEncoding('utf8');
   launcher.stdout.on('data', (chunk: string) => {
@@ -51,8 +40,8 @@ async function launchFromOtherProcess(
     description: 'the launcher to report the job',
   });
   const { pid, monitorPid } = JSON.parse(line ?? '') as { pid: number; monitorPid: number };
-  tracker.add(monitorPid);
-  tracker.add(pid);
+  sandbox.current().tracker.add(monitorPid);
+  sandbox.current().tracker.add(pid);
   return { launcherPid, pid, monitorPid };
 }
 
@@ -61,7 +50,7 @@ describe('survival', () => {
     const { launcherPid, pid, monitorPid } = await launchFromOtherProcess(
       fixtureJob('exit-with.mjs', '7', '--wait'),
     );
-    await waitForFile(runDir, 'ready');
+    await waitForFile(sandbox.current().runDir, 'ready');
     process.kill(launcherPid, 'SIGKILL');
     await waitFor(() => isGoneOrZombie(launcherPid), {
       timeoutMs: WAIT_MS,
@@ -69,9 +58,13 @@ describe('survival', () => {
     });
     expect(isGoneOrZombie(pid)).toBe(false);
     expect(isGoneOrZombie(monitorPid)).toBe(false);
-    expect(fs.readlinkSync(`/proc/${pid}/fd/1`)).toBe(path.join(runDir, 'out.log'));
-    fs.writeFileSync(path.join(runDir, 'finish'), '');
-    expect(await waitForExitRecord(runDir)).toMatchObject({ code: 7, signal: null, notStarted: false });
+    expect(fs.readlinkSync(`/proc/${pid}/fd/1`)).toBe(path.join(sandbox.current().runDir, 'out.log'));
+    fs.writeFileSync(path.join(sandbox.current().runDir, 'finish'), '');
+    expect(await waitForExitRecord(sandbox.current().runDir)).toMatchObject({
+      code: 7,
+      signal: null,
+      notStarted: false,
+    });
     await waitFor(() => isGoneOrZombie(monitorPid), {
       timeoutMs: WAIT_MS,
       description: 'the monitor to exit',
@@ -79,12 +72,16 @@ describe('survival', () => {
   });
 
   it('survives a SIGKILL to the job process group and records signal SIGKILL', async () => {
-    const job = await launchTracked(tracker, runDir, fixtureJob('ignore-signals.mjs'));
+    const job = await launchTracked(
+      sandbox.current().tracker,
+      sandbox.current().runDir,
+      fixtureJob('ignore-signals.mjs'),
+    );
     expect((await job.release()).ok).toBe(true);
-    await waitForFile(runDir, 'ready');
+    await waitForFile(sandbox.current().runDir, 'ready');
     expect(statOf(job.pid)?.pgrp).toBe(job.pid);
     process.kill(-job.pid, 'SIGKILL');
-    expect(await waitForExitRecord(runDir)).toMatchObject({
+    expect(await waitForExitRecord(sandbox.current().runDir)).toMatchObject({
       code: null,
       signal: 'SIGKILL',
       notStarted: false,
@@ -96,14 +93,14 @@ describe('survival', () => {
   });
 
   it('leaves no process of the job behind when the job exits and its grandchildren do not', async () => {
-    const job = await launchTracked(tracker, runDir, [
+    const job = await launchTracked(sandbox.current().tracker, sandbox.current().runDir, [
       'sh',
       '-c',
       'sleep 1000 & echo $! > grandchild; touch ready; exit 4',
     ]);
     expect((await job.release()).ok).toBe(true);
-    expect((await waitForExitRecord(runDir)).code).toBe(4);
-    const grandchild = Number(fs.readFileSync(path.join(runDir, 'grandchild'), 'utf8'));
+    expect((await waitForExitRecord(sandbox.current().runDir)).code).toBe(4);
+    const grandchild = Number(fs.readFileSync(path.join(sandbox.current().runDir, 'grandchild'), 'utf8'));
     await waitFor(() => isGoneOrZombie(grandchild), {
       timeoutMs: WAIT_MS,
       description: 'the grandchild to be killed',
