@@ -430,8 +430,10 @@ export const lifecycleMachine = lifecycleSetup.createMachine({
                   lock: need(context.lock, 'lock'),
                   abort: need(context.abort, 'abort'),
                 }),
-                onDone: [{ guard: 'resultOk' }, { target: 'forced', actions: 'noteSignalError' }],
-                onError: { target: 'forced', actions: 'noteSignalError' },
+                // A failed interrupt (e.g. the abort could not be recorded on a full disk) is
+                // noted, not escalated: the job still gets its grace, then SIGKILL.
+                onDone: [{ guard: 'resultOk' }, { actions: 'noteSignalError' }],
+                onError: { actions: 'noteSignalError' },
               },
               after: { abortGraceMs: 'forced' },
               on: { 'run.force': 'forced' },

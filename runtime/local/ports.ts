@@ -114,21 +114,23 @@ async function spawn(
   return success({ lock: updated.value, handle, at });
 }
 
-/** Ask the job's monitor to abort (it escalates on its own); signal the group if the monitor is gone. */
+/**
+ * Record the abort and ask the job's monitor to carry it out (it escalates on its own, even if
+ * this process dies). If the request cannot be recorded (a full disk) or the monitor is gone,
+ * SIGINT the group directly and report the error: the machine's own grace timer escalates.
+ */
 function interrupt(layout: Layout, { lock, abort }: SignalInput): Result<null> {
   if (lock.job === null) return failure('RW_NO_JOB', `run ${lock.runId} has no job to interrupt`);
   if (!abort.resumed) {
     const request = { requestedAt: abort.requestedAt, graceMs: abort.graceMs, forced: abort.forced };
     const written = writeAbortRequest(layout, lock.runId, request);
-    if (!written.ok) return written;
     const { identity, monitor } = jobIdentities(lock.job);
-    const asked = monitor === null ? null : signalIfSame(monitor, 'SIGUSR1');
+    const asked = written.ok && monitor !== null ? signalIfSame(monitor, 'SIGUSR1') : null;
     if (asked === null || !asked.ok || asked.value === 'gone') {
-      if (identity !== null) {
-        const sent = signalGroupIfSame(identity, 'SIGINT');
-        if (!sent.ok) return sent;
-      }
+      const sent = identity === null ? success('gone') : signalGroupIfSame(identity, 'SIGINT');
+      if (!sent.ok) return sent;
     }
+    if (!written.ok) return written;
   }
   failpoint('abort-grace');
   return success(null);

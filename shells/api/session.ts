@@ -1,6 +1,7 @@
 // One actor of the lifecycle machine on the local runtime, with bounded waits and the journal.
 import { type Actor, createActor, type InspectionEvent } from 'xstate';
 import { lifecycleMachine } from '../../machine/lifecycle.ts';
+import type { ErrorInfo } from '../../machine/types.ts';
 import { appendLine } from '../../runtime/fs/ndjson-append.ts';
 import { type Layout, layoutOf } from '../../runtime/local/layout.ts';
 import { localRuntime } from '../../runtime/local/ports.ts';
@@ -103,12 +104,34 @@ export class Session {
     });
   }
 
-  /** Wait until recovery is over and the machine rests (idle, live or halted). */
-  settled(timeoutMs: number): Promise<LifecycleSnapshot> {
-    return this.waitFor((s) => s.hasTag('settled'), 'the workspace to settle (recovery)', timeoutMs);
+  /**
+   * Wait until recovery is over and the machine rests (idle, live or halted). When finalising a
+   * run is stuck on an operating error (a full disk, permissions), the machine retries for as
+   * long as it lives; this rejects with that error at once rather than with a bare timeout (the
+   * claim stays on disk for the next runwarden process, which re-claims it once this one ended).
+   */
+  async settled(timeoutMs: number): Promise<LifecycleSnapshot> {
+    const snap = await this.waitFor(
+      (s) => s.hasTag('settled') || stuckError(s) !== null,
+      'the workspace to settle (recovery)',
+      timeoutMs,
+    );
+    throwIfStuck(snap);
+    return snap;
   }
 
   stop(): void {
     this.actor.stop();
   }
+}
+
+/** The error a snapshot is stuck on outside a resting state (finalising that keeps failing). */
+export function stuckError(snap: LifecycleSnapshot): ErrorInfo | null {
+  return snap.hasTag('stuck') && !snap.hasTag('settled') ? snap.context.error : null;
+}
+
+/** Throw the error a snapshot is stuck on, if any. */
+export function throwIfStuck(snap: LifecycleSnapshot): void {
+  const error = stuckError(snap);
+  if (error !== null) throw RunwardenError.of(error);
 }

@@ -3,7 +3,7 @@
 // sends it a command and reports what the machine did. No lifecycle decision is made here.
 import { readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { RetentionPolicy, RunConfig } from '../../machine/types.ts';
+import type { RecoveryNote, RetentionPolicy, RunConfig } from '../../machine/types.ts';
 import {
   getHistory,
   type HistoryRecord,
@@ -15,7 +15,7 @@ import { type Layout, layoutOf, runIdPattern } from '../../runtime/local/layout.
 import { readLock } from '../../runtime/local/lock-file.ts';
 import { RunwardenError } from './errors.ts';
 import { newRunId } from './run-id.ts';
-import { Session, type SessionOptions, type Timing } from './session.ts';
+import { Session, type SessionOptions, stuckError, type Timing, throwIfStuck } from './session.ts';
 import { type LifecycleSnapshot, type StatusView, statusViewOf } from './status-view.ts';
 
 /** How to start a run. Only `argv` is required. */
@@ -40,6 +40,8 @@ export interface StartedRun {
   readonly id: string;
   readonly dir: string;
   readonly pid: number;
+  /** What recovery did before the start (a stale lock cleaned up, an unwatched end recorded). */
+  readonly recovered: readonly RecoveryNote[];
 }
 
 export interface AbortOptions {
@@ -149,6 +151,7 @@ export class Workspace {
           id: config.runId,
           dir: resolve(this.dir, config.runId),
           pid: typeof pid === 'number' ? pid : -1,
+          recovered: settled.context.recovered,
         };
       }
       const error = snap.context.lastEnded?.error ?? snap.context.error;
@@ -190,8 +193,11 @@ export class Workspace {
    */
   async awaitEnd(session: Session, runId: string): Promise<HistoryRecord> {
     const ended = (s: LifecycleSnapshot) =>
-      s.matches('idle') || s.matches('halted') || (s.hasTag('live') && s.context.run?.runId !== runId);
-    await session.waitFor(ended, `run ${runId} to end`, 2_147_483_647);
+      s.matches('idle') ||
+      s.matches('halted') ||
+      (s.hasTag('live') && s.context.run?.runId !== runId) ||
+      stuckError(s) !== null;
+    throwIfStuck(await session.waitFor(ended, `run ${runId} to end`, 2_147_483_647));
     // Another process may have won the claim and be writing the record right now.
     for (let attempt = 0; attempt < 100; attempt++) {
       const record = getHistory(this.layout, runId);

@@ -48,7 +48,9 @@ class Reporter:
 
     def phase(self, name, **fields):
         """Enters a phase (download, prepare, train, save...): sugar for ``progress(phase=name)``."""
-        self.progress(phase=name, **fields)
+        fields = {key: value for key, value in fields.items() if value is not None}
+        fields["phase"] = name
+        self._emit("progress", fields)
 
     def metric(self, name, value, step=None):
         """One value of a metric; NaN and infinities are written as "NaN", "Infinity", "-Infinity"."""

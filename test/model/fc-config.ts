@@ -14,3 +14,8 @@ export function fcParams(defaultRuns: number): fc.Parameters<unknown> {
     verbose: 1,
   };
 }
+
+/** A test timeout that grows with RW_FC_RUNS, so deep passes are not cut short. */
+export function fcTimeoutMs(defaultRuns: number, msPerRun = 10): number {
+  return 60_000 + Number(process.env.RW_FC_RUNS ?? defaultRuns) * msPerRun;
+}

@@ -3,22 +3,26 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { historyArb, runHistory } from '../../model/histories.ts';
-import { fcParams } from './fc-config.ts';
+import { fcParams, fcTimeoutMs } from './fc-config.ts';
 
 let historiesRun = 0;
 
 describe('random histories', () => {
-  it('keep every safety invariant after every step and at rest', async () => {
-    const params = fcParams(1_000);
-    await fc.assert(
-      fc.asyncProperty(historyArb, async (steps) => {
-        historiesRun += 1;
-        const bad = await runHistory(steps);
-        expect(bad).toEqual([]);
-      }),
-      params,
-    );
-    console.log(`random histories: ${historiesRun} run (replay one with RW_FC_SEED=… RW_FC_PATH=…)`);
-    expect(historiesRun).toBeGreaterThanOrEqual(params.numRuns ?? 0);
-  });
+  it(
+    'keep every safety invariant after every step and at rest',
+    async () => {
+      const params = fcParams(1_000);
+      await fc.assert(
+        fc.asyncProperty(historyArb, async (steps) => {
+          historiesRun += 1;
+          const bad = await runHistory(steps);
+          expect(bad).toEqual([]);
+        }),
+        params,
+      );
+      console.log(`random histories: ${historiesRun} run (replay one with RW_FC_SEED=… RW_FC_PATH=…)`);
+      expect(historiesRun).toBeGreaterThanOrEqual(params.numRuns ?? 0);
+    },
+    fcTimeoutMs(1_000),
+  );
 });

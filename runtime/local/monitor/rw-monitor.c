@@ -185,8 +185,8 @@ fail:;
   int saved = errno;
   if (fd >= 0) close(fd);
   unlink(tmp);
-  fprintf(stderr, "rw-monitor: RW_EXIT_RECORD_WRITE_FAILED: %s %s: %s; the job's exit was %s%s\n", step,
-          tmp, strerror(saved), code, sig);
+  fprintf(stderr, "rw-monitor: RW_EXIT_RECORD_WRITE_FAILED: %s %s: %s; the job's exit was code %s, signal %s\n",
+          step, tmp, strerror(saved), code, sig);
   exit(1);
 }
 

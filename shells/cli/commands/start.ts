@@ -1,7 +1,8 @@
 // `runwarden start [opts] -- CMD [ARGS…]`: start a run and return once it is confirmed running.
 import type { RetentionPolicy } from '../../../machine/types.ts';
 import type { Workspace } from '../../api/workspace.ts';
-import { formatArgv, neutralize, painter, printJson } from '../output.ts';
+import { formatArgv, neutralize, painter, printJson, warn } from '../output.ts';
+import { recoveryLine } from '../recovery-notes.ts';
 import { watchRun } from './watch.ts';
 
 export interface StartFlags {
@@ -44,8 +45,9 @@ export async function startCommand(ws: Workspace, argv: string[], flags: StartFl
     ...(flags.abortOnStall ? { abortOnStall: true } : {}),
     retention,
   });
+  for (const note of started.recovered) warn(recoveryLine(note));
   if (flags.json === true && flags.watch !== true) {
-    printJson(started);
+    printJson({ id: started.id, dir: started.dir, pid: started.pid });
     return 0;
   }
   if (flags.json !== true) {

@@ -1,6 +1,6 @@
 // Proves the CLI contract by running `runwarden` as a user would against real jobs: outcomes,
 // exit codes (0, job's code, 2, 3, 4), one-line errors, and the documented --json shapes.
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../../helpers/wait-for.ts';
@@ -95,9 +95,14 @@ describe('runwarden', () => {
     ]);
     const run = JSON.parse(start.stdout) as { id: string; pid: number };
     started.push(run.pid);
+    await waitFor(() => existsSync(join(dir, 'ready')), {
+      timeoutMs: 10_000,
+      description: 'the job to be ready',
+    });
     const abort = await runCli(ws, ['abort', '--json']);
     expect(abort.code).toBe(0);
-    expect(JSON.parse(abort.stdout)).toMatchObject({ runId: run.id, outcome: 'aborted' });
+    expect(JSON.parse(abort.stdout)).toMatchObject({ runId: run.id, outcome: 'aborted', exitCode: 130 });
+    expect(readFileSync(join(dir, 'checkpoint'), 'utf8')).toContain(`of ${run.pid}`);
     expect(alive(run.pid)).toBe(false);
     const again = await runCli(ws, ['abort']);
     expect(again.code).toBe(4);
@@ -106,17 +111,25 @@ describe('runwarden', () => {
 
   it('aborts a job that ignores SIGINT with SIGKILL after a 1 s grace, leaving no process', async () => {
     const ws = workspace();
+    const cwd = join(ws, '..');
     const start = await runCli(ws, [
       'start',
       '--json',
       '--grace',
       '1s',
+      '--cwd',
+      cwd,
       '--',
       process.execPath,
       fixture('ignore-signals.mjs'),
     ]);
     const run = JSON.parse(start.stdout) as { id: string; pid: number };
     started.push(run.pid);
+    // SIGINT must arrive after the job installed its handlers (it says so with a `ready` file).
+    await waitFor(() => existsSync(join(cwd, 'ready')), {
+      timeoutMs: 10_000,
+      description: 'the job to be ready',
+    });
     const abort = await runCli(ws, ['abort']);
     expect(abort.code).toBe(0);
     expect(abort.stdout).toContain('SIGKILL in 1.0s');
