@@ -1,0 +1,100 @@
+// Reading a run's events file in bounded batches into a tracker, with line numbers for every skip.
+import { NdjsonReader } from '../fs/ndjson-reader.ts';
+import { recordLines } from './event-lines.ts';
+import { normalizeEvent } from './events.ts';
+import type { ProgressTracker } from './progress-tracker.ts';
+import type { SkipWarning } from './run-view.ts';
+
+/** Sizes of an `EventsSource`. */
+export interface EventsSourceOptions {
+  readonly lineBytesMax: number;
+  readonly readBytesMax: number;
+}
+
+/**
+ * The explicit side of a run: `events.ndjson`. Each batch of records is validated and applied;
+ * malformed, overlong, non-UTF-8 and invalid lines become warnings with their line numbers. A
+ * read error is reported once until the file reads again; a file that shrank is read anew.
+ */
+export class EventsSource {
+  readonly path: string;
+  readonly #opts: EventsSourceOptions;
+  #reader: NdjsonReader;
+  #line = 1;
+  #lastError: string | null = null;
+
+  /** A source reading `path` from its start. */
+  constructor(path: string, opts: EventsSourceOptions) {
+    this.path = path;
+    this.#opts = opts;
+    this.#reader = this.#newReader();
+  }
+
+  /** Most bytes of one unfinished line held at once. */
+  get lineBytesPeak(): number {
+    return this.#reader.counters.bufferedBytesPeak;
+  }
+
+  /** Reads at most `callsMax` batches into `tracker`; true when it reached the end of the file. */
+  poll(tracker: ProgressTracker, callsMax: number, final: boolean): boolean {
+    for (let call = 0; call < callsMax; call += 1) {
+      const before = this.#reader.counters;
+      const result = this.#reader.read({ final });
+      if (!result.ok && result.error.code === 'RW_FILE_TRUNCATED') {
+        tracker.skip('events', 0, [{ source: 'events', line: 0, reason: result.error.message }]);
+        this.#reader = this.#newReader();
+        this.#line = 1;
+        continue;
+      }
+      if (!result.ok) {
+        if (this.#lastError !== result.error.message) {
+          tracker.skip('events', 0, [{ source: 'events', line: 0, reason: result.error.message }]);
+        }
+        this.#lastError = result.error.message;
+        return true;
+      }
+      this.#lastError = null;
+      const after = this.#reader.counters;
+      const skipped =
+        after.malformedLines + after.overlongLines - before.malformedLines - before.overlongLines;
+      this.#apply(tracker, result.value.records, result.value.skipped, skipped, result.value.line);
+      if (!result.value.more) return true;
+    }
+    return false;
+  }
+
+  /** Validates and applies one batch; reports its skipped and invalid lines by number. */
+  #apply(
+    tracker: ProgressTracker,
+    records: readonly Record<string, unknown>[],
+    skipped: readonly { line: number; reason: string }[],
+    skippedCount: number,
+    endLine: number,
+  ): void {
+    const firstLine = this.#line;
+    this.#line = endLine;
+    const lines = recordLines(firstLine, endLine, records.length, skipped, skippedCount);
+    const warnings: SkipWarning[] = skipped.map((skip) => ({ source: 'events', ...skip }));
+    let invalid = 0;
+    records.forEach((record, index) => {
+      const check = normalizeEvent(record);
+      if (check.ok) {
+        tracker.apply(check.event, 'explicit');
+        return;
+      }
+      invalid += 1;
+      const line = lines?.[index];
+      const where = line === undefined ? ` (somewhere in lines ${firstLine}-${endLine - 1})` : '';
+      const reason = `invalid event${where}: ${check.reason}`;
+      warnings.push({ source: 'events', line: line ?? firstLine, reason });
+    });
+    if (skippedCount + invalid === 0) return;
+    warnings.sort((a, b) => a.line - b.line);
+    tracker.skip('events', skippedCount + invalid, warnings);
+  }
+
+  /** A reader of the file from its start. */
+  #newReader(): NdjsonReader {
+    return new NdjsonReader(this.path, this.#opts);
+  }
+}

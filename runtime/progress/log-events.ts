@@ -1,0 +1,50 @@
+// Turning one segment of a job's log into the events it implies: a progress bar or metric values.
+import type { JobEvent, MetricEvent, ProgressEvent } from './events.ts';
+import { parseMetricLine } from './metric-line-parser.ts';
+import { parseTqdm } from './tqdm-parser.ts';
+
+const noExtra: Readonly<Record<string, unknown>> = Object.freeze(Object.create(null));
+
+/** When the events were read (parsed events carry runwarden's time, not the job's). */
+export interface ReadTime {
+  readonly t: string;
+  readonly atMs: number;
+}
+
+/**
+ * The events in one log segment: one progress event for a tqdm bar, one metric event per value
+ * of a metric line, or none. With `barsOnly`, only a bar is looked for (for the unfinished last
+ * segment, which may still be growing when it is a metric line).
+ */
+export function eventsOfSegment(text: string, at: ReadTime, barsOnly: boolean): JobEvent[] {
+  const bar = parseTqdm(text);
+  if (bar !== null) {
+    const event: ProgressEvent = {
+      kind: 'progress',
+      t: at.t,
+      atMs: at.atMs,
+      extra: noExtra,
+      percent: bar.percent ?? undefined,
+      step: bar.step,
+      total: bar.total ?? undefined,
+      message: bar.description ?? undefined,
+      stepsPerS: bar.stepsPerS ?? undefined,
+      etaMs: bar.etaMs ?? undefined,
+    };
+    return [event];
+  }
+  if (barsOnly) return [];
+  const metrics = parseMetricLine(text);
+  if (metrics === null) return [];
+  return metrics.map(
+    (metric): MetricEvent => ({
+      kind: 'metric',
+      t: at.t,
+      atMs: at.atMs,
+      extra: noExtra,
+      name: metric.name,
+      value: metric.value,
+      step: metric.step ?? undefined,
+    }),
+  );
+}

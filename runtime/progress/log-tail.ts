@@ -1,0 +1,210 @@
+// Following a job's log file as segments split at '\r' and '\n', holding at most one short segment.
+import { fstatSync, openSync, readSync } from 'node:fs';
+import type { Result } from '../../machine/ports.ts';
+import { closeQuietly } from '../fs/cleanup.ts';
+import { errnoOf, failure, success } from '../fs/fs-error.ts';
+import { positiveInteger } from './positive-integer.ts';
+
+/** A piece of log text between separators: a line, or one update of a '\r'-redrawn bar. */
+export interface LogSegment {
+  /** Decoded leniently (invalid UTF-8 becomes U+FFFD: log text is only read, never stored). */
+  readonly text: string;
+  /** 1-based line number (counting '\n'). */
+  readonly line: number;
+  /** Byte offset of the segment's first byte, and its length: together they identify it. */
+  readonly startOffset: number;
+  readonly bytes: number;
+}
+
+/** A segment that was too long to keep, or a problem with the file itself (line 0). */
+export interface LogSkip {
+  readonly line: number;
+  readonly reason: string;
+}
+
+/** What one `read()` found besides the segments it handed over. */
+export interface LogRead {
+  readonly skipped: readonly LogSkip[];
+  /** Skipped segments, all counted (`skipped` lists at most `skipReportsMax`). */
+  readonly skippedCount: number;
+  /** The call stopped at `readBytesMax` before the end of the file. */
+  readonly more: boolean;
+}
+
+/** Sizes of a `LogTail`. */
+export interface LogTailOptions {
+  /** A longer segment is skipped and reported, never held; default 16 KiB. */
+  readonly segmentBytesMax?: number;
+  /** Size of each read; default 64 KiB. */
+  readonly chunkBytes?: number;
+  /** Bytes one `read()` scans at most; default 4 MiB. */
+  readonly readBytesMax?: number;
+  /** Skipped segments listed per `read()` at most; default 100. */
+  readonly skipReportsMax?: number;
+}
+
+/**
+ * An incremental reader of a log file that a job appends to. Hands over every complete segment
+ * once, in order; keeps only the unfinished last segment, up to `segmentBytesMax` (a 10 MB line
+ * or an endless line without separators costs no more). A file that shrinks is read again from
+ * its start. A missing file reads as empty. Not safe for concurrent `read()`s.
+ */
+export class LogTail {
+  readonly path: string;
+  readonly segmentBytesMax: number;
+  readonly readBytesMax: number;
+  readonly skipReportsMax: number;
+  #chunk: Buffer;
+  #offset = 0;
+  #line = 1;
+  #segmentStart = 0;
+  #partial: Buffer[] = [];
+  #partialBytes = 0;
+  #skipping = false;
+  #heldBytesPeak = 0;
+
+  /** A reader of `path` from its start; throws a RangeError for a size that is not a positive integer. */
+  constructor(path: string, opts: LogTailOptions = {}) {
+    this.path = path;
+    this.segmentBytesMax = positiveInteger('LogTail', 'segmentBytesMax', opts.segmentBytesMax ?? 16 * 1024);
+    this.readBytesMax = positiveInteger('LogTail', 'readBytesMax', opts.readBytesMax ?? 4 * 1024 * 1024);
+    this.skipReportsMax = positiveInteger('LogTail', 'skipReportsMax', opts.skipReportsMax ?? 100);
+    this.#chunk = Buffer.allocUnsafe(positiveInteger('LogTail', 'chunkBytes', opts.chunkBytes ?? 64 * 1024));
+  }
+
+  /** Most bytes of an unfinished segment ever held (never above `segmentBytesMax`). */
+  get heldBytesPeak(): number {
+    return this.#heldBytesPeak;
+  }
+
+  /** Bytes read so far. */
+  get offset(): number {
+    return this.#offset;
+  }
+
+  /** Reads what was appended since the last call, handing each complete segment to `onSegment`. */
+  read(onSegment: (segment: LogSegment) => void): Result<LogRead> {
+    let fd: number;
+    try {
+      fd = openSync(this.path, 'r');
+    } catch (error) {
+      const errno = errnoOf(error);
+      if (errno === 'ENOENT') return success({ skipped: [], skippedCount: 0, more: false });
+      return failure('RW_READ_FAILED', `reading ${this.path}: ${errno}; check the file and its permissions`);
+    }
+    try {
+      return success(this.#readFrom(fd, onSegment));
+    } catch (error) {
+      return failure('RW_READ_FAILED', `reading ${this.path}: ${errnoOf(error)}; check the file`);
+    } finally {
+      closeQuietly(fd);
+    }
+  }
+
+  /** The unfinished last segment (a bar tqdm is showing right now), or null. */
+  pending(): LogSegment | null {
+    if (this.#skipping || this.#partialBytes === 0) return null;
+    const bytes = Buffer.concat(this.#partial);
+    return {
+      text: bytes.toString('utf8'),
+      line: this.#line,
+      startOffset: this.#segmentStart,
+      bytes: bytes.length,
+    };
+  }
+
+  /** Scans from the offset to the end of the file or the per-call budget. */
+  #readFrom(fd: number, onSegment: (segment: LogSegment) => void): LogRead {
+    const skips = { list: [] as LogSkip[], count: 0 };
+    if (fstatSync(fd).size < this.#offset) this.#restart(skips);
+    const budgetEnd = this.#offset + this.readBytesMax;
+    // Each pass advances the offset by at least one byte or ends, within readBytesMax.
+    while (this.#offset < budgetEnd) {
+      const wantBytes = Math.min(this.#chunk.length, budgetEnd - this.#offset);
+      const gotBytes = readSync(fd, this.#chunk, 0, wantBytes, this.#offset);
+      if (gotBytes === 0) return { skipped: skips.list, skippedCount: skips.count, more: false };
+      this.#consume(this.#chunk.subarray(0, gotBytes), onSegment, skips);
+    }
+    return { skipped: skips.list, skippedCount: skips.count, more: true };
+  }
+
+  /** Splits bytes read at the offset into segments; keeps the unterminated tail. */
+  #consume(
+    bytes: Buffer,
+    onSegment: (segment: LogSegment) => void,
+    skips: { list: LogSkip[]; count: number },
+  ) {
+    let start = 0;
+    let lf = bytes.indexOf(0x0a);
+    let cr = bytes.indexOf(0x0d);
+    // Each pass ends one segment (consuming its separator), so it runs at most bytes.length times.
+    while (start < bytes.length) {
+      if (lf !== -1 && lf < start) lf = bytes.indexOf(0x0a, start);
+      if (cr !== -1 && cr < start) cr = bytes.indexOf(0x0d, start);
+      const separator = lf === -1 ? cr : cr === -1 ? lf : Math.min(lf, cr);
+      if (separator === -1) {
+        this.#hold(bytes.subarray(start));
+        break;
+      }
+      this.#endSegment(bytes.subarray(start, separator), onSegment, skips);
+      if (bytes[separator] === 0x0a) this.#line += 1;
+      this.#segmentStart = this.#offset + separator + 1;
+      start = separator + 1;
+    }
+    this.#offset += bytes.length;
+  }
+
+  /** Keeps an unfinished segment's bytes, or starts skipping it once it is too long. */
+  #hold(piece: Buffer): void {
+    if (this.#skipping) return;
+    if (this.#partialBytes + piece.length > this.segmentBytesMax) {
+      this.#partial = [];
+      this.#partialBytes = 0;
+      this.#skipping = true;
+      return;
+    }
+    this.#partial.push(Buffer.from(piece));
+    this.#partialBytes += piece.length;
+    this.#heldBytesPeak = Math.max(this.#heldBytesPeak, this.#partialBytes);
+  }
+
+  /** Completes the current segment with `tail` and hands it over, or reports it as too long. */
+  #endSegment(
+    tail: Buffer,
+    onSegment: (segment: LogSegment) => void,
+    skips: { list: LogSkip[]; count: number },
+  ) {
+    const tooLong = this.#skipping || this.#partialBytes + tail.length > this.segmentBytesMax;
+    const bytes = tooLong || this.#partial.length === 0 ? tail : Buffer.concat([...this.#partial, tail]);
+    this.#partial = [];
+    this.#partialBytes = 0;
+    this.#skipping = false;
+    if (tooLong) {
+      skips.count += 1;
+      const reason = `a segment longer than ${this.segmentBytesMax} bytes without '\\r' or '\\n'; not parsed`;
+      if (skips.list.length < this.skipReportsMax) skips.list.push({ line: this.#line, reason });
+      return;
+    }
+    if (bytes.length === 0) return;
+    onSegment({
+      text: bytes.toString('utf8'),
+      line: this.#line,
+      startOffset: this.#segmentStart,
+      bytes: bytes.length,
+    });
+  }
+
+  /** Starts over after the file shrank (it was truncated or replaced). */
+  #restart(skips: { list: LogSkip[]; count: number }): void {
+    skips.list.push({
+      line: 0,
+      reason: `the file shrank below offset ${this.#offset}; reading it from the start`,
+    });
+    this.#offset = 0;
+    this.#line = 1;
+    this.#segmentStart = 0;
+    this.#partial = [];
+    this.#partialBytes = 0;
+    this.#skipping = false;
+  }
+}

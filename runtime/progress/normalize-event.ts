@@ -1,0 +1,189 @@
+// Checking one NDJSON record against the event protocol and turning it into a typed event.
+import type { EventBase, JobEvent } from './events.ts';
+
+/** Longest `message` kept (longer ones are cut and end with an ellipsis). */
+export const messageCharsMax = 2000;
+/** Longest `traceback` kept (its end is kept: that is where the error is). */
+export const tracebackCharsMax = 20_000;
+/** Longest `kind`, phase or metric name accepted (a longer one makes the event invalid). */
+export const nameCharsMax = 200;
+/** Longest checkpoint path accepted. */
+export const pathCharsMax = 4096;
+
+/** A valid event, or why the record is not one. */
+export type EventCheck =
+  | { readonly ok: true; readonly event: JobEvent }
+  | { readonly ok: false; readonly reason: string };
+
+const nonFinite: Readonly<Record<string, number>> = {
+  NaN: Number.NaN,
+  nan: Number.NaN,
+  Infinity: Number.POSITIVE_INFINITY,
+  inf: Number.POSITIVE_INFINITY,
+  '-Infinity': Number.NEGATIVE_INFINITY,
+  '-inf': Number.NEGATIVE_INFINITY,
+};
+
+/** The fields each known kind defines; everything else goes to `extra`. */
+const fieldsOf: Readonly<Record<string, readonly string[]>> = {
+  progress: ['phase', 'percent', 'step', 'total', 'message'],
+  metric: ['name', 'value', 'step'],
+  checkpoint: ['path', 'step'],
+  heartbeat: [],
+  info: ['message'],
+  error: ['message', 'traceback'],
+};
+
+/**
+ * Validates a record read from the events file. Needs `kind` (a non-empty string) and `t` (a
+ * string `Date.parse` understands); a known kind's fields must have their types (`null` counts as
+ * absent). Unknown kinds become `UnknownEvent`s and unknown fields go to `extra`: both are kept.
+ * Long messages are cut, long tracebacks keep their end; long names and paths are refused.
+ * Never throws.
+ */
+export function normalizeEvent(record: Readonly<Record<string, unknown>>): EventCheck {
+  const problems: string[] = [];
+  const kind = record.kind;
+  if (typeof kind !== 'string' || kind === '' || kind.length > nameCharsMax) {
+    return invalid(
+      `kind must be a non-empty string of at most ${nameCharsMax} characters, got ${show(kind)}`,
+    );
+  }
+  const t = record.t;
+  const atMs = typeof t === 'string' ? Date.parse(t) : Number.NaN;
+  if (typeof t !== 'string' || !Number.isFinite(atMs)) {
+    return invalid(`${kind}: t must be an ISO 8601 time string, got ${show(t)}`);
+  }
+  const known = fieldsOf[kind];
+  const base: EventBase = { t, atMs, extra: extraOf(record, known ?? []) };
+  const event = eventOf(kind, base, record, problems);
+  if (problems.length > 0 || event === null) return invalid(`${kind}: ${problems.join('; ')}`);
+  return { ok: true, event };
+}
+
+/** Builds the typed event of `kind` from the record's fields, noting problems. */
+function eventOf(
+  kind: string,
+  base: EventBase,
+  r: Readonly<Record<string, unknown>>,
+  p: string[],
+): JobEvent | null {
+  switch (kind) {
+    case 'progress': {
+      const percent = numberField(r, 'percent', p, Number.NEGATIVE_INFINITY);
+      return {
+        ...base,
+        kind,
+        ...defined('phase', nameField(r, 'phase', p, false)),
+        ...defined('percent', percent === undefined ? undefined : Math.min(100, Math.max(0, percent))),
+        ...defined('step', numberField(r, 'step', p, 0)),
+        ...defined('total', numberField(r, 'total', p, 0)),
+        ...defined('message', textField(r, 'message', p, false)),
+      };
+    }
+    case 'metric': {
+      const name = nameField(r, 'name', p, true);
+      const value = metricValue(r.value, p);
+      if (name === undefined || value === undefined) return null;
+      return { ...base, kind, name, value, ...defined('step', numberField(r, 'step', p, 0)) };
+    }
+    case 'checkpoint': {
+      const path = r.path;
+      if (typeof path !== 'string' || path === '' || path.length > pathCharsMax) {
+        p.push(`path must be a non-empty string of at most ${pathCharsMax} characters, got ${show(path)}`);
+        return null;
+      }
+      return { ...base, kind, path, ...defined('step', numberField(r, 'step', p, 0)) };
+    }
+    case 'heartbeat':
+      return { ...base, kind };
+    case 'info': {
+      const message = textField(r, 'message', p, true);
+      return message === undefined ? null : { ...base, kind, message };
+    }
+    case 'error': {
+      const message = textField(r, 'message', p, true);
+      const traceback = tracebackField(r.traceback, p);
+      return message === undefined ? null : { ...base, kind, message, ...defined('traceback', traceback) };
+    }
+    default:
+      return { ...base, kind: 'unknown', unknownKind: kind };
+  }
+}
+
+/** An object with `key` set to `value`, or an empty one when `value` is undefined. */
+function defined<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return value === undefined ? {} : ({ [key]: value } as { [P in K]?: V });
+}
+
+/** A finite number field at least `min`, or undefined when absent; notes a wrong one. */
+function numberField(r: Readonly<Record<string, unknown>>, key: string, p: string[], min: number) {
+  const value = r[key];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'number' && Number.isFinite(value) && value >= min) return value;
+  const bound = min === Number.NEGATIVE_INFINITY ? '' : ` >= ${min}`;
+  p.push(`${key} must be a finite number${bound}, got ${show(value)}`);
+  return undefined;
+}
+
+/** A short non-empty name (phase, metric name); notes a missing (when required) or wrong one. */
+function nameField(r: Readonly<Record<string, unknown>>, key: string, p: string[], required: boolean) {
+  const value = r[key];
+  if (!required && (value === undefined || value === null)) return undefined;
+  if (typeof value === 'string' && value !== '' && value.length <= nameCharsMax) return value;
+  p.push(`${key} must be a non-empty string of at most ${nameCharsMax} characters, got ${show(value)}`);
+  return undefined;
+}
+
+/** A message, cut to `messageCharsMax`; notes a missing (when required) or wrong one. */
+function textField(r: Readonly<Record<string, unknown>>, key: string, p: string[], required: boolean) {
+  const value = r[key];
+  if (!required && (value === undefined || value === null)) return undefined;
+  if (typeof value !== 'string') {
+    p.push(`${key} must be a string, got ${show(value)}`);
+    return undefined;
+  }
+  return value.length <= messageCharsMax ? value : `${value.slice(0, messageCharsMax - 1)}…`;
+}
+
+/** A traceback, keeping its last `tracebackCharsMax` characters. */
+function tracebackField(value: unknown, p: string[]): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') {
+    p.push(`traceback must be a string, got ${show(value)}`);
+    return undefined;
+  }
+  return value.length <= tracebackCharsMax ? value : `…${value.slice(value.length - tracebackCharsMax + 1)}`;
+}
+
+/** A metric value: a finite number, or "NaN"/"Infinity"/"-Infinity" for the others. */
+function metricValue(value: unknown, p: string[]): number | undefined {
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (typeof value === 'string' && Object.hasOwn(nonFinite, value)) return nonFinite[value];
+  p.push(`value must be a number (or "NaN", "Infinity", "-Infinity"), got ${show(value)}`);
+  return undefined;
+}
+
+/** The record's fields that `kind`, `t` and the kind's own fields do not cover. */
+function extraOf(
+  record: Readonly<Record<string, unknown>>,
+  known: readonly string[],
+): Record<string, unknown> {
+  const extra: Record<string, unknown> = Object.create(null);
+  for (const key of Object.keys(record)) {
+    if (key !== 'kind' && key !== 't' && !known.includes(key)) extra[key] = record[key];
+  }
+  return extra;
+}
+
+/** A short rendering of a bad value for a reason text. */
+function show(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length <= 60 ? text : `${text.slice(0, 57)}...`;
+}
+
+/** An invalid check. */
+function invalid(reason: string): EventCheck {
+  return { ok: false, reason };
+}

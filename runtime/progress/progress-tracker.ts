@@ -1,0 +1,195 @@
+// Folding a stream of events into a run's progress view in place, within fixed bounds.
+import type {
+  CheckpointEvent,
+  ErrorEvent,
+  EventSource,
+  JobEvent,
+  MetricEvent,
+  ProgressEvent,
+} from './events.ts';
+import {
+  addValue,
+  draftOf,
+  type MetricSeries,
+  newSeries,
+  type SeriesDraft,
+  seriesOf,
+} from './metric-series.ts';
+import {
+  type ExplicitLaneDraft,
+  mergeExplicit,
+  type ParsedLaneDraft,
+  replaceParsed,
+} from './progress-lanes.ts';
+import type { EventCounts, ProgressState, SkipSource, SkipWarning } from './run-view.ts';
+
+/** Most distinct metric names kept; values of further names are counted in `metricValuesDropped`. */
+export const metricNamesMax = 100;
+/** Most distinct phases listed. */
+export const phasesMax = 100;
+/** Latest skip warnings kept per file (all are counted). */
+export const warningsMax = 20;
+
+type Counts = { -readonly [K in keyof EventCounts]: EventCounts[K] };
+type Skips = { total: number; events: number; stdout: number; stderr: number };
+
+/**
+ * The mutable working copy behind `reduce`: `apply` folds one event in O(1) amortised time and
+ * `view()` returns an immutable `ProgressState` (copying at most the bounded history). The rules
+ * are those documented on `reduce`.
+ */
+export class ProgressTracker {
+  #phase: string | null = null;
+  #phases: string[] = [];
+  #explicit: ExplicitLaneDraft = { counters: null, message: null, samples: [] };
+  #parsed: ParsedLaneDraft = { counters: null, message: null };
+  #metrics = new Map<string, SeriesDraft>();
+  #shown = new Map<string, { count: number; source: EventSource; series: MetricSeries }>();
+  #lastCheckpoint: CheckpointEvent | null = null;
+  #lastError: ErrorEvent | null = null;
+  #lastEventAt: string | null = null;
+  #counts: Counts = {
+    events: 0,
+    parsed: 0,
+    progress: 0,
+    metric: 0,
+    checkpoint: 0,
+    heartbeat: 0,
+    info: 0,
+    error: 0,
+    unknown: 0,
+    parsedIgnored: 0,
+    metricValuesDropped: 0,
+  };
+  #skips: Skips = { total: 0, events: 0, stdout: 0, stderr: 0 };
+  #warnings: Record<SkipSource, SkipWarning[]> = { events: [], stderr: [], stdout: [] };
+
+  /** A tracker that continues from a view. */
+  static from(state: ProgressState): ProgressTracker {
+    const tracker = new ProgressTracker();
+    tracker.#phase = state.phase;
+    tracker.#phases = [...state.phases];
+    const { explicit, parsed } = state.lanes;
+    tracker.#explicit = {
+      counters: explicit.counters,
+      message: explicit.message,
+      samples: [...explicit.samples],
+    };
+    tracker.#parsed = { counters: parsed.counters, message: parsed.message };
+    for (const series of Object.values(state.metrics)) tracker.#metrics.set(series.name, draftOf(series));
+    tracker.#lastCheckpoint = state.lastCheckpoint;
+    tracker.#lastError = state.lastError;
+    tracker.#lastEventAt = state.lastEventAt;
+    tracker.#counts = { ...state.counts };
+    const { warnings, ...skips } = state.skipped;
+    tracker.#skips = { ...skips };
+    for (const warning of warnings) tracker.#warnings[warning.source].push(warning);
+    return tracker;
+  }
+
+  /** Folds one event in. */
+  apply(event: JobEvent, source: EventSource): void {
+    if (source === 'explicit') {
+      this.#lastEventAt = event.t;
+      this.#counts.events += 1;
+      this.#counts[event.kind] += 1;
+    } else {
+      this.#counts.parsed += 1;
+    }
+    if (event.kind === 'progress') {
+      if (source === 'explicit') this.#explicitProgress(event);
+      else replaceParsed(this.#parsed, event);
+    } else if (event.kind === 'metric') {
+      this.#metric(event, source);
+    } else if (event.kind === 'checkpoint' && source === 'explicit') {
+      this.#lastCheckpoint = event;
+    } else if (event.kind === 'error' && source === 'explicit') {
+      this.#lastError = event;
+    } else if (event.kind === 'info' && source === 'explicit') {
+      this.#explicit.message = event.message;
+    }
+  }
+
+  /** Counts `count` skipped lines of `source` and keeps the latest warnings. */
+  skip(source: SkipSource, count: number, warnings: readonly SkipWarning[]): void {
+    this.#skips.total += count;
+    this.#skips[source] += count;
+    for (const warning of warnings.slice(-warningsMax)) {
+      const kept = this.#warnings[warning.source];
+      kept.push(warning);
+      if (kept.length > warningsMax) kept.shift();
+    }
+  }
+
+  /** The current view (a copy that later `apply` calls do not change). */
+  view(): ProgressState {
+    const explicit = this.#explicit;
+    const warnings = this.#warnings;
+    const shown = explicit.counters ?? this.#parsed.counters;
+    return {
+      phase: this.#phase,
+      phases: [...this.#phases],
+      phasesDone: this.#phases.filter((phase) => phase !== this.#phase),
+      percent: shown?.percent ?? null,
+      step: shown?.step ?? null,
+      total: shown?.total ?? null,
+      stepsPerS: shown?.stepsPerS ?? null,
+      etaMs: shown?.etaMs ?? null,
+      progressSource: explicit.counters !== null ? 'explicit' : shown !== null ? 'parsed' : null,
+      message: explicit.message ?? this.#parsed.message,
+      metrics: this.#metricsView(),
+      lastCheckpoint: this.#lastCheckpoint,
+      lastError: this.#lastError,
+      lastEventAt: this.#lastEventAt,
+      counts: { ...this.#counts },
+      skipped: { ...this.#skips, warnings: [...warnings.events, ...warnings.stderr, ...warnings.stdout] },
+      lanes: {
+        explicit: { counters: explicit.counters, message: explicit.message, samples: [...explicit.samples] },
+        parsed: { ...this.#parsed },
+      },
+    };
+  }
+
+  /** A progress event from the job: a new phase clears the counters, then its fields merge in. */
+  #explicitProgress(event: ProgressEvent): void {
+    if (event.phase !== undefined && event.phase !== this.#phase) {
+      this.#phase = event.phase;
+      const known = this.#phases.includes(event.phase);
+      if (!known && this.#phases.length < phasesMax) this.#phases.push(event.phase);
+      this.#explicit.counters = null;
+      this.#explicit.samples.length = 0;
+    }
+    mergeExplicit(this.#explicit, event);
+  }
+
+  /** A metric value: explicit replaces parsed history, parsed never overrides explicit. */
+  #metric(event: MetricEvent, source: EventSource): void {
+    const step = event.step ?? null;
+    const series = this.#metrics.get(event.name);
+    if (series === undefined) {
+      if (this.#metrics.size >= metricNamesMax) this.#counts.metricValuesDropped += 1;
+      else this.#metrics.set(event.name, newSeries(event.name, source, event.value, step));
+    } else if (source === 'parsed' && series.source === 'explicit') {
+      this.#counts.parsedIgnored += 1;
+    } else if (source === 'explicit' && series.source === 'parsed') {
+      this.#counts.parsedIgnored += series.count;
+      this.#metrics.set(event.name, newSeries(event.name, source, event.value, step));
+    } else {
+      addValue(series, event.value, step);
+    }
+  }
+
+  /** The metrics as a prototype-less record, reusing copies of series that did not change. */
+  #metricsView(): Record<string, MetricSeries> {
+    const out: Record<string, MetricSeries> = Object.create(null);
+    for (const [name, draft] of this.#metrics) {
+      let cached = this.#shown.get(name);
+      if (cached === undefined || cached.count !== draft.count || cached.source !== draft.source) {
+        cached = { count: draft.count, source: draft.source, series: seriesOf(draft) };
+        this.#shown.set(name, cached);
+      }
+      out[name] = cached.series;
+    }
+    return out;
+  }
+}

@@ -1,0 +1,126 @@
+// Following one run directory: the job's events file and its logs, folded into a progress view.
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { runFiles } from '../local/layout.ts';
+import { EventsSource } from './events-source.ts';
+import type { ReadTime } from './log-events.ts';
+import { LogSource } from './log-source.ts';
+import { positiveInteger } from './positive-integer.ts';
+import { ProgressTracker } from './progress-tracker.ts';
+import type { ProgressState } from './run-view.ts';
+
+/** Sizes and clock of a `RunFollower`. */
+export interface RunFollowerOptions {
+  /** Bytes read per file per `poll()` at most; default 8 MiB. A late reader catches up over polls. */
+  readonly pollBytesMax?: number;
+  /** Bytes per read call (one batch); default 64 KiB (larger batches only grow the heap). */
+  readonly readBytesMax?: number;
+  /** Longest events line; default 1 MiB. */
+  readonly lineBytesMax?: number;
+  /** Longest log segment parsed; default 16 KiB. */
+  readonly segmentBytesMax?: number;
+  /** The clock stamping parsed events (they never affect the view); default `Date.now`. */
+  readonly nowMs?: () => number;
+}
+
+/** Options of one poll. */
+export interface PollOptions {
+  /** The job has ended: an unterminated last line of any file counts as complete. */
+  readonly final?: boolean;
+}
+
+/** The most held at once while reading, to show that memory stayed bounded. */
+export interface FollowerBuffers {
+  readonly eventLineBytesPeak: number;
+  readonly logSegmentBytesPeak: number;
+}
+
+/**
+ * Follows a run directory: `events.ndjson` (explicit events) and `stderr.log`, `stdout.log` (tqdm
+ * bars and metric lines, parsed). Each `poll()` reads what was appended, at most `pollBytesMax`
+ * per file, and returns the view. Starting late reads from the start in bounded batches and gives
+ * the same view as following from the start. Never throws for what it reads: bad lines, missing
+ * or unreadable files and files that shrink become skip warnings with line numbers.
+ */
+export class RunFollower {
+  readonly runDir: string;
+  readonly pollBytesMax: number;
+  readonly readBytesMax: number;
+  readonly lineBytesMax: number;
+  readonly #nowMs: () => number;
+  readonly #tracker = new ProgressTracker();
+  readonly #events: EventsSource;
+  readonly #logs: readonly LogSource[];
+  #caughtUp = false;
+
+  /** A follower of `runDir` that has read nothing yet; throws a RangeError for a bad size option. */
+  constructor(runDir: string, opts: RunFollowerOptions = {}) {
+    this.runDir = runDir;
+    this.pollBytesMax = positiveInteger('RunFollower', 'pollBytesMax', opts.pollBytesMax ?? 8 * 1024 * 1024);
+    const readBytesWanted = positiveInteger('RunFollower', 'readBytesMax', opts.readBytesMax ?? 64 * 1024);
+    this.readBytesMax = Math.min(readBytesWanted, this.pollBytesMax);
+    this.lineBytesMax = positiveInteger('RunFollower', 'lineBytesMax', opts.lineBytesMax ?? 1024 * 1024);
+    this.#nowMs = opts.nowMs ?? Date.now;
+    const { lineBytesMax, readBytesMax } = this;
+    this.#events = new EventsSource(join(runDir, runFiles.events), { lineBytesMax, readBytesMax });
+    const segmentBytesMax = opts.segmentBytesMax ?? 16 * 1024;
+    this.#logs = (['stderr', 'stdout'] as const).map(
+      (source) => new LogSource(source, join(runDir, runFiles[source]), { segmentBytesMax, readBytesMax }),
+    );
+  }
+
+  /** True when the last poll reached the end of every file. */
+  get caughtUp(): boolean {
+    return this.#caughtUp;
+  }
+
+  /** The largest unfinished line and log segment held so far. */
+  get buffers(): FollowerBuffers {
+    return {
+      eventLineBytesPeak: this.#events.lineBytesPeak,
+      logSegmentBytesPeak: Math.max(...this.#logs.map((log) => log.heldBytesPeak)),
+    };
+  }
+
+  /**
+   * Reads what was appended since the last poll, at most `pollBytesMax` per file, and returns the
+   * view: stderr, stdout, then the events file (the view does not depend on this order).
+   */
+  poll(opts: PollOptions = {}): ProgressState {
+    const final = opts.final === true;
+    const nowMs = this.#nowMs();
+    const at: ReadTime = { t: new Date(nowMs).toISOString(), atMs: nowMs };
+    const callsMax = Math.ceil(this.pollBytesMax / this.readBytesMax);
+    let caughtUp = true;
+    for (const log of this.#logs) caughtUp = log.poll(this.#tracker, callsMax, at, final) && caughtUp;
+    caughtUp = this.#events.poll(this.#tracker, callsMax, final) && caughtUp;
+    this.#caughtUp = caughtUp;
+    return this.#tracker.view();
+  }
+}
+
+/**
+ * The view of a run directory read once from the start (status, the final view of an ended run).
+ * Pass `final: true` once the job has ended, so an unterminated last line counts. Reads at most
+ * what was there when it started plus a margin of `pollBytesMax`, so a fast writer cannot keep it
+ * reading forever.
+ */
+export function progressOfRunDir(runDir: string, opts: RunFollowerOptions & PollOptions = {}): ProgressState {
+  const follower = new RunFollower(runDir, opts);
+  const sizeBytes = (['events', 'stdout', 'stderr'] as const)
+    .map((file) => sizeOf(join(runDir, runFiles[file])))
+    .reduce((a, b) => Math.max(a, b), 0);
+  const passesMax = 2 + Math.ceil(sizeBytes / follower.pollBytesMax);
+  let state = follower.poll(opts);
+  for (let pass = 1; pass < passesMax && !follower.caughtUp; pass += 1) state = follower.poll(opts);
+  return state;
+}
+
+/** A file's size, 0 when it cannot be read. */
+function sizeOf(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
