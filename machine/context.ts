@@ -31,6 +31,10 @@ export interface LifecycleContext {
   readonly startRequestedAt: number | null;
   readonly startedAt: number | null;
   readonly lastActivityAt: number | null;
+  /** Silence left before the run counts as stalled; null when stalls are not watched. */
+  readonly stallLeftMs: number | null;
+  /** When this actor began to watch the run (spawned it, or re-attached to it). */
+  readonly watchingSince: number | null;
   readonly abort: AbortState | null;
   readonly exit: ExitRecord | null;
   readonly outcome: Outcome | null;
@@ -78,6 +82,8 @@ const runScoped = {
   startRequestedAt: null,
   startedAt: null,
   lastActivityAt: null,
+  stallLeftMs: null,
+  watchingSince: null,
   abort: null,
   exit: null,
   outcome: null,

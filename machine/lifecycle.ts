@@ -63,6 +63,12 @@ export const lifecycleSetup = setup({
     abortForced: ({ context }) => context.abort?.forced === true,
     holdsLock: ({ context }) => context.lock !== null,
     stallWatched: ({ context }) => context.run?.stallAfterMs != null,
+    // Read from the decision: guards run before the transition's actions adopt the run.
+    silentTooLong: ({ context }) => {
+      const d = context.decision;
+      const stallAfterMs = d?.kind === 'reattach' ? d.record.config.stallAfterMs : null;
+      return d?.kind === 'reattach' && stallAfterMs !== null && d.silentMs >= stallAfterMs;
+    },
     abortOnStall: ({ context }) => context.run?.abortOnStall === true,
   },
   delays: {
@@ -71,7 +77,7 @@ export const lifecycleSetup = setup({
     starterRecheckMs: 250,
     finalizeRetryMs: 1_000,
     abortGraceMs: ({ context }) => context.abort?.graceLeftMs ?? 0,
-    stallAfterMs: ({ context }) => context.run?.stallAfterMs ?? 0,
+    stallAfterMs: ({ context }) => context.stallLeftMs ?? context.run?.stallAfterMs ?? 0,
   },
   actions: {
     clearRun: assign(() => clearedRun()),
@@ -80,7 +86,19 @@ export const lifecycleSetup = setup({
       if (!('record' in d)) return {};
       const record = d.record;
       const source = 'source' in d ? d.source : null;
-      return { run: record.config, lock: record, source, handle: record.job, startedAt: record.startedAt };
+      const stallAfterMs = record.config.stallAfterMs;
+      const silentMs = d.kind === 'reattach' ? d.silentMs : 0;
+      const now = d.kind === 'reattach' ? d.now : null;
+      return {
+        run: record.config,
+        lock: record,
+        source,
+        handle: record.job,
+        startedAt: record.startedAt,
+        lastActivityAt: now === null ? null : now - silentMs,
+        watchingSince: now,
+        stallLeftMs: stallAfterMs === null ? null : Math.max(0, stallAfterMs - silentMs),
+      };
     }),
     adoptAbort: assign(({ context }) => {
       const d = need(context.decision, 'decision');
@@ -102,6 +120,8 @@ export const lifecycleSetup = setup({
         handle: spawned.handle,
         startedAt: spawned.at,
         lastActivityAt: spawned.at,
+        watchingSince: spawned.at,
+        stallLeftMs: spawned.lock.config.stallAfterMs,
       };
     }),
     spawnFailed: assign(({ context, event }) => ({
@@ -115,6 +135,10 @@ export const lifecycleSetup = setup({
       type: 'command.rejected' as const,
       command: 'run.start' as const,
       error: errorOf(event, 'RW_LOCK_FAILED'),
+    })),
+    noteActivity: assign(({ context, event }) => ({
+      lastActivityAt: event.type === 'job.activity' ? event.at : context.lastActivityAt,
+      stallLeftMs: context.run?.stallAfterMs ?? null,
     })),
     noteSignalError: assign(({ event }) => ({ error: errorOf(event, 'RW_SIGNAL_FAILED') })),
     noteFinalizeError: assign(({ event }) => ({ error: errorOf(event, 'RW_FINALIZE_FAILED') })),
@@ -174,6 +198,11 @@ export const lifecycleMachine = lifecycleSetup.createMachine({
                 const d = need(context.decision, 'decision');
                 return { error: d.kind === 'halt' ? d.error : null };
               }),
+            },
+            {
+              guard: 'silentTooLong',
+              target: '#runwarden.live.running.stalled',
+              actions: 'adoptRun',
             },
             {
               guard: { type: 'decisionIs', params: { kind: 'reattach' } },
@@ -377,7 +406,7 @@ export const lifecycleMachine = lifecycleSetup.createMachine({
             detectedAt: event.at,
           })),
         },
-        'job.activity': { actions: assign(({ event }) => ({ lastActivityAt: event.at })) },
+        'job.activity': { actions: 'noteActivity' },
       },
       initial: 'running',
       states: {
@@ -397,7 +426,7 @@ export const lifecycleMachine = lifecycleSetup.createMachine({
             'job.activity': {
               target: '.healthy',
               reenter: true,
-              actions: assign(({ event }) => ({ lastActivityAt: event.at })),
+              actions: 'noteActivity',
             },
           },
           states: {
@@ -411,7 +440,10 @@ export const lifecycleMachine = lifecycleSetup.createMachine({
                 target: '#runwarden.live.aborting',
                 actions: assign(({ context }) => {
                   const run = need(context.run, 'run');
-                  const at = (context.lastActivityAt ?? context.startedAt ?? 0) + (run.stallAfterMs ?? 0);
+                  // The stall is seen when the silence outlasts the window, or on re-attaching.
+                  const silenceEnds =
+                    (context.lastActivityAt ?? context.startedAt ?? 0) + (run.stallAfterMs ?? 0);
+                  const at = Math.max(silenceEnds, context.watchingSince ?? 0);
                   return { abort: newAbort(at, run.graceMs, false), reason: 'stalled' as const };
                 }),
               },

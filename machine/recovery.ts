@@ -18,7 +18,14 @@ export type RecoveryDecision =
   | { readonly kind: 'quarantine'; readonly detail: string }
   | { readonly kind: 'wait'; readonly record: LockRecord }
   | { readonly kind: 'halt'; readonly error: ErrorInfo }
-  | { readonly kind: 'reattach'; readonly record: LockRecord; readonly source: LockSource }
+  | {
+      readonly kind: 'reattach';
+      readonly record: LockRecord;
+      readonly source: LockSource;
+      /** How long the job has been silent when recovery looked (ms), and when that was. */
+      readonly silentMs: number;
+      readonly now: number;
+    }
   | {
       readonly kind: 'resume-abort';
       readonly record: LockRecord;
@@ -45,6 +52,7 @@ export function decideRecovery(finding: DiskFinding, startStuckMs: number): Reco
   if (finding.lock === 'absent') return { kind: 'idle' };
   if (finding.lock === 'unreadable') return { kind: 'quarantine', detail: finding.detail };
   const { record, source, owner, job, exit, abort, now } = finding;
+  const silentMs = Math.max(0, now - (finding.lastActivityAt ?? record.startedAt ?? now));
   const base = { record, source, abort, detectedAt: now };
 
   // A live claimer is finalising an ended run: leave it alone; the workspace is free.
@@ -64,7 +72,7 @@ export function decideRecovery(finding: DiskFinding, startStuckMs: number): Reco
 
   if (job.state === 'foreign') return { kind: 'halt', error: foreignError(record, job.detail) };
   if (job.state === 'alive') {
-    if (abort === null) return { kind: 'reattach', record, source };
+    if (abort === null) return { kind: 'reattach', record, source, silentMs, now };
     return { kind: 'resume-abort', record, source, abort, graceLeftMs: graceLeftMs(abort, now) };
   }
   if (exit !== null) {

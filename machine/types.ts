@@ -109,6 +109,8 @@ export type DiskFinding =
       readonly job: Liveness | null;
       readonly exit: ExitRecord | null;
       readonly abort: AbortRequest | null;
+      /** The last sign of life of the job seen on disk (newest log or events write); null if none. */
+      readonly lastActivityAt: number | null;
       readonly now: number;
     };
 

@@ -41,6 +41,7 @@ const present = {
   owner: alive,
   exit: null,
   abort: null,
+  lastActivityAt: 0,
   now: 0,
 };
 
@@ -54,6 +55,7 @@ export const findings: readonly DiskFinding[] = [
   { ...present, record: starting, job: null, owner: foreign },
   { ...present, job: foreign },
   { ...present, job: alive },
+  { ...present, job: alive, now: 60_000 },
   { ...present, job: alive, abort: { requestedAt: 0, graceMs: 1_000, forced: false } },
   { ...present, job: alive, abort: { requestedAt: 0, graceMs: 1_000, forced: true } },
   { ...present, job: gone, exit },

@@ -60,6 +60,8 @@ function findingOf(world: World): DiskFinding {
     job: record.job === null ? null : livenessOfJob(world, record.job),
     exit: world.exits.get(runId) ?? null,
     abort: world.aborts.get(runId) ?? null,
+    // The model tracks no output: silence counts from the job's start.
+    lastActivityAt: null,
     now,
   };
 }

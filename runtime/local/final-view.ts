@@ -1,13 +1,16 @@
-// The "frozen" view of a run kept in its history record: the end of stderr (and, where the job
-// reported them, its last progress and metrics), so nothing about a failure is lost with its
-// directory.
+// The "frozen" view of a run kept in its history record: the end of stderr and the last
+// progress, metrics and error event, so nothing about a failure is lost with its directory.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { type ProgressSummary, summaryOf } from '../progress/progress-summary.ts';
+import { progressOfRunDir } from '../progress/run-follower.ts';
 import type { Layout } from './layout.ts';
 
 /** What the history keeps of a run's last moments. */
 export interface FinalView {
   /** The last lines of stderr (at most `stderrTailLinesMax`). */
   readonly stderrTail: readonly string[];
+  /** The last progress, phase, metrics (with short series) and error event, if the job had any. */
+  readonly progress: ProgressSummary | null;
 }
 
 export const stderrTailLinesMax = 100;
@@ -40,5 +43,8 @@ export function tailLines(path: string, linesMax: number): string[] {
 
 /** The final view of a run, read from its directory. */
 export function finalViewOf(layout: Layout, runId: string): FinalView {
-  return { stderrTail: tailLines(layout.runFile(runId, 'stderr'), stderrTailLinesMax) };
+  return {
+    stderrTail: tailLines(layout.runFile(runId, 'stderr'), stderrTailLinesMax),
+    progress: summaryOf(progressOfRunDir(layout.runDir(runId), { final: true })),
+  };
 }

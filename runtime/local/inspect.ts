@@ -1,4 +1,5 @@
 // Reads everything recovery needs from a workspace as plain facts (the machine decides).
+import { statSync } from 'node:fs';
 import type { DiskFinding, Liveness, LockRecord, LockSource } from '../../machine/types.ts';
 import { bootId, probe } from './identity.ts';
 import { probeJob } from './job-liveness.ts';
@@ -63,6 +64,21 @@ function present(
     job,
     exit: exit.ok ? exit.value : null,
     abort: readAbortRequest(layout, record.runId),
+    lastActivityAt: lastActivityOf(layout, record.runId),
     now,
   };
+}
+
+/** The newest write to the job's logs or events file (its last sign of life), or null. */
+function lastActivityOf(layout: Layout, runId: string): number | null {
+  let newest: number | null = null;
+  for (const file of ['stdout', 'stderr', 'events'] as const) {
+    try {
+      const mtimeMs = statSync(layout.runFile(runId, file)).mtimeMs;
+      if (newest === null || mtimeMs > newest) newest = Math.floor(mtimeMs);
+    } catch {
+      // not written yet
+    }
+  }
+  return newest;
 }

@@ -1,6 +1,6 @@
 // The local runtime: every port of the machine implemented on one Linux machine (files in a
 // workspace directory, jobs under rw-monitor, identities from /proc).
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { fromCallback, fromPromise } from 'xstate';
 import type {
   AcquireInput,
@@ -56,6 +56,14 @@ function acquire(layout: Layout, { config, at }: AcquireInput): Result<LockRecor
     startedAt: null,
     config,
   };
+  try {
+    mkdirSync(layout.root, { recursive: true });
+  } catch (error) {
+    return failure(
+      'RW_WORKSPACE_FAILED',
+      `creating the workspace ${layout.root}: ${errnoOf(error)}; check the path`,
+    );
+  }
   const made = createLock(layout, record);
   if (!made.ok) return made;
   if (made.value === 'exists') {

@@ -1,5 +1,5 @@
 // While idle, notices a run started by another process: the workspace lock appearing.
-import { existsSync, type FSWatcher, mkdirSync, watch } from 'node:fs';
+import { existsSync, type FSWatcher, watch } from 'node:fs';
 import type { WorkspaceReport } from '../../machine/ports.ts';
 import type { Layout } from './layout.ts';
 
@@ -18,7 +18,7 @@ export function watchWorkspace(
   };
   let watcher: FSWatcher | null = null;
   try {
-    mkdirSync(layout.root, { recursive: true });
+    // A workspace that does not exist yet is polled, not created: reading must not write.
     watcher = watch(layout.root, (_event, name) => {
       if (name === 'active.lock') look();
     });

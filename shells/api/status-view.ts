@@ -2,6 +2,7 @@
 import type { SnapshotFrom } from 'xstate';
 import type { lifecycleMachine } from '../../machine/lifecycle.ts';
 import type { ErrorInfo, RecoveryNote } from '../../machine/types.ts';
+import type { ProgressSummary } from '../../runtime/progress/progress-summary.ts';
 
 /** The states a user can see; sub-states of the machine fold into these. */
 export type RunState =
@@ -27,6 +28,8 @@ export interface RunView {
   /** The last sign of life (an event or log growth), if seen since this process looked. */
   readonly lastActivityAt: number | null;
   readonly graceMs: number;
+  /** What the job reported (or its log bars showed); null when nothing yet. */
+  readonly progress: ProgressSummary | null;
   readonly abort: {
     readonly requestedAt: number;
     readonly graceMs: number;
@@ -58,11 +61,12 @@ export function runStateOf(snap: LifecycleSnapshot): RunState {
   return 'finalizing';
 }
 
-/** The status view of a snapshot, seen at `now`; `dirOf` gives a run's directory. */
+/** The status view of a snapshot, seen at `now`; `dirOf` gives a run's directory, `progressOf` its progress. */
 export function statusViewOf(
   snap: LifecycleSnapshot,
   now: number,
   dirOf: (id: string) => string,
+  progressOf: (id: string) => ProgressSummary | null = () => null,
 ): StatusView {
   const c = snap.context;
   const state = runStateOf(snap);
@@ -86,6 +90,7 @@ export function statusViewOf(
             elapsedMs: startedAt === null ? null : Math.max(0, now - startedAt),
             lastActivityAt: c.lastActivityAt,
             graceMs: run.graceMs,
+            progress: progressOf(run.runId),
             abort:
               c.abort === null
                 ? null

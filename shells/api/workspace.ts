@@ -13,6 +13,8 @@ import {
 } from '../../runtime/local/history-store.ts';
 import { type Layout, layoutOf, runIdPattern } from '../../runtime/local/layout.ts';
 import { readLock } from '../../runtime/local/lock-file.ts';
+import { summaryOf } from '../../runtime/progress/progress-summary.ts';
+import { progressOfRunDir, type RunFollower } from '../../runtime/progress/run-follower.ts';
 import { RunwardenError } from './errors.ts';
 import { newRunId } from './run-id.ts';
 import { Session, type SessionOptions, stuckError, type Timing, throwIfStuck } from './session.ts';
@@ -108,9 +110,14 @@ export class Workspace {
     }
   }
 
-  /** The status view of a snapshot now. */
-  view(snap: LifecycleSnapshot): StatusView {
-    return statusViewOf(snap, Date.now(), (id) => resolve(this.dir, id));
+  /**
+   * The status view of a snapshot now. Progress comes from `follower` when the caller keeps one
+   * (watch, serve: incremental), else from reading the run directory once.
+   */
+  view(snap: LifecycleSnapshot, follower?: RunFollower): StatusView {
+    const progressOf = (id: string) =>
+      summaryOf(follower === undefined ? progressOfRunDir(resolve(this.dir, id)) : follower.poll());
+    return statusViewOf(snap, Date.now(), (id) => resolve(this.dir, id), progressOf);
   }
 
   /** Recover what needs recovering (orphans, stale locks, unwatched exits), then report. */

@@ -29,6 +29,7 @@ await build({
   logLevel: 'warning',
 });
 copyFileSync(`${root}runtime/local/monitor/rw-monitor.c`, `${out}/rw-monitor.c`);
+copyFileSync(`${root}shells/job/runwarden_reporter.py`, `${out}/runwarden_reporter.py`);
 writeFileSync(`${out}/package.json`, '{ "type": "module" }\n');
 const old = `${target}.old-${process.pid}`;
 if (existsSync(target)) renameSync(target, old);

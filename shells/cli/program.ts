@@ -134,6 +134,26 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
       run(listCommand(await workspaceOf(program), flags));
     });
 
+  program
+    .command('show')
+    .description("an ended run's record: how it ended, its last progress and metrics, stderr tail")
+    .argument('[run]', 'run id or unique prefix (default: the latest run)')
+    .option('--json', 'print the whole history record as JSON')
+    .action(async (runArg: string | undefined, flags) => {
+      const { showCommand } = await import('./commands/show.ts');
+      run(showCommand(await workspaceOf(program), runArg, flags));
+    });
+
+  program
+    .command('helper')
+    .description('print a job-side progress helper (stdlib only) to copy into a project')
+    .argument('<language>', 'python (Node jobs: import { reporter } from "runwarden/job")')
+    .option('--path', 'print where the helper file is instead of its contents')
+    .action(async (language: string, flags) => {
+      const { helperCommand } = await import('./commands/helper.ts');
+      run(helperCommand(language, flags));
+    });
+
   return program;
 }
 

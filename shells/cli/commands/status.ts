@@ -1,8 +1,12 @@
 // `runwarden status`: recover the workspace, report what recovery did, then the current state.
+
+import { listHistory } from '../../../runtime/local/history-store.ts';
 import type { StatusView } from '../../api/status-view.ts';
 import type { Workspace } from '../../api/workspace.ts';
 import { formatArgv, formatDuration, neutralize, painter, printJson, warn } from '../output.ts';
+import { progressLines } from '../progress-lines.ts';
 import { recoveryLine } from '../recovery-notes.ts';
+import { recordLines } from './show.ts';
 
 /** The human lines describing a status view. */
 export function statusLines(view: StatusView, now: number): string[] {
@@ -16,6 +20,8 @@ export function statusLines(view: StatusView, now: number): string[] {
     const elapsed = run.elapsedMs === null ? '' : `   elapsed: ${formatDuration(run.elapsedMs)}`;
     lines.push(`pid:     ${run.pid ?? '-'}${elapsed}`);
     lines.push(`dir:     ${run.dir}`);
+    const progress = progressLines(run.progress);
+    if (progress.length > 0) lines.push('progress:', ...progress);
     if (run.abort !== null) {
       const kill =
         run.abort.killAt === null
@@ -31,13 +37,24 @@ export function statusLines(view: StatusView, now: number): string[] {
   return lines;
 }
 
+/** The newest history record, if any run ended. */
+function latestRecord(ws: Workspace) {
+  const newest = listHistory(ws.layout)[0];
+  return newest === undefined ? null : ws.history(newest.id);
+}
+
 export async function statusCommand(ws: Workspace, opts: { json?: boolean }): Promise<number> {
   const view = await ws.status();
+  const p = painter(process.stdout);
   if (opts.json === true) {
     printJson(view);
   } else {
     for (const note of view.recovered) warn(recoveryLine(note));
-    process.stdout.write(`${statusLines(view, Date.now()).join('\n')}\n`);
+    const lines = statusLines(view, Date.now());
+    // Idle: the frozen view of the run that ended last.
+    const last = view.run === null ? latestRecord(ws) : null;
+    if (last !== null) lines.push('', p.dim('last run:'), ...recordLines(last, 5).map((l) => `  ${l}`));
+    process.stdout.write(`${lines.join('\n')}\n`);
   }
   return view.state === 'halted' ? 1 : 0;
 }

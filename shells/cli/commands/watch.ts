@@ -1,6 +1,8 @@
 // `runwarden watch [RUN]`: a live view of the active run that never blocks on the job; exits
 // with the run's exit code when it ends. Ctrl-C stops watching and leaves the run running.
+import { join } from 'node:path';
 import { tailLines } from '../../../runtime/local/final-view.ts';
+import { RunFollower } from '../../../runtime/progress/run-follower.ts';
 import { RunwardenError } from '../../api/errors.ts';
 import type { Session } from '../../api/session.ts';
 import type { StatusView } from '../../api/status-view.ts';
@@ -21,7 +23,9 @@ class Screen {
 
   draw(lines: readonly string[], state: string): void {
     if (!this.tty) {
-      if (state !== this.lastState) process.stdout.write(`${lines[0] ?? state}\n`);
+      // In a pipe, one line per change of state while the run lives (its end is reported apart).
+      const living = state !== 'idle' && state !== 'recovering' && state !== 'finalizing';
+      if (living && state !== this.lastState) process.stdout.write(`${lines[0] ?? state}\n`);
       this.lastState = state;
       return;
     }
@@ -44,8 +48,10 @@ function logTail(view: StatusView): string[] {
 /** Follow run `runId` in an open session until it ends; returns the exit code. */
 async function follow(ws: Workspace, session: Session, runId: string, json: boolean): Promise<number> {
   const screen = new Screen();
+  // One follower for the whole watch: each frame reads only what the job wrote since the last.
+  const follower = new RunFollower(join(ws.dir, runId));
   const render = () => {
-    const view = ws.view(session.snapshot());
+    const view = ws.view(session.snapshot(), follower);
     if (json) printJson(view);
     else screen.draw([...frameLines(view, Date.now()), ...logTail(view)], view.state);
   };

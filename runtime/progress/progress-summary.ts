@@ -1,0 +1,81 @@
+// A compact, JSON-friendly summary of a run's progress for status, watch and the history's
+// frozen view: the current numbers, the latest metrics and a few short series to plot.
+import type { MetricPoint } from './metric-series.ts';
+import type { ProgressState } from './run-view.ts';
+
+/** Most metrics whose series a summary keeps, and points per kept series. */
+export const summarySeriesMax = 8;
+export const summaryPointsMax = 200;
+
+/** What users see of a run's progress. */
+export interface ProgressSummary {
+  readonly phase: string | null;
+  readonly phasesDone: readonly string[];
+  readonly percent: number | null;
+  readonly step: number | null;
+  readonly total: number | null;
+  readonly stepsPerS: number | null;
+  readonly etaMs: number | null;
+  readonly message: string | null;
+  /** The latest value of every metric, in the order first seen. */
+  readonly metrics: Readonly<Record<string, number>>;
+  /** Downsampled history of the first metrics (the loss curve of a frozen view). */
+  readonly series: Readonly<Record<string, readonly MetricPoint[]>>;
+  readonly lastCheckpoint: { readonly path: string; readonly step: number | null } | null;
+  readonly lastError: { readonly message: string; readonly traceback: string | null } | null;
+  readonly lastEventAt: string | null;
+  /** Lines skipped as malformed, over all sources. */
+  readonly skippedLines: number;
+}
+
+/** Every k-th point so that at most `max` remain, always keeping the last. */
+function thin(points: readonly MetricPoint[], max: number): MetricPoint[] {
+  if (points.length <= max) return [...points];
+  const every = Math.ceil(points.length / max);
+  const kept = points.filter((_, i) => i % every === 0);
+  const last = points.at(-1);
+  if (last !== undefined && kept.at(-1) !== last) kept[kept.length - 1] = last;
+  return kept;
+}
+
+/** The summary of a progress state, or null when the job reported nothing and printed no bars. */
+export function summaryOf(state: ProgressState): ProgressSummary | null {
+  const metricNames = Object.keys(state.metrics);
+  const anything =
+    state.phase !== null ||
+    state.percent !== null ||
+    state.step !== null ||
+    metricNames.length > 0 ||
+    state.lastError !== null;
+  if (!anything && state.lastCheckpoint === null && state.message === null) return null;
+  const metrics: Record<string, number> = {};
+  const series: Record<string, readonly MetricPoint[]> = {};
+  for (const name of metricNames) {
+    const m = state.metrics[name];
+    if (m === undefined) continue;
+    metrics[name] = m.value;
+    if (Object.keys(series).length < summarySeriesMax) series[name] = thin(m.points, summaryPointsMax);
+  }
+  return {
+    phase: state.phase,
+    phasesDone: state.phasesDone,
+    percent: state.percent,
+    step: state.step,
+    total: state.total,
+    stepsPerS: state.stepsPerS,
+    etaMs: state.etaMs,
+    message: state.message,
+    metrics,
+    series,
+    lastCheckpoint:
+      state.lastCheckpoint === null
+        ? null
+        : { path: state.lastCheckpoint.path, step: state.lastCheckpoint.step ?? null },
+    lastError:
+      state.lastError === null
+        ? null
+        : { message: state.lastError.message, traceback: state.lastError.traceback ?? null },
+    lastEventAt: state.lastEventAt,
+    skippedLines: state.skipped.total,
+  };
+}

@@ -1,0 +1,54 @@
+// How progress reads in a terminal: a bar with percent, step/total, phase, rate and ETA, the
+// latest metrics, the phases done, and the last error the job reported.
+import type { ProgressSummary } from '../../runtime/progress/progress-summary.ts';
+import { formatDuration, neutralize, painter } from './output.ts';
+
+const barWidth = 24;
+
+/** A number short enough for a status line: 0.4312, 4.9e-05, 1234. */
+export function formatNumber(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  if (Number.isInteger(value)) return String(value);
+  const abs = Math.abs(value);
+  return abs !== 0 && (abs < 1e-3 || abs >= 1e6)
+    ? value.toExponential(2)
+    : String(Number(value.toPrecision(4)));
+}
+
+/** `[█████████░░░░░░]` for a fraction 0..1. */
+function bar(fraction: number): string {
+  const full = Math.max(0, Math.min(barWidth, Math.round(fraction * barWidth)));
+  return `[${'█'.repeat(full)}${'░'.repeat(barWidth - full)}]`;
+}
+
+/** The lines describing progress (none when the job reported nothing). */
+export function progressLines(progress: ProgressSummary | null): string[] {
+  if (progress === null) return [];
+  const p = painter(process.stdout);
+  const lines: string[] = [];
+  const fraction =
+    progress.percent !== null
+      ? progress.percent / 100
+      : progress.step !== null && progress.total !== null && progress.total > 0
+        ? progress.step / progress.total
+        : null;
+  const parts: string[] = [];
+  if (fraction !== null) parts.push(p.cyan(bar(fraction)), `${(fraction * 100).toFixed(0).padStart(3)}%`);
+  if (progress.step !== null)
+    parts.push(progress.total === null ? `step ${progress.step}` : `${progress.step}/${progress.total}`);
+  if (progress.phase !== null) parts.push(p.bold(neutralize(progress.phase)));
+  if (progress.stepsPerS !== null) parts.push(`${formatNumber(progress.stepsPerS)} it/s`);
+  if (progress.etaMs !== null) parts.push(`ETA ${formatDuration(progress.etaMs)}`);
+  if (parts.length > 0) lines.push(`  ${parts.join('  ')}`);
+  const metrics = Object.entries(progress.metrics).slice(0, 6);
+  if (metrics.length > 0)
+    lines.push(
+      `  ${metrics.map(([name, value]) => `${neutralize(name)} ${formatNumber(value)}`).join('  ')}`,
+    );
+  if (progress.phasesDone.length > 0)
+    lines.push(`  ${p.dim(`done: ${progress.phasesDone.map(neutralize).join(' → ')}`)}`);
+  if (progress.message !== null) lines.push(`  ${p.dim(neutralize(progress.message).slice(0, 200))}`);
+  if (progress.lastError !== null)
+    lines.push(`  ${p.red(`error: ${neutralize(progress.lastError.message).slice(0, 200)}`)}`);
+  return lines;
+}
