@@ -97,17 +97,29 @@ async function gibThroughput(): Promise<{ runwarden: number[]; plain: number[] }
   const dd = ['dd', 'if=/dev/zero', 'bs=1M', `count=${quick ? 256 : 1024}`, 'status=none'];
   const runwarden: number[] = [];
   const plain: number[] = [];
-  for (let i = 0; i < (quick ? 2 : 5); i++) {
+  const underRunwarden = async () => {
     const run = await ws.start({ argv: dd, retention: { finished: 'delete' } });
     const session = ws.openSession();
     const record = await ws.awaitEnd(session, run.id);
     session.stop();
     runwarden.push(record.endedAt - (record.startedAt ?? record.endedAt));
+  };
+  const plainRedirect = () => {
     const file = join(tmpdir(), `rw-bench-plain-${process.pid}`);
     const t0 = performance.now();
     spawnSync('sh', ['-c', `${dd.join(' ')} > ${file}`]);
     plain.push(performance.now() - t0);
     rmSync(file, { force: true });
+  };
+  for (let i = 0; i < (quick ? 2 : 6); i++) {
+    // Dirty pages of the previous round would be flushed during the next one: flush them first,
+    // and alternate who goes first.
+    spawnSync('sync');
+    if (i % 2 === 0) await underRunwarden();
+    else plainRedirect();
+    spawnSync('sync');
+    if (i % 2 === 0) plainRedirect();
+    else await underRunwarden();
   }
   return { runwarden, plain };
 }

@@ -14,13 +14,7 @@ import type {
 import { parseNdjsonLine } from './ndjson-line.ts';
 
 export { appendLine } from './ndjson-append.ts';
-export type {
-  NdjsonBatch,
-  NdjsonCounters,
-  NdjsonReaderOptions,
-  NdjsonReadOptions,
-  NdjsonSkip,
-} from './ndjson-batch.ts';
+export type * from './ndjson-batch.ts';
 
 /**
  * An incremental reader of one NDJSON file. Each `read()` scans from where the last one stopped

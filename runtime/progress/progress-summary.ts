@@ -7,23 +7,20 @@ import type { ProgressState } from './run-view.ts';
 export const summarySeriesMax = 8;
 export const summaryPointsMax = 200;
 
+/** The current numbers of a progress state, as users see them. */
+type CurrentNumbers = Pick<
+  ProgressState,
+  'phase' | 'phasesDone' | 'percent' | 'step' | 'total' | 'stepsPerS' | 'etaMs' | 'message' | 'lastEventAt'
+>;
+
 /** What users see of a run's progress. */
-export interface ProgressSummary {
-  readonly phase: string | null;
-  readonly phasesDone: readonly string[];
-  readonly percent: number | null;
-  readonly step: number | null;
-  readonly total: number | null;
-  readonly stepsPerS: number | null;
-  readonly etaMs: number | null;
-  readonly message: string | null;
+export interface ProgressSummary extends CurrentNumbers {
   /** The latest value of every metric, in the order first seen. */
   readonly metrics: Readonly<Record<string, number>>;
   /** Downsampled history of the first metrics (the loss curve of a frozen view). */
   readonly series: Readonly<Record<string, readonly MetricPoint[]>>;
   readonly lastCheckpoint: { readonly path: string; readonly step: number | null } | null;
   readonly lastError: { readonly message: string; readonly traceback: string | null } | null;
-  readonly lastEventAt: string | null;
   /** Lines skipped as malformed, over all sources. */
   readonly skippedLines: number;
 }

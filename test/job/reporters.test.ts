@@ -2,27 +2,17 @@
 // reported, and both are no-ops without RUNWARDEN_EVENTS and never raise when it cannot be written.
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { normalizeEvent } from '../../runtime/progress/events.ts';
 import { progressOfRunDir } from '../../runtime/progress/run-follower.ts';
-import { fixture, type JobRunner, jobRunner, makeRunDir } from '../runtime/progress/job-process.ts';
+import { useSandbox } from '../helpers/sandbox.ts';
+import { fixture, jobRunner, makeRunDir } from '../runtime/progress/job-process.ts';
 
-let jobs: JobRunner;
-let runDir: string;
-
-beforeEach(() => {
-  jobs = jobRunner();
-  runDir = makeRunDir();
-});
-
-afterEach(async () => {
-  expect(await jobs.endAll()).toEqual([]);
-  fs.rmSync(runDir, { recursive: true, force: true });
-});
+const sandbox = useSandbox(jobRunner, makeRunDir);
 
 /** The JSON line the fixture prints last on stdout. */
 function jobSummary(): { enabled: boolean; writeErrors: number } {
-  const lines = fs.readFileSync(path.join(runDir, 'stdout.log'), 'utf8').trim().split('\n');
+  const lines = fs.readFileSync(path.join(sandbox.current().runDir, 'stdout.log'), 'utf8').trim().split('\n');
   return JSON.parse(lines.at(-1) ?? '{}');
 }
 
@@ -33,9 +23,9 @@ const helpers = [
 
 describe.each(helpers)('the $language helper', ({ argv }) => {
   it('reports phases, progress, metrics, checkpoints and errors that the follower shows', async () => {
-    expect(await jobs.start(runDir, argv()).exited).toBe(0);
+    expect(await sandbox.current().tracker.start(sandbox.current().runDir, argv()).exited).toBe(0);
     expect(jobSummary()).toEqual({ enabled: true, writeErrors: 0 });
-    const state = progressOfRunDir(runDir, { final: true });
+    const state = progressOfRunDir(sandbox.current().runDir, { final: true });
     expect(state).toMatchObject({
       phase: 'train',
       phasesDone: ['download', 'prepare'],
@@ -65,8 +55,8 @@ describe.each(helpers)('the $language helper', ({ argv }) => {
   });
 
   it('writes one complete JSON line per event and keeps extra fields', async () => {
-    expect(await jobs.start(runDir, argv()).exited).toBe(0);
-    const lines = fs.readFileSync(path.join(runDir, 'events.ndjson'), 'utf8').split('\n');
+    expect(await sandbox.current().tracker.start(sandbox.current().runDir, argv()).exited).toBe(0);
+    const lines = fs.readFileSync(path.join(sandbox.current().runDir, 'events.ndjson'), 'utf8').split('\n');
     expect(lines.pop()).toBe('');
     expect(lines).toHaveLength(114);
     const last = normalizeEvent(JSON.parse(lines.at(-1) ?? '{}'));
@@ -74,15 +64,21 @@ describe.each(helpers)('the $language helper', ({ argv }) => {
   });
 
   it('does nothing when not run under runwarden', async () => {
-    expect(await jobs.start(runDir, argv(), { withoutEvents: true }).exited).toBe(0);
+    expect(
+      await sandbox.current().tracker.start(sandbox.current().runDir, argv(), { withoutEvents: true }).exited,
+    ).toBe(0);
     expect(jobSummary()).toEqual({ enabled: false, writeErrors: 0 });
-    expect(fs.readdirSync(runDir).sort()).toEqual(['stderr.log', 'stdout.log']);
+    expect(fs.readdirSync(sandbox.current().runDir).sort()).toEqual(['stderr.log', 'stdout.log']);
   });
 
   it('counts failed writes instead of raising when the events file cannot be written', async () => {
-    const events = path.join(runDir, 'no-such-dir', 'events.ndjson');
-    expect(await jobs.start(runDir, argv(), { env: { RUNWARDEN_EVENTS: events } }).exited).toBe(0);
+    const events = path.join(sandbox.current().runDir, 'no-such-dir', 'events.ndjson');
+    expect(
+      await sandbox
+        .current()
+        .tracker.start(sandbox.current().runDir, argv(), { env: { RUNWARDEN_EVENTS: events } }).exited,
+    ).toBe(0);
     expect(jobSummary()).toEqual({ enabled: true, writeErrors: 114 });
-    expect(fs.readFileSync(path.join(runDir, 'stderr.log'), 'utf8')).toBe('');
+    expect(fs.readFileSync(path.join(sandbox.current().runDir, 'stderr.log'), 'utf8')).toBe('');
   });
 });

@@ -4,29 +4,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { setImmediate as tick } from 'node:timers/promises';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RunFollower } from '../../../runtime/progress/run-follower.ts';
 import { metricPointsMax, type ProgressState, warningsMax } from '../../../runtime/progress/run-view.ts';
+import { useSandbox } from '../../helpers/sandbox.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
-import { fixture, type JobProcess, type JobRunner, jobRunner, makeRunDir } from './job-process.ts';
+import { fixture, type JobProcess, jobRunner, makeRunDir } from './job-process.ts';
 
-let jobs: JobRunner;
-let runDir: string;
-
-beforeEach(() => {
-  jobs = jobRunner();
-  runDir = makeRunDir();
-});
-
-afterEach(async () => {
-  expect(await jobs.endAll()).toEqual([]);
-  fs.rmSync(runDir, { recursive: true, force: true });
-});
+const sandbox = useSandbox(jobRunner, makeRunDir);
 
 /** Starts many-events.ts with `iterations` (two events each) and an optional pause. */
 function startManyEvents(iterations: number, pauseAfter = -1): JobProcess {
   const argv = [process.execPath, fixture('many-events.ts'), String(iterations), String(pauseAfter)];
-  return jobs.start(runDir, argv);
+  return sandbox.current().tracker.start(sandbox.current().runDir, argv);
 }
 
 /** Events many-events.ts writes for `iterations`: progress and loss each, phases, heartbeats, checkpoints, the error. */
@@ -59,7 +49,7 @@ describe('following real jobs', () => {
   it('keeps up with a job writing a million events, within fixed bounds', async () => {
     const iterations = 500_000;
     const job = startManyEvents(iterations);
-    const follower = new RunFollower(runDir);
+    const follower = new RunFollower(sandbox.current().runDir);
     const [state] = await followToEnd(job, [follower]);
     expect(await job.exited).toBe(0);
     expect(state?.counts.events).toBe(eventsOf(iterations));
@@ -89,8 +79,8 @@ describe('following real jobs', () => {
 
   it('gives a follower that starts after 100k events the view of one that followed from the start', async () => {
     const job = startManyEvents(75_000, 50_000);
-    const early = new RunFollower(runDir);
-    const paused = path.join(runDir, 'paused');
+    const early = new RunFollower(sandbox.current().runDir);
+    const paused = path.join(sandbox.current().runDir, 'paused');
     await waitFor(
       () => {
         early.poll();
@@ -98,10 +88,10 @@ describe('following real jobs', () => {
       },
       { timeoutMs: 30_000, description: 'the job to pause after 100k events' },
     );
-    const late = new RunFollower(runDir, { pollBytesMax: 1024 * 1024 });
+    const late = new RunFollower(sandbox.current().runDir, { pollBytesMax: 1024 * 1024 });
     expect(late.poll().counts.events).toBeLessThan(eventsOf(50_000));
     expect(late.caughtUp).toBe(false);
-    fs.writeFileSync(path.join(runDir, 'go'), '');
+    fs.writeFileSync(path.join(sandbox.current().runDir, 'go'), '');
     const [earlyView, lateView] = await followToEnd(job, [early, late]);
     expect(await job.exited).toBe(0);
     expect(lateView).toEqual(earlyView);

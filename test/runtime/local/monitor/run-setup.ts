@@ -3,10 +3,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, expect } from 'vitest';
 import type { MonitorExitRecord } from '../../../../runtime/local/monitor/exit-record.ts';
 import { readExitRecord } from '../../../../runtime/local/monitor/exit-record.ts';
 import { type Launched, launchMonitored } from '../../../../runtime/local/monitor/launch.ts';
+import { type Sandbox, useSandbox } from '../../../helpers/sandbox.ts';
 import { waitFor } from '../../../helpers/wait-for.ts';
 import { type ProcessTracker, trackProcesses } from './processes.ts';
 
@@ -68,28 +68,6 @@ export function waitForFile(runDir: string, name: string): Promise<true> {
 }
 
 /** Per test: a fresh run directory and a process tracker that must end with nothing left alive. */
-export interface RunSandbox {
-  readonly tracker: ProcessTracker;
-  readonly runDir: string;
-}
-
-/** Register beforeEach/afterEach hooks giving each test a RunSandbox; read it inside the test. */
-export function useRunSandbox(): { current(): RunSandbox } {
-  let sandbox: RunSandbox | null = null;
-  beforeEach(() => {
-    sandbox = { tracker: trackProcesses(), runDir: makeRunDir() };
-  });
-  afterEach(async () => {
-    const ended = sandbox;
-    sandbox = null;
-    if (ended === null) return;
-    expect(await ended.tracker.endAll()).toEqual([]);
-    fs.rmSync(ended.runDir, { recursive: true, force: true });
-  });
-  return {
-    current() {
-      if (sandbox === null) throw new Error('useRunSandbox: read it inside a test');
-      return sandbox;
-    },
-  };
+export function useRunSandbox(): { current(): Sandbox<ProcessTracker> } {
+  return useSandbox(trackProcesses, makeRunDir);
 }
