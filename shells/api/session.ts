@@ -6,6 +6,7 @@ import { appendLine } from '../../runtime/fs/ndjson-append.ts';
 import { type Layout, layoutOf } from '../../runtime/local/layout.ts';
 import { localRuntime } from '../../runtime/local/ports.ts';
 import { RunwardenError } from './errors.ts';
+import { journalLine } from './journal.ts';
 import type { LifecycleSnapshot } from './status-view.ts';
 
 /** Timing of the machine's named delays (all in ms); defaults are the machine's own. */
@@ -21,11 +22,6 @@ export interface SessionOptions {
   readonly timing?: Timing;
   /** How often a watched job is probed (the exit record is also watched by inotify). */
   readonly pollMs?: number;
-}
-
-/** The journal line for one transition of the machine (its sequence number is its line number). */
-function journalEntry(from: unknown, snap: LifecycleSnapshot, event: { type: string }) {
-  return { t: new Date().toISOString(), pid: process.pid, from, to: snap.value, event: event.type };
 }
 
 /** A running actor of the lifecycle machine for one workspace. Stop it when done. */
@@ -46,16 +42,19 @@ export class Session {
       delays: timing,
     });
     let previous: unknown = null;
+    let previousRunId: string | undefined;
     this.actor = createActor(logic, {
       input: {},
       inspect: (inspection: InspectionEvent) => {
         if (inspection.type !== '@xstate.snapshot' || inspection.actorRef !== this.actor) return;
         const snap = inspection.snapshot as LifecycleSnapshot;
-        const runId = snap.context.run?.runId;
+        // Entering idle clears the run: that last step belongs to the run just left.
+        const runId = snap.context.run?.runId ?? previousRunId;
         if (runId !== undefined && JSON.stringify(snap.value) !== JSON.stringify(previous)) {
-          appendLine(this.layout.runFile(runId, 'lifecycle'), journalEntry(previous, snap, inspection.event));
+          appendLine(this.layout.runFile(runId, 'lifecycle'), journalLine(previous, snap, inspection.event));
         }
         previous = snap.value;
+        previousRunId = snap.context.run?.runId;
       },
     });
   }

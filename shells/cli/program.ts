@@ -145,6 +145,16 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     });
 
   program
+    .command('inspect')
+    .description("a run's lifecycle as a timeline of state transitions and the events that caused them")
+    .argument('[run]', 'run id or unique prefix (default: the active or latest run)')
+    .option('--json', 'print the journal entries as a JSON array')
+    .action(async (runArg: string | undefined, flags) => {
+      const { inspectCommand } = await import('./commands/inspect.ts');
+      run(inspectCommand(await workspaceOf(program), runArg, flags));
+    });
+
+  program
     .command('helper')
     .description('print a job-side progress helper (stdlib only) to copy into a project')
     .argument('<language>', 'python (Node jobs: import { reporter } from "runwarden/job")')

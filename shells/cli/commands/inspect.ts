@@ -1,0 +1,38 @@
+// `runwarden inspect [RUN]`: the run's lifecycle as a timeline of transitions, from the journal
+// every runwarden process that watched it appended to (recovery decisions included).
+import { join } from 'node:path';
+import { eventLabel } from '../../../machine/mermaid.ts';
+import { runFiles } from '../../../runtime/local/layout.ts';
+import { RunwardenError } from '../../api/errors.ts';
+import { type JournalEntry, readJournal } from '../../api/journal.ts';
+import type { Workspace } from '../../api/workspace.ts';
+import { painter, printJson } from '../output.ts';
+
+/** `12:03:04.120  live.running.healthy --process.exited(code 3)--> claiming   [pid 4242]` */
+export function timelineLine(e: JournalEntry): string {
+  const p = painter(process.stdout);
+  const time = e.t.slice(11, 23);
+  const event = `${eventLabel(e.event)}${e.detail === null ? '' : `(${e.detail})`}`;
+  return `${p.dim(time)}  ${e.from ?? '(boot)'} --${p.cyan(event)}--> ${p.bold(e.to)}   ${p.dim(`[pid ${e.pid}]`)}`;
+}
+
+export function inspectCommand(
+  ws: Workspace,
+  runArg: string | undefined,
+  flags: { json?: boolean },
+): Promise<number> {
+  const runId = ws.resolveRun(runArg, 'latest');
+  const entries = readJournal(join(ws.dir, runId, runFiles.lifecycle));
+  if (entries.length === 0) {
+    const gone = ws.history(runId) !== null;
+    throw new RunwardenError(
+      'RW_NOT_FOUND',
+      gone
+        ? `run ${runId}'s directory (and its journal) was deleted by retention; see what remains with: runwarden show ${runId}`
+        : `run ${runId} has no lifecycle journal yet`,
+    );
+  }
+  if (flags.json === true) printJson(entries);
+  else process.stdout.write(`${entries.map(timelineLine).join('\n')}\n`);
+  return Promise.resolve(0);
+}
