@@ -101,10 +101,17 @@ export class Workspace {
   /** Run `use` with a settled session, stopping it afterwards. */
   private async withSession<T>(
     use: (session: Session, settled: LifecycleSnapshot) => Promise<T>,
+    options: { allowHalted?: boolean } = {},
   ): Promise<T> {
     const session = this.openSession();
     try {
-      return await use(session, await session.settled(this.timeoutMs));
+      const settled = await session.settled(this.timeoutMs);
+      // A workspace recovery refused to touch (another user's process, a stuck start) blocks
+      // every command with that reason; only status reports it as a state.
+      const error = settled.context.error;
+      if (settled.matches('halted') && options.allowHalted !== true && error !== null)
+        throw RunwardenError.of(error);
+      return await use(session, settled);
     } finally {
       session.stop();
     }
@@ -122,7 +129,7 @@ export class Workspace {
 
   /** Recover what needs recovering (orphans, stale locks, unwatched exits), then report. */
   status(): Promise<StatusView> {
-    return this.withSession(async (_session, settled) => this.view(settled));
+    return this.withSession(async (_session, settled) => this.view(settled), { allowHalted: true });
   }
 
   /** Start a run; resolves once the job is confirmed running. RW_CONFLICT if a run is active. */

@@ -17,6 +17,7 @@ export async function abortCommand(
   flags: AbortFlags,
 ): Promise<number> {
   const status = await ws.status();
+  if (status.state === 'halted' && status.error !== null) throw RunwardenError.of(status.error);
   const active = status.run?.id ?? null;
   if (active === null) {
     throw new RunwardenError(

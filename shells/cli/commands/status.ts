@@ -56,5 +56,9 @@ export async function statusCommand(ws: Workspace, opts: { json?: boolean }): Pr
     if (last !== null) lines.push('', p.dim('last run:'), ...recordLines(last, 5).map((l) => `  ${l}`));
     process.stdout.write(`${lines.join('\n')}\n`);
   }
-  return view.state === 'halted' ? 1 : 0;
+  if (view.state === 'halted' && view.error !== null) {
+    if (opts.json !== true) warn(`${view.error.message}`);
+    return 1;
+  }
+  return 0;
 }
