@@ -1,0 +1,140 @@
+// The machine's named parts: context and event types, actors (ports), guards, delays and the
+// named actions its transitions reference by string. machine/lifecycle.ts is the statechart.
+import { assign, emit, setup } from 'xstate';
+import {
+  clearedRun,
+  type LifecycleContext,
+  type LifecycleEmitted,
+  type LifecycleEvent,
+  type LifecycleInput,
+  resumedAbort,
+  withNote,
+} from './context.ts';
+import { errorOf, need, okValue, outputOk } from './event-results.ts';
+import { historyEntryOf } from './outcome.ts';
+import { type SpawnOutput, unprovidedPorts } from './ports.ts';
+import type { RecoveryKind } from './recovery.ts';
+
+export const lifecycleSetup = setup({
+  types: {
+    context: {} as LifecycleContext,
+    events: {} as LifecycleEvent,
+    emitted: {} as LifecycleEmitted,
+    input: {} as LifecycleInput,
+  },
+  actors: unprovidedPorts,
+  guards: {
+    decisionIs: ({ context }, params: { kind: RecoveryKind }) => context.decision?.kind === params.kind,
+    resultOk: ({ event }) => outputOk(event),
+    abortPending: ({ context }) => context.abort !== null,
+    resumeForced: ({ context }) => context.decision?.kind === 'resume-abort' && context.decision.abort.forced,
+    abortForced: ({ context }) => context.abort?.forced === true,
+    holdsLock: ({ context }) => context.lock !== null,
+    stallWatched: ({ context }) => context.run?.stallAfterMs != null,
+    // Read from the decision: guards run before the transition's actions adopt the run.
+    silentTooLong: ({ context }) => {
+      const d = context.decision;
+      const stallAfterMs = d?.kind === 'reattach' ? d.record.config.stallAfterMs : null;
+      return d?.kind === 'reattach' && stallAfterMs !== null && d.silentMs >= stallAfterMs;
+    },
+    abortOnStall: ({ context }) => context.run?.abortOnStall === true,
+  },
+  delays: {
+    startTimeoutMs: 30_000,
+    killTimeoutMs: 10_000,
+    starterRecheckMs: 250,
+    finalizeRetryMs: 1_000,
+    abortGraceMs: ({ context }) => context.abort?.graceLeftMs ?? 0,
+    stallAfterMs: ({ context }) => context.stallLeftMs ?? context.run?.stallAfterMs ?? 0,
+  },
+  actions: {
+    clearRun: assign(() => clearedRun()),
+    adoptRun: assign(({ context }) => {
+      const d = need(context.decision, 'decision');
+      if (!('record' in d)) return {};
+      const record = d.record;
+      const source = 'source' in d ? d.source : null;
+      const stallAfterMs = record.config.stallAfterMs;
+      const silentMs = d.kind === 'reattach' ? d.silentMs : 0;
+      const now = d.kind === 'reattach' ? d.now : null;
+      return {
+        run: record.config,
+        lock: record,
+        source,
+        handle: record.job,
+        startedAt: record.startedAt,
+        lastActivityAt: now === null ? null : now - silentMs,
+        watchingSince: now,
+        stallLeftMs: stallAfterMs === null ? null : Math.max(0, stallAfterMs - silentMs),
+      };
+    }),
+    adoptAbort: assign(({ context }) => {
+      const d = need(context.decision, 'decision');
+      if (d.kind !== 'resume-abort') return {};
+      const note = {
+        kind: 'abort-resumed' as const,
+        runId: d.record.runId,
+        reason: `${d.graceLeftMs} ms of grace left`,
+      };
+      return {
+        abort: resumedAbort(d.abort, d.graceLeftMs),
+        recovered: withNote(context.recovered, note),
+      };
+    }),
+    adoptSpawn: assign(({ event }) => {
+      const spawned = okValue<SpawnOutput>(event);
+      return {
+        lock: spawned.lock,
+        handle: spawned.handle,
+        startedAt: spawned.at,
+        lastActivityAt: spawned.at,
+        watchingSince: spawned.at,
+        stallLeftMs: spawned.lock.config.stallAfterMs,
+      };
+    }),
+    spawnFailed: assign(({ context, event }) => ({
+      outcome: 'failed' as const,
+      reason: 'spawn-failed' as const,
+      detectedAt: context.startRequestedAt,
+      error: errorOf(event, 'RW_SPAWN_FAILED'),
+    })),
+    noteStartError: assign(({ event }) => ({ error: errorOf(event, 'RW_LOCK_FAILED') })),
+    announceStartRefused: emit(({ event }) => ({
+      type: 'command.rejected' as const,
+      command: 'run.start' as const,
+      error: errorOf(event, 'RW_LOCK_FAILED'),
+    })),
+    noteActivity: assign(({ context, event }) => ({
+      lastActivityAt: event.type === 'job.activity' ? event.at : context.lastActivityAt,
+      stallLeftMs: context.run?.stallAfterMs ?? null,
+    })),
+    noteSignalError: assign(({ event }) => ({ error: errorOf(event, 'RW_SIGNAL_FAILED') })),
+    noteFinalizeError: assign(({ event }) => ({ error: errorOf(event, 'RW_FINALIZE_FAILED') })),
+    rejectStart: emit(({ context }) => ({
+      type: 'command.rejected' as const,
+      command: 'run.start' as const,
+      error: {
+        code: 'RW_CONFLICT',
+        message: `run ${context.run?.runId ?? '?'} is already active; watch it or abort it first`,
+      },
+    })),
+    rejectNoRun: emit(({ event }) => ({
+      type: 'command.rejected' as const,
+      command: event.type,
+      error: { code: 'RW_NO_ACTIVE_RUN', message: 'no run is active in this workspace' },
+    })),
+  },
+});
+
+/** The history record of the run in `context` (claiming/finalizing only). */
+export function endEntry(context: LifecycleContext) {
+  return historyEntryOf({
+    config: need(context.run, 'run'),
+    outcome: need(context.outcome, 'outcome'),
+    exit: context.exit,
+    reason: context.reason,
+    error: context.error,
+    startedAt: context.startedAt,
+    detectedAt: need(context.detectedAt, 'detectedAt'),
+  });
+}

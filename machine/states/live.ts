@@ -1,0 +1,126 @@
+// A live run: running (healthy or stalled) or aborting (graceful, forced, unkillable), its job watched.
+import { assign } from 'xstate';
+import { newAbort } from '../../machine/context.ts';
+import { need } from '../../machine/event-results.ts';
+import { lifecycleSetup } from '../../machine/lifecycle-setup.ts';
+import { outcomeOfExit, reasonOfExit } from '../../machine/outcome.ts';
+
+export const live = lifecycleSetup.createStateConfig({
+  tags: ['settled', 'live'],
+  invoke: {
+    id: 'watchJob',
+    src: 'watchJob',
+    input: ({ context }) => ({ lock: need(context.lock, 'lock') }),
+  },
+  on: {
+    'process.exited': {
+      target: 'claiming',
+      actions: assign(({ context, event }) => ({
+        exit: event.exit,
+        outcome: outcomeOfExit(event.exit, context.abort),
+        reason: reasonOfExit(event.exit) ?? context.reason,
+        detectedAt: event.exit.endedAt,
+      })),
+    },
+    'process.lost': {
+      target: 'claiming',
+      actions: assign(({ event }) => ({
+        outcome: 'orphaned' as const,
+        reason: event.reason,
+        detectedAt: event.at,
+      })),
+    },
+    'job.activity': { actions: 'noteActivity' },
+  },
+  initial: 'running',
+  states: {
+    running: {
+      initial: 'healthy',
+      on: {
+        'run.abort': {
+          target: 'aborting',
+          actions: assign(({ context, event }) => ({
+            abort: newAbort(event.at, event.graceMs ?? need(context.run, 'run').graceMs, false),
+          })),
+        },
+        'run.force': {
+          target: 'aborting.forced',
+          actions: assign(({ event }) => ({ abort: newAbort(event.at, 0, true) })),
+        },
+        'job.activity': {
+          target: '.healthy',
+          reenter: true,
+          actions: 'noteActivity',
+        },
+      },
+      states: {
+        healthy: {
+          after: { stallAfterMs: { guard: 'stallWatched', target: 'stalled' } },
+        },
+        stalled: {
+          tags: ['stalled'],
+          always: {
+            guard: 'abortOnStall',
+            target: '#runwarden.live.aborting',
+            actions: assign(({ context }) => {
+              const run = need(context.run, 'run');
+              // The stall is seen when the silence outlasts the window, or on re-attaching.
+              const silenceEnds =
+                (context.lastActivityAt ?? context.startedAt ?? 0) + (run.stallAfterMs ?? 0);
+              const at = Math.max(silenceEnds, context.watchingSince ?? 0);
+              return { abort: newAbort(at, run.graceMs, false), reason: 'stalled' as const };
+            }),
+          },
+        },
+      },
+    },
+    aborting: {
+      tags: ['aborting'],
+      initial: 'graceful',
+      states: {
+        graceful: {
+          invoke: {
+            id: 'interruptJob',
+            src: 'interruptJob',
+            input: ({ context }) => ({
+              lock: need(context.lock, 'lock'),
+              abort: need(context.abort, 'abort'),
+            }),
+            // A failed interrupt (e.g. the abort could not be recorded on a full disk) is
+            // noted, not escalated: the job still gets its grace, then SIGKILL.
+            onDone: [{ guard: 'resultOk' }, { actions: 'noteSignalError' }],
+            onError: { actions: 'noteSignalError' },
+          },
+          after: { abortGraceMs: 'forced' },
+          on: { 'run.force': 'forced' },
+        },
+        forced: {
+          entry: assign(({ context }) => ({
+            abort: { ...need(context.abort, 'abort'), forced: true },
+          })),
+          invoke: {
+            id: 'killJob',
+            src: 'killJob',
+            input: ({ context }) => ({
+              lock: need(context.lock, 'lock'),
+              abort: need(context.abort, 'abort'),
+            }),
+            onDone: [{ guard: 'resultOk' }, { actions: 'noteSignalError' }],
+            onError: { actions: 'noteSignalError' },
+          },
+          after: { killTimeoutMs: 'unkillable' },
+        },
+        unkillable: {
+          tags: ['stuck'],
+          entry: assign({
+            error: {
+              code: 'RW_UNKILLABLE',
+              message: 'the job survived SIGKILL (uninterruptible sleep?); its lock is kept until it ends',
+            },
+          }),
+          on: { 'run.force': 'forced' },
+        },
+      },
+    },
+  },
+});
