@@ -2,6 +2,7 @@
 // the real ones with `lifecycleMachine.provide({ actors })`; tests supply fakes the same way.
 import { fromCallback, fromPromise } from 'xstate';
 import type {
+  AbortRequest,
   AbortState,
   ClaimRef,
   DiskFinding,
@@ -23,7 +24,12 @@ export type Result<T> =
 
 /** What `watchJob` reports about the job it watches. */
 export type JobReport =
-  | { readonly type: 'process.exited'; readonly exit: ExitRecord }
+  | {
+      readonly type: 'process.exited';
+      readonly exit: ExitRecord;
+      /** An abort request found on disk with the exit: another process may have asked for it. */
+      readonly abort: AbortRequest | null;
+    }
   | { readonly type: 'process.lost'; readonly reason: GoneReason; readonly at: number }
   | { readonly type: 'job.activity'; readonly at: number };
 

@@ -124,10 +124,15 @@ function eventsOf(type: string): AnyEvent[] {
       return [{ type, at: 0 }];
     case 'process.exited':
       return [
-        { type, exit: { code: 0, signal: null, endedAt: 10 } },
-        { type, exit },
-        { type, exit: { code: null, signal: 'SIGKILL', endedAt: 10 } },
-        { type, exit: { code: 127, signal: null, endedAt: 10, notStarted: true } },
+        { type, exit: { code: 0, signal: null, endedAt: 10 }, abort: null },
+        { type, exit, abort: null },
+        { type, exit: { code: null, signal: 'SIGKILL', endedAt: 10 }, abort: null },
+        { type, exit: { code: 127, signal: null, endedAt: 10, notStarted: true }, abort: null },
+        {
+          type,
+          exit: { code: 130, signal: null, endedAt: 10 },
+          abort: { requestedAt: 5, graceMs: 1_000, forced: false },
+        },
       ];
     case 'process.lost':
       return [{ type, reason: 'process-gone', at: 10 }];

@@ -146,7 +146,11 @@ export function fakeRuntime(world: World, ownerId: number): typeof unprovidedPor
         if (job === null) return;
         const exit = world.exits.get(lock.runId);
         if (exit !== undefined) {
-          sendBack({ type: 'process.exited', exit } satisfies JobReport);
+          sendBack({
+            type: 'process.exited',
+            exit,
+            abort: world.aborts.get(lock.runId) ?? null,
+          } satisfies JobReport);
           return;
         }
         const liveness = livenessOfJob(world, job);

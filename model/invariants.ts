@@ -62,6 +62,17 @@ export const historyOnce: Invariant = (sim) =>
     .filter(([, n]) => n > 1)
     .map(([runId, n]) => `run ${runId} has ${n} history records`);
 
+/** A run whose job exited after an abort was requested (by any process) is recorded as aborted. */
+export const abortRecorded: Invariant = (sim) =>
+  [...sim.world.history.values()].flatMap((entry) => {
+    const request = sim.world.aborts.get(entry.runId);
+    const exit = sim.world.exits.get(entry.runId);
+    if (request === undefined || exit === undefined || request.requestedAt > exit.endedAt) return [];
+    return entry.outcome === 'aborted'
+      ? []
+      : [`run ${entry.runId} was aborted but recorded ${entry.outcome}`];
+  });
+
 /** Each run's lifecycle journal has strictly increasing sequence numbers. */
 export const journalIncreasing: Invariant = (sim) =>
   [...sim.world.journal].flatMap(([runId, seqs]) =>
@@ -107,6 +118,7 @@ export const invariants: Readonly<Record<string, Invariant>> = {
   abortBounded,
   startBounded,
   historyOnce,
+  abortRecorded,
   journalIncreasing,
   contextShape,
 };

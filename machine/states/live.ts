@@ -1,6 +1,6 @@
 // A live run: running (healthy or stalled) or aborting (graceful, forced, unkillable), its job watched.
 import { assign } from 'xstate';
-import { newAbort } from '../../machine/context.ts';
+import { newAbort, resumedAbort } from '../../machine/context.ts';
 import { need } from '../../machine/event-results.ts';
 import { lifecycleSetup } from '../../machine/lifecycle-setup.ts';
 import { outcomeOfExit, reasonOfExit } from '../../machine/outcome.ts';
@@ -15,12 +15,17 @@ export const live = lifecycleSetup.createStateConfig({
   on: {
     'process.exited': {
       target: 'claiming',
-      actions: assign(({ context, event }) => ({
-        exit: event.exit,
-        outcome: outcomeOfExit(event.exit, context.abort),
-        reason: reasonOfExit(event.exit) ?? context.reason,
-        detectedAt: event.exit.endedAt,
-      })),
+      // The abort may have been asked by another process: the record on disk says so.
+      actions: assign(({ context, event }) => {
+        const abort = context.abort ?? (event.abort === null ? null : resumedAbort(event.abort, 0));
+        return {
+          exit: event.exit,
+          abort,
+          outcome: outcomeOfExit(event.exit, abort),
+          reason: reasonOfExit(event.exit) ?? context.reason,
+          detectedAt: event.exit.endedAt,
+        };
+      }),
     },
     'process.lost': {
       target: 'claiming',

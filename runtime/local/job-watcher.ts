@@ -6,6 +6,7 @@ import type { LockRecord } from '../../machine/types.ts';
 import { probeJob } from './job-liveness.ts';
 import type { Layout } from './layout.ts';
 import { readExitRecord } from './monitor/exit-record.ts';
+import { readAbortRequest } from './run-records.ts';
 
 export interface WatchOptions {
   /** How often to look when no filesystem notification comes (also the liveness probe period). */
@@ -44,7 +45,7 @@ export function watchJob(
     const exit = readExitRecord(layout.runDir(runId));
     if (exit.ok && exit.value !== null) {
       ended = true;
-      report({ type: 'process.exited', exit: exit.value });
+      report({ type: 'process.exited', exit: exit.value, abort: readAbortRequest(layout, runId) });
       return;
     }
     if (liveness.state === 'gone') {

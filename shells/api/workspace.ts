@@ -1,7 +1,3 @@
-// The typed library API: a workspace of runs that any number of processes may use at once.
-// Every operation boots an actor of the lifecycle machine (which first recovers the workspace),
-// sends it a command and reports what the machine did. No lifecycle decision is made here.
-import { readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { RecoveryNote, RetentionPolicy, RunConfig } from '../../machine/types.ts';
 import {
@@ -9,14 +5,13 @@ import {
   type HistoryRecord,
   type HistorySummary,
   listHistory,
-  recordIds,
 } from '../../runtime/local/history-store.ts';
-import { type Layout, layoutOf, runIdPattern } from '../../runtime/local/layout.ts';
-import { readLock } from '../../runtime/local/lock-file.ts';
+import { type Layout, layoutOf } from '../../runtime/local/layout.ts';
 import { summaryOf } from '../../runtime/progress/progress-summary.ts';
 import { progressOfRunDir, type RunFollower } from '../../runtime/progress/run-follower.ts';
 import { RunwardenError } from './errors.ts';
-import { newRunId } from './run-id.ts';
+import { runConfigOf } from './run-config.ts';
+import { resolveRun } from './run-resolver.ts';
 import { Session, type SessionOptions, stuckError, type Timing, throwIfStuck } from './session.ts';
 import { type LifecycleSnapshot, type StatusView, statusViewOf } from './status-view.ts';
 
@@ -61,16 +56,6 @@ export interface WorkspaceOptions {
   /** Bound on every wait of an operation that does not wait for a run to end (default 30 s). */
   readonly operationTimeoutMs?: number;
 }
-
-export const defaultRetention: RetentionPolicy = {
-  finished: 'keep',
-  failed: 'delete',
-  aborted: 'delete',
-  orphaned: 'keep',
-};
-export const defaultGraceMs = 30_000;
-
-const baseName = (program: string) => program.split('/').filter(Boolean).at(-1) ?? 'run';
 
 /** A workspace directory of runs (default `./runs`). Cheap to create; holds no resources. */
 export class Workspace {
@@ -235,76 +220,14 @@ export class Workspace {
     return getHistory(this.layout, runId);
   }
 
-  /**
-   * The run a user means: an exact id or a unique prefix of one (active run, run directories,
-   * history). Without `arg`: the active run, or for 'latest' the newest ended run if none is
-   * active. RW_USAGE for an invalid or ambiguous id, RW_NOT_FOUND when nothing matches.
-   */
+  /** See `resolveRun` in run-resolver.ts. */
   resolveRun(arg: string | undefined, fallback: 'active' | 'latest'): string {
-    const active = readLock(this.layout.lock);
-    const activeId = active.ok && active.value.state === 'ok' ? active.value.value.runId : null;
-    if (arg === undefined) {
-      const latest = fallback === 'latest' ? (activeId ?? listHistory(this.layout)[0]?.id ?? null) : activeId;
-      if (latest === null) {
-        throw new RunwardenError(
-          'RW_NOT_FOUND',
-          `no ${fallback === 'latest' ? '' : 'active '}run in ${this.dir}; start one with: runwarden start -- CMD`,
-        );
-      }
-      return latest;
-    }
-    if (!runIdPattern.test(arg)) {
-      throw new RunwardenError(
-        'RW_USAGE',
-        `invalid run id '${arg}': run ids contain only letters, digits, '.', '-' and '_'`,
-      );
-    }
-    const known = new Set([
-      ...(activeId === null ? [] : [activeId]),
-      ...runDirIds(this.dir),
-      ...recordIds(this.layout),
-    ]);
-    if (known.has(arg)) return arg;
-    const matches = [...known].filter((id) => id.startsWith(arg)).sort();
-    if (matches.length === 1 && matches[0] !== undefined) return matches[0];
-    if (matches.length > 1) {
-      throw new RunwardenError(
-        'RW_USAGE',
-        `run id '${arg}' is ambiguous: ${matches.slice(0, 5).join(', ')}${matches.length > 5 ? ', …' : ''}`,
-      );
-    }
-    throw new RunwardenError('RW_NOT_FOUND', `no run '${arg}' in ${this.dir}; see runs with: runwarden list`);
+    return resolveRun(this.layout, arg, fallback);
   }
 
-  /** The immutable config of a new run. */
+  /** The immutable config of a new run (see run-config.ts). */
   configOf(options: StartOptions): RunConfig {
-    const program = options.argv[0];
-    if (program === undefined || program === '') {
-      throw new RunwardenError('RW_USAGE', 'no command given: pass the program and its arguments after --');
-    }
-    const name = options.name ?? baseName(program).replace(/[^A-Za-z0-9._-]/g, '_');
-    return {
-      runId: newRunId(name, Date.now()),
-      name,
-      argv: [...options.argv],
-      cwd: resolve(options.cwd ?? process.cwd()),
-      env: { ...options.env },
-      graceMs: options.graceMs ?? defaultGraceMs,
-      stallAfterMs: options.stallAfterMs ?? null,
-      abortOnStall: options.abortOnStall ?? false,
-      retention: { ...defaultRetention, ...options.retention },
-    };
-  }
-}
-
-/** Ids of the run directories in a workspace. */
-function runDirIds(dir: string): string[] {
-  try {
-    return readdirSync(dir, { withFileTypes: true })
-      .filter((e) => e.isDirectory() && e.name !== 'history' && runIdPattern.test(e.name))
-      .map((e) => e.name);
-  } catch {
-    return [];
+    return runConfigOf(options);
   }
 }
 
@@ -320,3 +243,5 @@ function abortUnderWay(s: LifecycleSnapshot): boolean {
 export function openWorkspace(dir?: string, options: WorkspaceOptions = {}): Workspace {
   return new Workspace(dir ?? process.env.RUNWARDEN_WORKSPACE ?? 'runs', options);
 }
+
+export { defaultGraceMs, defaultRetention } from './run-config.ts';

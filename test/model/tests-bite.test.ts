@@ -2,7 +2,7 @@
 // (a copied config) or port (via provide) is run through a scripted history and is caught.
 
 import { describe, expect, it } from 'vitest';
-import { assign, fromPromise } from 'xstate';
+import { assign, fromCallback, fromPromise } from 'xstate';
 import { lifecycleMachine, lifecycleSetup } from '../../machine/lifecycle.ts';
 import type { Result, SpawnOutput } from '../../machine/ports.ts';
 import type { LockRecord, RunConfig } from '../../machine/types.ts';
@@ -245,6 +245,31 @@ describe('the invariant checks catch a broken', () => {
     const bad = await caught('historyOnce', steps, { faults: { opDelayMs: 30 }, ports: careless });
     expect(bad.join('\n')).toContain('has 2 history records');
     expect(await faithful('historyOnce', steps, { opDelayMs: 30 })).toEqual([]);
+  });
+
+  it('watcher that reports an exit without the abort record another process wrote: abortRecorded', async () => {
+    const forgetful = (world: World): Partial<Ports> => ({
+      watchJob: fromCallback(({ input, sendBack }) => {
+        const check = () => {
+          const exit = world.exits.get(input.lock.runId);
+          if (exit !== undefined) sendBack({ type: 'process.exited', exit, abort: null });
+        };
+        return world.onChange(check);
+      }),
+    });
+    // Supervisor 1 watches; supervisor 2 aborts; 1 sees the exit first and finalises.
+    const steps = script(
+      start(['job', 'forever'], 300, 0),
+      advance(50),
+      { kind: 'boot' },
+      advance(50),
+      { kind: 'abort', who: 1, graceMs: undefined },
+      { kind: 'crash', who: 1 },
+      advance(1_000),
+    );
+    const bad = await caught('abortRecorded', steps, { ports: forgetful });
+    expect(bad.join('\n')).toContain('was aborted but recorded failed');
+    expect(await faithful('abortRecorded', steps, {})).toEqual([]);
   });
 
   it('journal numbered by each process on its own: journalIncreasing', async () => {

@@ -137,6 +137,38 @@ describe('runwarden', () => {
     expect(alive(run.pid)).toBe(false);
   });
 
+  it('records an abort from one process as aborted even when another process watches and finalises', async () => {
+    const ws = workspace();
+    const cwd = join(ws, '..');
+    const start = await runCli(ws, [
+      'start',
+      '--json',
+      '--cwd',
+      cwd,
+      '--',
+      process.execPath,
+      fixture('checkpoint-on-sigint.mjs'),
+    ]);
+    const run = JSON.parse(start.stdout) as { id: string; dir: string; pid: number };
+    started.push(run.pid);
+    await waitFor(() => existsSync(join(cwd, 'ready')), {
+      timeoutMs: 10_000,
+      description: 'the job to be ready',
+    });
+    const watcher = runCli(ws, ['watch']);
+    const journal = join(run.dir, 'lifecycle.ndjson');
+    // The watcher is attached once it journaled its re-attachment.
+    await waitFor(() => existsSync(journal) && readFileSync(journal, 'utf8').includes('found reattach'), {
+      timeoutMs: 10_000,
+      description: 'the watcher to attach',
+    });
+    // --no-wait: the aborting process leaves at once, so the watcher is the one that finalises.
+    expect((await runCli(ws, ['abort', '--no-wait'])).code).toBe(0);
+    expect((await watcher).code).toBe(130);
+    const list = JSON.parse((await runCli(ws, ['list', '--json'])).stdout) as Array<{ outcome: string }>;
+    expect(list.map((r) => r.outcome)).toEqual(['aborted']);
+  });
+
   it('says not found (exit 4) for an unknown run and usage (exit 2) for bad input', async () => {
     const ws = workspace();
     const unknown = await runCli(ws, ['logs', 'nope']);

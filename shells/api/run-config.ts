@@ -1,0 +1,38 @@
+// The immutable config of a new run, from what a caller asked for, with the defaults filled in.
+import { resolve } from 'node:path';
+import type { RetentionPolicy, RunConfig } from '../../machine/types.ts';
+import { RunwardenError } from './errors.ts';
+import { newRunId } from './run-id.ts';
+import type { StartOptions } from './workspace.ts';
+
+/** Keep finished and orphaned runs' directories, delete failed and aborted ones (the seed system's rule). */
+export const defaultRetention: RetentionPolicy = {
+  finished: 'keep',
+  failed: 'delete',
+  aborted: 'delete',
+  orphaned: 'keep',
+};
+export const defaultGraceMs = 30_000;
+
+const baseName = (program: string) => program.split('/').filter(Boolean).at(-1) ?? 'run';
+
+/** The config of a new run; RW_USAGE without a program. */
+/** The immutable config of a new run. */
+export function runConfigOf(options: StartOptions): RunConfig {
+  const program = options.argv[0];
+  if (program === undefined || program === '') {
+    throw new RunwardenError('RW_USAGE', 'no command given: pass the program and its arguments after --');
+  }
+  const name = options.name ?? baseName(program).replace(/[^A-Za-z0-9._-]/g, '_');
+  return {
+    runId: newRunId(name, Date.now()),
+    name,
+    argv: [...options.argv],
+    cwd: resolve(options.cwd ?? process.cwd()),
+    env: { ...options.env },
+    graceMs: options.graceMs ?? defaultGraceMs,
+    stallAfterMs: options.stallAfterMs ?? null,
+    abortOnStall: options.abortOnStall ?? false,
+    retention: { ...defaultRetention, ...options.retention },
+  };
+}

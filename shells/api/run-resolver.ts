@@ -1,0 +1,62 @@
+// Which run a user means: an exact id or a unique prefix, checked against an allowlist pattern
+// (never a path), among the active run, the run directories and the history.
+import { readdirSync } from 'node:fs';
+import { listHistory, recordIds } from '../../runtime/local/history-store.ts';
+import { type Layout, runIdPattern } from '../../runtime/local/layout.ts';
+import { readLock } from '../../runtime/local/lock-file.ts';
+import { RunwardenError } from './errors.ts';
+
+/**
+ * The run a user means: an exact id or a unique prefix of one (active run, run directories,
+ * history). Without `arg`: the active run, or for 'latest' the newest ended run if none is
+ * active. RW_USAGE for an invalid or ambiguous id, RW_NOT_FOUND when nothing matches.
+ */
+export function resolveRun(layout: Layout, arg: string | undefined, fallback: 'active' | 'latest'): string {
+  const active = readLock(layout.lock);
+  const activeId = active.ok && active.value.state === 'ok' ? active.value.value.runId : null;
+  if (arg === undefined) {
+    const latest = fallback === 'latest' ? (activeId ?? listHistory(layout)[0]?.id ?? null) : activeId;
+    if (latest === null) {
+      throw new RunwardenError(
+        'RW_NOT_FOUND',
+        `no ${fallback === 'latest' ? '' : 'active '}run in ${layout.root}; start one with: runwarden start -- CMD`,
+      );
+    }
+    return latest;
+  }
+  if (!runIdPattern.test(arg)) {
+    throw new RunwardenError(
+      'RW_USAGE',
+      `invalid run id '${arg}': run ids contain only letters, digits, '.', '-' and '_'`,
+    );
+  }
+  const known = new Set([
+    ...(activeId === null ? [] : [activeId]),
+    ...runDirIds(layout.root),
+    ...recordIds(layout),
+  ]);
+  if (known.has(arg)) return arg;
+  const matches = [...known].filter((id) => id.startsWith(arg)).sort();
+  if (matches.length === 1 && matches[0] !== undefined) return matches[0];
+  if (matches.length > 1) {
+    throw new RunwardenError(
+      'RW_USAGE',
+      `run id '${arg}' is ambiguous: ${matches.slice(0, 5).join(', ')}${matches.length > 5 ? ', …' : ''}`,
+    );
+  }
+  throw new RunwardenError(
+    'RW_NOT_FOUND',
+    `no run '${arg}' in ${layout.root}; see runs with: runwarden list`,
+  );
+}
+
+/** Ids of the run directories in a workspace. */
+function runDirIds(dir: string): string[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isDirectory() && e.name !== 'history' && runIdPattern.test(e.name))
+      .map((e) => e.name);
+  } catch {
+    return [];
+  }
+}
