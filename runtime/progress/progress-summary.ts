@@ -8,7 +8,7 @@ export const summarySeriesMax = 8;
 export const summaryPointsMax = 200;
 
 /** The current numbers of a progress state, as users see them. */
-type CurrentNumbers = Pick<
+export type CurrentNumbers = Pick<
   ProgressState,
   'phase' | 'phasesDone' | 'percent' | 'step' | 'total' | 'stepsPerS' | 'etaMs' | 'message' | 'lastEventAt'
 >;
@@ -25,14 +25,18 @@ export interface ProgressSummary extends CurrentNumbers {
   readonly skippedLines: number;
 }
 
-/** Every k-th point so that at most `max` remain, always keeping the last. */
-function thin(points: readonly MetricPoint[], max: number): MetricPoint[] {
-  if (points.length <= max) return [...points];
-  const every = Math.ceil(points.length / max);
-  const kept = points.filter((_, i) => i % every === 0);
-  const last = points.at(-1);
-  if (last !== undefined && kept.at(-1) !== last) kept[kept.length - 1] = last;
-  return kept;
+/** At most `max` items, evenly spread, always including the last (for plots and records). */
+export function thin<T>(items: readonly T[], max: number): T[] {
+  if (items.length <= max) return [...items];
+  const out: T[] = [];
+  const stride = items.length / max;
+  for (let i = 0; i < max - 1; i++) {
+    const item = items[Math.floor(i * stride)];
+    if (item !== undefined) out.push(item);
+  }
+  const last = items.at(-1);
+  if (last !== undefined) out.push(last);
+  return out;
 }
 
 /** The summary of a progress state, or null when the job reported nothing and printed no bars. */

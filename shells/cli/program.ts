@@ -164,6 +164,19 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
       run(helperCommand(language, flags));
     });
 
+  program
+    .command('serve')
+    .description('serve the HTTP API and the live dashboard (127.0.0.1 unless a token is set)')
+    .option('--host <host>', 'address to listen on (default 127.0.0.1; others need a token)')
+    .option('-p, --port <port>', 'port to listen on (default 7077)', parsePositiveInt)
+    .option('--token <token>', 'require this token (default: $RUNWARDEN_TOKEN); at least 16 characters')
+    .option('--allow-host <name>', 'also accept this Host header name (repeatable)', collect)
+    .action(async (flags) => {
+      const { serveCommand } = await import('./commands/serve.ts');
+      const dir: string = program.opts().workspace ?? process.env.RUNWARDEN_WORKSPACE ?? 'runs';
+      run(serveCommand(dir, flags));
+    });
+
   return program;
 }
 

@@ -1,0 +1,14 @@
+// What every route module shares: the workspace, the live state, the event log and the limits.
+import type { Workspace } from '../api/workspace.ts';
+import type { EventLog } from './event-log.ts';
+import type { LiveState } from './live-state.ts';
+import type { HttpLimits } from './options.ts';
+
+/** The server's shared parts, handed to each route module. */
+export interface AppContext {
+  readonly ws: Workspace;
+  readonly live: LiveState;
+  readonly events: EventLog;
+  readonly limits: HttpLimits;
+  readonly token: string | null;
+}

@@ -1,0 +1,57 @@
+// The notifications every open tab shows: how a run ended, a stall, what recovery did (and why).
+import type { RecoveryNote } from '../../machine/types.ts';
+import type { HistoryRecord } from '../../runtime/local/history-store.ts';
+
+/** One notification. `level` decides its colour; `message` is one line. */
+export interface Notice {
+  readonly kind: 'finished' | 'failed' | 'aborted' | 'orphaned' | 'stalled' | 'recovered';
+  readonly level: 'info' | 'warning' | 'error';
+  readonly runId: string | null;
+  readonly message: string;
+}
+
+/** The notice for a run that ended. */
+export function endedNotice(record: HistoryRecord): Notice {
+  const how =
+    record.outcome === 'finished'
+      ? 'finished'
+      : record.outcome === 'aborted'
+        ? `was aborted${record.signal === null ? '' : ` (${record.signal})`}`
+        : record.outcome === 'orphaned'
+          ? `was orphaned: ${record.reason ?? 'unknown reason'}`
+          : `failed: ${record.signal === null ? `exit code ${record.exitCode ?? '?'}` : `killed by ${record.signal}`}${record.error === null ? '' : ` (${record.error.code})`}`;
+  return {
+    kind: record.outcome,
+    level: record.outcome === 'finished' ? 'info' : record.outcome === 'aborted' ? 'warning' : 'error',
+    runId: record.runId,
+    message: `run ${record.runId} ${how}`,
+  };
+}
+
+/** The notice for a run that became stalled. */
+export function stalledNotice(runId: string): Notice {
+  return {
+    kind: 'stalled',
+    level: 'warning',
+    runId,
+    message: `run ${runId} is stalled: no output for a while`,
+  };
+}
+
+/** The notice for something recovery did. */
+export function recoveryNotice(note: RecoveryNote): Notice {
+  const what =
+    note.kind === 'orphaned'
+      ? 'an orphaned run was cleaned up'
+      : note.kind === 'ended-unwatched'
+        ? 'a run that ended while nobody watched was recorded'
+        : note.kind === 'quarantined'
+          ? 'an unreadable lock was moved aside'
+          : 'an abort in flight was resumed';
+  return {
+    kind: 'recovered',
+    level: 'warning',
+    runId: note.runId,
+    message: `${what}${note.runId === null ? '' : ` (${note.runId})`}: ${note.reason}`,
+  };
+}

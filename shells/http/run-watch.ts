@@ -1,0 +1,78 @@
+// Follows the active run's directory for the server: its progress (RunFollower) and log tails.
+import { statSync } from 'node:fs';
+import { tailLines } from '../../runtime/local/final-view.ts';
+import { runFiles } from '../../runtime/local/layout.ts';
+import { RunFollower } from '../../runtime/progress/run-follower.ts';
+import { type ProgressView, progressViewOf } from './progress-view.ts';
+
+/** Lines of each log a client gets, and the longest line sent (longer ones are cut). */
+export const logLinesMax = 40;
+export const logLineCharsMax = 2000;
+
+/** The last lines of a run's stdout and stderr. */
+export interface LogTails {
+  readonly stdout: readonly string[];
+  readonly stderr: readonly string[];
+}
+
+/** A file's size, -1 when it cannot be read. */
+function sizeOf(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return -1;
+  }
+}
+
+/** The tail of one log, each line cut to `logLineCharsMax`. */
+export function logTailOf(path: string): string[] {
+  return tailLines(path, logLinesMax).map((l) =>
+    l.length > logLineCharsMax ? `${l.slice(0, logLineCharsMax)}…` : l,
+  );
+}
+
+/** What changed since the last look: a new progress view, new log tails, or nothing (null). */
+export interface RunLook {
+  readonly progress: ProgressView | null;
+  readonly logs: LogTails | null;
+}
+
+/** Follows one run directory; each `look()` reads at most `pollBytesMax` per file. */
+export class RunWatch {
+  readonly runId: string;
+  readonly #dir: string;
+  readonly #follower: RunFollower;
+  #progressJson = '';
+  #sizes = '';
+  progress: ProgressView | null = null;
+  logs: LogTails = { stdout: [], stderr: [] };
+
+  constructor(runId: string, dir: string) {
+    this.runId = runId;
+    this.#dir = dir;
+    this.#follower = new RunFollower(dir, { pollBytesMax: 1024 * 1024 });
+  }
+
+  /** Read what the job appended; report only what changed. `final` once the job has ended. */
+  look(final = false): RunLook {
+    const view = progressViewOf(this.#follower.poll({ final }));
+    const json = JSON.stringify(view);
+    let progress: ProgressView | null = null;
+    if (json !== this.#progressJson) {
+      this.#progressJson = json;
+      this.progress = view;
+      progress = view;
+    }
+    const out = `${this.#dir}/${runFiles.stdout}`;
+    const err = `${this.#dir}/${runFiles.stderr}`;
+    const sizes = `${sizeOf(out)}:${sizeOf(err)}`;
+    let logs: LogTails | null = null;
+    // A deleted directory (retention) keeps the last tails seen: they are the frozen view.
+    if (sizes !== this.#sizes && sizes !== '-1:-1') {
+      this.#sizes = sizes;
+      this.logs = { stdout: logTailOf(out), stderr: logTailOf(err) };
+      logs = this.logs;
+    }
+    return { progress, logs };
+  }
+}

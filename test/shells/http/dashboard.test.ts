@@ -1,0 +1,179 @@
+// Proves the dashboard in a real browser (Debian's Chromium via playwright-core) against a real
+// `runwarden serve` process and real jobs: start from the page, the bar and the loss plot move, a
+// second tab follows, an abort from one tab shows the aborted run frozen in both; a reload and a
+// server restart mid-run catch up; eight tabs stay live at once. Skips, saying why, without Chromium.
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../../helpers/wait-for.ts';
+import { browserMissing, launchBrowser, screenshot, type TestBrowser } from './browser.ts';
+import { killJobs, tempWorkspace, trainArgv } from './helpers.ts';
+import { freePort, type ServeProcess, startServe } from './serve-process.ts';
+
+const missing = browserMissing();
+if (missing !== null) console.log(missing);
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+let chromium: TestBrowser;
+beforeAll(async () => {
+  if (missing !== null) return;
+  chromium = await launchBrowser();
+  return () => chromium.close();
+});
+
+/** A served workspace and a fresh browser context (one origin: tabs share one stream). */
+async function setUp(): Promise<{ ws: string; server: ServeProcess; context: BrowserContext; port: number }> {
+  const ws = tempWorkspace();
+  const port = await freePort();
+  const server = await startServe(ws, port);
+  const holder = { server };
+  cleanups.push(async () => {
+    await killJobs(ws);
+    await holder.server.stop('SIGKILL');
+  });
+  const context = await chromium.browser.newContext({ viewport: { width: 1280, height: 900 } });
+  cleanups.push(() => context.close());
+  return { ws, server, context, port };
+}
+
+/** The progress bar's value (0–100). */
+const barOf = async (page: Page) => Number(await page.getAttribute('#bar', 'aria-valuenow'));
+/** Points in the loss plot. */
+const plotPoints = async (page: Page) =>
+  Number((await page.getAttribute('#plot polyline', 'data-count').catch(() => '0')) ?? 0);
+/** Wait until the page shows workspace state `state`. */
+const stateIs = (page: Page, state: string, timeout = 20_000) =>
+  page.waitForSelector(`body[data-state="${state}"]`, { timeout });
+
+/** Start a run through the API, as another client would. */
+async function startByApi(url: string, steps: number, intervalMs: number): Promise<string> {
+  const res = await fetch(`${url}api/runs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ argv: trainArgv(steps, intervalMs), name: 'train', graceMs: 5_000 }),
+  });
+  if (res.status !== 201) throw new Error(`start failed: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { id: string }).id;
+}
+
+describe.skipIf(missing !== null)('the dashboard in Chromium', () => {
+  it('starts a run from the page, moves the bar, follows in a second tab, and aborts once for both', async () => {
+    const { server, context } = await setUp();
+    const first = await context.newPage();
+    await first.goto(server.url);
+    await stateIs(first, 'idle');
+    expect(await first.getAttribute('body', 'data-stream')).toBe('shared');
+    await first.fill('#argv', trainArgv(600, 50).join('\n'));
+    await first.fill('#name', 'train');
+    await first.fill('#grace', '5');
+    await first.click('#start');
+    await stateIs(first, 'running');
+    expect(await first.isDisabled('#start')).toBe(true);
+    const early = await waitFor(async () => ((await barOf(first)) > 0 ? barOf(first) : null), {
+      timeoutMs: 15_000,
+      description: 'the bar to move',
+    });
+    const earlyPoints = await plotPoints(first);
+    await waitFor(async () => (await barOf(first)) > early && (await plotPoints(first)) > earlyPoints, {
+      timeoutMs: 15_000,
+      description: 'the bar and the plot to grow',
+    });
+
+    const second = await context.newPage();
+    await second.goto(server.url);
+    await stateIs(second, 'running');
+    await waitFor(async () => (await barOf(second)) > 0, {
+      timeoutMs: 15_000,
+      description: 'the bar in tab 2',
+    });
+    await screenshot(first, 'running');
+
+    await first.click('#abort');
+    await first.waitForSelector('#abort-dialog[open]');
+    expect(await first.textContent('#abort-what')).toMatch(/SIGINT.*SIGKILL/);
+    await first.click('#confirm-abort');
+    for (const page of [first, second]) {
+      await page.waitForSelector('#state:has-text("ended: aborted")', { timeout: 20_000 });
+      await page.waitForSelector('.toast:has-text("aborted")', { timeout: 10_000 });
+      expect(await barOf(page)).toBeGreaterThan(0);
+      expect(await plotPoints(page)).toBeGreaterThan(1);
+      expect(await page.textContent('#log')).toContain('step');
+      await page.waitForSelector('#history td.aborted', { timeout: 10_000 });
+      expect(await page.isDisabled('#start')).toBe(false);
+    }
+    await screenshot(first, 'aborted-tab1');
+    await screenshot(second, 'aborted-tab2');
+    const list = (await (await fetch(`${server.url}api/runs`)).json()) as { runs: { outcome: string }[] };
+    expect(list.runs.map((r) => r.outcome)).toEqual(['aborted']);
+  });
+
+  it('catches up after a reload and after the server is killed and restarted mid-run', async () => {
+    const setup = await setUp();
+    const { ws, context, port } = setup;
+    let server = setup.server;
+    const runId = await startByApi(server.url, 2_000, 50);
+    const page = await context.newPage();
+    await page.goto(server.url);
+    await stateIs(page, 'running');
+    await waitFor(async () => (await barOf(page)) > 0, { timeoutMs: 15_000, description: 'the bar' });
+    await page.reload();
+    await stateIs(page, 'running');
+    const beforeRestart = await waitFor(async () => ((await barOf(page)) > 0 ? barOf(page) : null), {
+      timeoutMs: 15_000,
+      description: 'the bar after a reload',
+    });
+    await server.stop('SIGKILL');
+    await page.waitForSelector('#connection.down', { timeout: 10_000 });
+    server = await startServe(ws, port);
+    cleanups.push(() => server.stop('SIGKILL'));
+    await page.waitForSelector('#connection:not(.down)', { timeout: 20_000 });
+    await stateIs(page, 'running');
+    await waitFor(async () => (await barOf(page)) > beforeRestart, {
+      timeoutMs: 20_000,
+      description: 'the bar to move on',
+    });
+    expect(await page.textContent('#run-id')).toBe(runId);
+    await screenshot(page, 'after-restart');
+    const abort = await fetch(`${server.url}api/abort`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ runId, force: true }),
+    });
+    expect(abort.status).toBe(202);
+    await page.waitForSelector('#state:has-text("ended: aborted")', { timeout: 20_000 });
+  });
+
+  it('keeps eight tabs live at once on one shared stream', async () => {
+    const { server, context } = await setUp();
+    const pages: Page[] = [];
+    for (let i = 0; i < 8; i++) {
+      const page = await context.newPage();
+      await page.goto(server.url);
+      pages.push(page);
+    }
+    await Promise.all(pages.map((p) => stateIs(p, 'idle')));
+    await startByApi(server.url, 2_000, 50);
+    await Promise.all(pages.map((p) => stateIs(p, 'running')));
+    const bars = await Promise.all(
+      pages.map((p) =>
+        waitFor(async () => ((await barOf(p)) > 0 ? barOf(p) : null), {
+          timeoutMs: 15_000,
+          description: 'bars',
+        }),
+      ),
+    );
+    await Promise.all(
+      pages.map((p, i) =>
+        waitFor(async () => (await barOf(p)) > (bars[i] ?? 0), {
+          timeoutMs: 15_000,
+          description: `tab ${i} to stay live`,
+        }),
+      ),
+    );
+    for (const p of pages) expect(await p.getAttribute('body', 'data-stream')).toBe('shared');
+    await screenshot(pages[7] as Page, 'eighth-tab');
+  });
+});
