@@ -27,6 +27,8 @@ export interface Layout {
   runDir(runId: string): string;
   runFile(runId: string, file: keyof typeof runFiles): string;
   historyRecord(runId: string): string;
+  /** Where a run's journal goes when retention deletes its directory (replays survive). */
+  historyJournal(runId: string): string;
 }
 
 /** The layout of the workspace at `root`. */
@@ -40,6 +42,7 @@ export function layoutOf(root: string): Layout {
     runDir: (runId) => join(root, runId),
     runFile: (runId, file) => join(root, runId, runFiles[file]),
     historyRecord: (runId) => join(root, 'history', `${runId}.json`),
+    historyJournal: (runId) => join(root, 'history', `${runId}.lifecycle.ndjson`),
   };
 }
 

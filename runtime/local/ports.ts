@@ -1,6 +1,6 @@
 // The local runtime: every port of the machine implemented on one Linux machine (files in a
 // workspace directory, jobs under rw-monitor, identities from /proc).
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { fromCallback, fromPromise } from 'xstate';
 import type {
   AcquireInput,
@@ -159,6 +159,12 @@ function kill(layout: Layout, { lock, abort }: SignalInput): Result<null> {
 function retain(layout: Layout, { claim, outcome }: RetentionInput): Result<null> {
   if (claim.record.config.retention[outcome] !== 'delete') return success(null);
   const dir = layout.runDir(claim.record.runId);
+  try {
+    // The journal outlives the directory, beside the history record, so the run can be replayed.
+    renameSync(layout.runFile(claim.record.runId, 'lifecycle'), layout.historyJournal(claim.record.runId));
+  } catch {
+    // no journal (a run that never reached a machine that writes one): nothing to keep
+  }
   try {
     rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
   } catch (error) {

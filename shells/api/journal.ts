@@ -1,8 +1,11 @@
 // The lifecycle journal of a run: one NDJSON line per transition of any runwarden process's
 // machine (`lifecycle.ndjson`). Appends are single O_APPEND writes, so the file's order is the
 // order of events and an entry's sequence number is its position in the file.
+import { existsSync } from 'node:fs';
 import type { AnyEventObject } from 'xstate';
+import type { DiskFinding } from '../../machine/types.ts';
 import { NdjsonReader } from '../../runtime/fs/ndjson-reader.ts';
+import type { Layout } from '../../runtime/local/layout.ts';
 import type { LifecycleSnapshot } from './status-view.ts';
 
 /** One transition as written to the journal. */
@@ -17,6 +20,16 @@ export interface JournalEntry {
   readonly event: string;
   /** The facts of the event that matter to a reader (exit code, grace, error code, decision). */
   readonly detail: string | null;
+  /** The machine's context after the step, in brief; for recovery, what was found on disk. */
+  readonly context: Readonly<Record<string, unknown>> | null;
+}
+
+/** A run's journal: in its directory, or beside its history record once retention deleted it. */
+export function journalPath(layout: Layout, runId: string): string {
+  const inRunDir = layout.runFile(runId, 'lifecycle');
+  if (existsSync(inRunDir) || existsSync(layout.runDir(runId))) return inRunDir;
+  const kept = layout.historyJournal(runId);
+  return existsSync(kept) ? kept : inRunDir;
 }
 
 /** A state value as a dotted path: {live: {running: 'healthy'}} → live.running.healthy. */
@@ -47,6 +60,44 @@ function detailOf(event: AnyEventObject, snap: LifecycleSnapshot): string | null
   return null;
 }
 
+/** What recovery found on disk, in brief: the lock, the identity checks, the records. */
+function foundOf(finding: DiskFinding): Record<string, unknown> {
+  if (finding.lock !== 'present')
+    return { lock: finding.lock, ...(finding.lock === 'unreadable' ? { why: finding.detail } : {}) };
+  return {
+    lock: finding.source.kind === 'active' ? 'present' : `claim ${finding.source.name}`,
+    owner: finding.owner.state === 'gone' ? `gone (${finding.owner.reason})` : finding.owner.state,
+    job:
+      finding.job === null
+        ? 'not recorded'
+        : finding.job.state === 'gone'
+          ? `gone (${finding.job.reason})`
+          : finding.job.state,
+    exitRecord: finding.exit === null ? null : { code: finding.exit.code, signal: finding.exit.signal },
+    abortRequested: finding.abort !== null,
+  };
+}
+
+/** The context after a step, in brief (no config, no large records). */
+function contextOf(snap: LifecycleSnapshot, event: AnyEventObject): Record<string, unknown> {
+  const c = snap.context;
+  const brief: Record<string, unknown> = {
+    run: c.run?.runId ?? null,
+    pid: typeof c.handle?.pid === 'number' ? c.handle.pid : null,
+    abort:
+      c.abort === null
+        ? null
+        : { requestedAt: c.abort.requestedAt, graceMs: c.abort.graceMs, forced: c.abort.forced },
+    outcome: c.outcome,
+    reason: c.reason,
+    exit: c.exit,
+    error: c.error?.code ?? null,
+    decision: c.decision?.kind ?? null,
+  };
+  if (event.type === 'xstate.done.actor.inspectDisk') brief.found = foundOf(event.output as DiskFinding);
+  return Object.fromEntries(Object.entries(brief).filter(([, v]) => v !== null));
+}
+
 /** The line to append for a transition from `from` to `snap` caused by `event`. */
 export function journalLine(from: unknown, snap: LifecycleSnapshot, event: AnyEventObject) {
   return {
@@ -56,6 +107,7 @@ export function journalLine(from: unknown, snap: LifecycleSnapshot, event: AnyEv
     to: statePath(snap.value),
     event: event.type,
     detail: detailOf(event, snap),
+    context: contextOf(snap, event),
   };
 }
 
@@ -77,6 +129,10 @@ export function readJournal(path: string): JournalEntry[] {
         to: String(record.to ?? ''),
         event: String(record.event ?? ''),
         detail: typeof record.detail === 'string' ? record.detail : null,
+        context:
+          typeof record.context === 'object' && record.context !== null
+            ? (record.context as Record<string, unknown>)
+            : null,
       });
     }
     if (!read.value.more) break;

@@ -6,7 +6,7 @@ import { appendLine } from '../../runtime/fs/ndjson-append.ts';
 import { type Layout, layoutOf } from '../../runtime/local/layout.ts';
 import { localRuntime } from '../../runtime/local/ports.ts';
 import { RunwardenError } from './errors.ts';
-import { journalLine } from './journal.ts';
+import { journalLine, journalPath } from './journal.ts';
 import type { LifecycleSnapshot } from './status-view.ts';
 
 /** Timing of the machine's named delays (all in ms); defaults are the machine's own. */
@@ -22,7 +22,12 @@ export interface SessionOptions {
   readonly timing?: Timing;
   /** How often a watched job is probed (the exit record is also watched by inotify). */
   readonly pollMs?: number;
+  /** Forward inspection events to this WebSocket inspector (ws:// or wss://); never blocks the run. */
+  readonly inspectUrl?: string;
 }
+
+/** Inspection events kept while the forwarder loads (it is imported only when asked for). */
+const pendingInspectionMax = 1_000;
 
 /** A running actor of the lifecycle machine for one workspace. Stop it when done. */
 export class Session {
@@ -41,17 +46,19 @@ export class Session {
       }),
       delays: timing,
     });
+    const forward = options.inspectUrl === undefined ? null : this.startForwarding(options.inspectUrl);
     let previous: unknown = null;
     let previousRunId: string | undefined;
     this.actor = createActor(logic, {
       input: {},
       inspect: (inspection: InspectionEvent) => {
+        forward?.(inspection);
         if (inspection.type !== '@xstate.snapshot' || inspection.actorRef !== this.actor) return;
         const snap = inspection.snapshot as LifecycleSnapshot;
         // Entering idle clears the run: that last step belongs to the run just left.
         const runId = snap.context.run?.runId ?? previousRunId;
         if (runId !== undefined && JSON.stringify(snap.value) !== JSON.stringify(previous)) {
-          appendLine(this.layout.runFile(runId, 'lifecycle'), journalLine(previous, snap, inspection.event));
+          appendLine(journalPath(this.layout, runId), journalLine(previous, snap, inspection.event));
         }
         previous = snap.value;
         previousRunId = snap.context.run?.runId;
@@ -121,6 +128,25 @@ export class Session {
 
   stop(): void {
     this.actor.stop();
+    this.stopped = true;
+    this.forwarder?.stop();
+  }
+
+  private stopped = false;
+  private forwarder: { observer: { next?: (e: InspectionEvent) => void }; stop(): void } | null = null;
+
+  /** Load the forwarder lazily; until it is there, keep a bounded backlog of events. */
+  private startForwarding(url: string): (e: InspectionEvent) => void {
+    const pending: InspectionEvent[] = [];
+    void import('./inspect-forwarder.ts').then(({ forwardInspection }) => {
+      if (this.stopped) return;
+      this.forwarder = forwardInspection(url);
+      for (const e of pending.splice(0)) this.forwarder.observer.next?.(e);
+    });
+    return (e) => {
+      if (this.forwarder !== null) this.forwarder.observer.next?.(e);
+      else if (pending.length < pendingInspectionMax) pending.push(e);
+    };
   }
 }
 

@@ -53,6 +53,8 @@ export interface AbortOptions {
 export interface WorkspaceOptions {
   readonly timing?: Timing;
   readonly pollMs?: number;
+  /** Forward every session's inspection events to this WebSocket inspector. */
+  readonly inspectUrl?: string;
   /** Bound on every wait of an operation that does not wait for a run to end (default 30 s). */
   readonly operationTimeoutMs?: number;
 }
@@ -79,6 +81,7 @@ export class Workspace {
       workspace: this.dir,
       ...(this.options.timing ? { timing: this.options.timing } : {}),
       ...(this.options.pollMs ? { pollMs: this.options.pollMs } : {}),
+      ...(this.options.inspectUrl ? { inspectUrl: this.options.inspectUrl } : {}),
     };
     return Session.open(options);
   }
@@ -239,9 +242,13 @@ function abortUnderWay(s: LifecycleSnapshot): boolean {
   return s.matches({ live: 'aborting' }) && s.children.interruptJob?.getSnapshot().status === 'done';
 }
 
-/** Open the workspace at `dir` (default `RUNWARDEN_WORKSPACE` or `./runs`). */
+/** Open the workspace at `dir` (default `RUNWARDEN_WORKSPACE` or `./runs`); `RUNWARDEN_INSPECT` forwards inspection. */
 export function openWorkspace(dir?: string, options: WorkspaceOptions = {}): Workspace {
-  return new Workspace(dir ?? process.env.RUNWARDEN_WORKSPACE ?? 'runs', options);
+  const inspectUrl = options.inspectUrl ?? process.env.RUNWARDEN_INSPECT;
+  return new Workspace(dir ?? process.env.RUNWARDEN_WORKSPACE ?? 'runs', {
+    ...options,
+    ...(inspectUrl ? { inspectUrl } : {}),
+  });
 }
 
 export { defaultGraceMs, defaultRetention } from './run-config.ts';

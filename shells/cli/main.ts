@@ -20,9 +20,15 @@ let pending: Promise<number> = Promise.resolve(0);
 const program = buildProgram((code) => {
   pending = code;
 });
+/** With --inspect, let forwarders send their last events before the process exits (bounded). */
+async function exitWith(code: number): Promise<never> {
+  if (process.env.RUNWARDEN_INSPECT) await (await import('../api/inspect-forwarder.ts')).drainForwarders();
+  process.exit(code);
+}
+
 try {
   await program.parseAsync(process.argv);
-  process.exit(await pending);
+  await exitWith(await pending);
 } catch (error) {
-  process.exit(failureCode(error));
+  await exitWith(failureCode(error));
 }

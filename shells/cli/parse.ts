@@ -39,3 +39,17 @@ export function parseOutcome(text: string, previous: OutcomeFilter[] = []): Outc
     throw new InvalidArgumentError(`invalid outcome '${text}': use ${outcomes.join(', ')}`);
   return [...previous, found];
 }
+
+/** A WebSocket inspector URL for --inspect. */
+export function parseInspectUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new InvalidArgumentError(`invalid URL '${text}': use ws://HOST:PORT (a WebSocket inspector)`);
+  }
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
+    throw new InvalidArgumentError(`invalid inspector URL '${text}': it must start with ws:// or wss://`);
+  }
+  return url.href;
+}

@@ -2,7 +2,7 @@
 // loaded only when it runs so `status` stays light (no HTTP server, dashboard or inspector).
 import { Command, CommanderError, Option } from 'commander';
 import type { Workspace } from '../api/workspace.ts';
-import { parseDuration, parseOutcome, parsePositiveInt, parseRetention } from './parse.ts';
+import { parseDuration, parseInspectUrl, parseOutcome, parsePositiveInt, parseRetention } from './parse.ts';
 
 /** The workspace the global options name. */
 async function workspaceOf(program: Command): Promise<Workspace> {
@@ -21,6 +21,15 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     )
     .version('0.1.0')
     .option('-w, --workspace <dir>', 'the workspace of runs (default: $RUNWARDEN_WORKSPACE or ./runs)')
+    .option(
+      '--inspect <ws-url>',
+      'forward live state-machine inspection events to a WebSocket inspector, e.g. ws://127.0.0.1:8080 (also $RUNWARDEN_INSPECT)',
+      parseInspectUrl,
+    )
+    .hook('preAction', (command) => {
+      const url: string | undefined = command.opts().inspect;
+      if (url !== undefined) process.env.RUNWARDEN_INSPECT = url;
+    })
     .enablePositionalOptions()
     .exitOverride()
     .configureOutput({

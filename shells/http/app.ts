@@ -9,6 +9,7 @@ import { LiveState } from './live-state.ts';
 import { type AppOptions, limitsOf } from './options.ts';
 import { controlRoutes } from './routes/control.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
+import { inspectRoutes } from './routes/inspect.ts';
 import { loginRoutes } from './routes/login.ts';
 import { runRoutes } from './routes/runs.ts';
 import { installSecurity } from './security.ts';
@@ -51,6 +52,7 @@ export function buildApp(options: AppOptions): BuiltApp {
   );
   installSecurity(app, { allowedHosts: options.allowedHosts, token: options.token });
   runRoutes(app, context);
+  inspectRoutes(app, context);
   controlRoutes(app, context);
   loginRoutes(app, context);
   dashboardRoutes(app);

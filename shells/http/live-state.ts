@@ -1,6 +1,7 @@
 // The server's one long-lived view of the workspace: a Session (actor) whose snapshots become
 // numbered events, plus the live run's progress and logs. It decides nothing about the lifecycle.
 import { getHistory, type HistoryRecord } from '../../runtime/local/history-store.ts';
+import { statePath } from '../api/journal.ts';
 import type { Session } from '../api/session.ts';
 import type { LifecycleSnapshot, StatusView } from '../api/status-view.ts';
 import type { Workspace } from '../api/workspace.ts';
@@ -22,6 +23,8 @@ export interface LiveSnapshot {
   readonly seq: number;
   readonly serverNow: number;
   readonly status: StatusView;
+  /** The machine's full state as a dotted path (`live.running.healthy`), for the state view. */
+  readonly machineState: string;
   readonly progress: { readonly runId: string; readonly view: ProgressView } | null;
   readonly logs: { readonly runId: string; readonly tails: LogTails } | null;
   readonly lastEnded: FrozenView | null;
@@ -32,9 +35,10 @@ const frozenMax = 32;
 const endedLooksMax = 200;
 
 /** What identifies a status change worth telling clients (not the clock, not each log line). */
-function signatureOf(view: StatusView): string {
+function signatureOf(view: StatusView, machineState: string): string {
   const { run } = view;
   return JSON.stringify([
+    machineState,
     view.state,
     run?.id,
     run?.pid,
@@ -85,6 +89,7 @@ export class LiveState {
       seq: this.#log.seq,
       serverNow: Date.now(),
       status: this.status(),
+      machineState: statePath(this.session.snapshot().value),
       progress: watch?.progress ? { runId: watch.runId, view: watch.progress } : null,
       logs: watch ? { runId: watch.runId, tails: watch.logs } : null,
       lastEnded: this.#lastEnded,
@@ -104,7 +109,8 @@ export class LiveState {
   #onSnapshot(snap: LifecycleSnapshot): void {
     const view = this.#ws.view(snap);
     for (const note of view.recovered) this.#noticeOnce(`r:${JSON.stringify(note)}`, recoveryNotice(note));
-    const signature = signatureOf(view);
+    const machineState = statePath(snap.value);
+    const signature = signatureOf(view, machineState);
     if (signature === this.#signature) return;
     const before = this.#status;
     this.#signature = signature;
@@ -114,7 +120,7 @@ export class LiveState {
     if (view.state === 'stalled' && view.run !== null) {
       this.#noticeOnce(`s:${view.run.id}:${view.run.lastActivityAt}`, stalledNotice(view.run.id));
     }
-    this.#log.publish('status', { serverNow: Date.now(), status: view });
+    this.#log.publish('status', { serverNow: Date.now(), status: view, machineState });
     this.#followActive(view);
   }
 

@@ -15,23 +15,31 @@ export interface LogSlice {
   readonly text: string;
 }
 
-/** The real path of `runId`'s log `stream`, checked to lie inside the workspace. */
-export function safeLogPath(workspace: string, runId: string, stream: 'stdout' | 'stderr'): string {
+/** The files of a run the API reads, and what a message calls each. */
+const readable = { stdout: 'stdout log', stderr: 'stderr log', lifecycle: 'lifecycle journal' } as const;
+
+/** The real path of `runId`'s file `file`, checked to lie inside the workspace (404 when gone). */
+export function safeRunFilePath(workspace: string, runId: string, file: keyof typeof readable): string {
   let root: string;
   let real: string;
   try {
     root = realpathSync(workspace);
-    real = realpathSync(join(workspace, runId, runFiles[stream]));
+    real = realpathSync(join(workspace, runId, runFiles[file]));
   } catch {
     throw new HttpError(
       'RW_NOT_FOUND',
-      `run ${runId} has no ${stream} log (its directory may have been deleted)`,
+      `run ${runId} has no ${readable[file]} (its directory may have been deleted)`,
     );
   }
   if (!real.startsWith(root + sep)) {
-    throw new HttpError('RW_PATH_ESCAPE', `the ${stream} log of run ${runId} lies outside the workspace`);
+    throw new HttpError('RW_PATH_ESCAPE', `the ${readable[file]} of run ${runId} lies outside the workspace`);
   }
   return real;
+}
+
+/** The real path of `runId`'s log `stream`, checked to lie inside the workspace. */
+export function safeLogPath(workspace: string, runId: string, stream: 'stdout' | 'stderr'): string {
+  return safeRunFilePath(workspace, runId, stream);
 }
 
 /** Read bytes [from, from + bytes) of the file (bounded), as UTF-8. */

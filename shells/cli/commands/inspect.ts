@@ -1,10 +1,6 @@
-// `runwarden inspect [RUN]`: the run's lifecycle as a timeline of transitions, from the journal
-// every runwarden process that watched it appended to (recovery decisions included).
-import { join } from 'node:path';
 import { eventLabel } from '../../../machine/mermaid.ts';
-import { runFiles } from '../../../runtime/local/layout.ts';
 import { RunwardenError } from '../../api/errors.ts';
-import { type JournalEntry, readJournal } from '../../api/journal.ts';
+import { type JournalEntry, journalPath, readJournal } from '../../api/journal.ts';
 import type { Workspace } from '../../api/workspace.ts';
 import { painter, printJson } from '../output.ts';
 
@@ -22,13 +18,13 @@ export function inspectCommand(
   flags: { json?: boolean },
 ): Promise<number> {
   const runId = ws.resolveRun(runArg, 'latest');
-  const entries = readJournal(join(ws.dir, runId, runFiles.lifecycle));
+  const entries = readJournal(journalPath(ws.layout, runId));
   if (entries.length === 0) {
     const gone = ws.history(runId) !== null;
     throw new RunwardenError(
       'RW_NOT_FOUND',
       gone
-        ? `run ${runId}'s directory (and its journal) was deleted by retention; see what remains with: runwarden show ${runId}`
+        ? `run ${runId} has no journal (it ended before journals were kept); see what remains with: runwarden show ${runId}`
         : `run ${runId} has no lifecycle journal yet`,
     );
   }

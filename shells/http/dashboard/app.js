@@ -1,6 +1,7 @@
 // The dashboard: renders the shared stream's state (never a local flag), starts and aborts runs
 // through the API, shows the history, the frozen view of an ended run, and notifications.
 import { drawPlot, formatDuration, formatTime, toast } from './render.js';
+import { openReplay, setLiveState, setUpStateView } from './state-view.js';
 import { subscribe } from './stream.js';
 
 const $ = (id) => document.getElementById(id);
@@ -154,6 +155,7 @@ async function loadBookmarked() {
   const run = res.body;
   if (run.record) bookmarkedView = { record: run.record, progress: run.progress, logs: run.logs };
   render();
+  if (!run.active && run.dirExists) await openReplay(id);
 }
 
 /** The history table (newest first). */
@@ -167,7 +169,13 @@ async function loadHistory() {
       const link = document.createElement('a');
       link.href = `/runs/${encodeURIComponent(r.id)}`;
       link.textContent = r.id;
-      const cells = [link, r.outcome, formatTime(r.startedAt), formatDuration(r.durationMs)];
+      const replay = document.createElement('button');
+      replay.type = 'button';
+      replay.className = 'replay';
+      replay.textContent = 'Replay';
+      replay.setAttribute('aria-label', `Replay the transitions of ${r.id}`);
+      replay.addEventListener('click', () => showReplay(r.id));
+      const cells = [link, r.outcome, formatTime(r.startedAt), formatDuration(r.durationMs), replay];
       for (const [i, content] of cells.entries()) {
         const cell = document.createElement('td');
         cell.append(content);
@@ -177,6 +185,15 @@ async function loadHistory() {
       return row;
     }),
   );
+}
+
+/** Open a run's replay in the state view and bring it into view. */
+async function showReplay(id) {
+  if (!(await openReplay(id))) {
+    toast($('toasts'), 'warning', `run ${id} has no lifecycle journal (its directory may have been deleted)`);
+    return;
+  }
+  $('state-view').scrollIntoView({ block: 'start' });
 }
 
 /** Abort: confirm what will happen, then ask the server (a run already ended is not an error). */
@@ -241,6 +258,7 @@ function onMessage(message) {
     toast($('toasts'), message.notice.level, message.notice.message);
   } else if (message.kind === 'state') {
     state = message.state;
+    setLiveState(state.machineState);
     render();
   }
 }
@@ -248,6 +266,7 @@ function onMessage(message) {
 await logIn();
 setUpAbort();
 setUpStart();
+setUpStateView();
 document.body.dataset.stream = subscribe(onMessage);
 loadHistory();
 loadBookmarked();

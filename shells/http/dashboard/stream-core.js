@@ -20,6 +20,7 @@ export function applyEvent(state, type, id, data) {
   const next = { ...state, seq: pos.seq };
   if (type === 'status') {
     next.status = data.status;
+    if (typeof data.machineState === 'string') next.machineState = data.machineState;
     next.offsetMs = data.serverNow - Date.now();
   } else if (type === 'progress') next.progress = data;
   else if (type === 'logs') next.logs = data;

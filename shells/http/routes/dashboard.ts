@@ -1,7 +1,9 @@
 // The dashboard's files, served from shells/http/dashboard/ (plain HTML, CSS and JS; no build).
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import { HttpError } from '../errors.ts';
 
 /** The files of the dashboard and their content types: a fixed list, so no path ever comes from a URL. */
 const assets: Readonly<Record<string, string>> = {
@@ -12,8 +14,10 @@ const assets: Readonly<Record<string, string>> = {
   'stream.js': 'text/javascript; charset=utf-8',
   'stream-core.js': 'text/javascript; charset=utf-8',
   'stream-worker.js': 'text/javascript; charset=utf-8',
+  'state-view.js': 'text/javascript; charset=utf-8',
 };
 
+/** The policy of the assets: styles from files only. */
 const csp = [
   "default-src 'none'",
   "script-src 'self'",
@@ -25,6 +29,24 @@ const csp = [
   "base-uri 'none'",
   "frame-ancestors 'none'",
 ].join('; ');
+
+/**
+ * The policy of the page: as above, except that styles may be inline, because Mermaid puts a
+ * <style> element and style attributes into the SVG it draws. Scripts stay same-origin files only.
+ */
+const pageCsp = csp.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'");
+
+/** Mermaid's browser bundle (an IIFE that sets `globalThis.mermaid`), served same-origin. */
+const mermaidBundle = 'mermaid/dist/mermaid.min.js';
+
+/** The path of Mermaid's bundle in node_modules, or null when it is not installed. */
+function mermaidPath(): string | null {
+  try {
+    return createRequire(import.meta.url).resolve(mermaidBundle);
+  } catch {
+    return null;
+  }
+}
 
 /** The dashboard directory: beside this file in the source, or under shells/ from the bundle in dist/cli. */
 export function dashboardDir(): string {
@@ -38,7 +60,10 @@ export function dashboardDir(): string {
   return fileURLToPath(found);
 }
 
-/** Register GET / (and /runs/:id, a bookmark to a run) and each asset, read once at start. */
+/**
+ * Register GET / (and /runs/:id, a bookmark to a run) and each asset, read once at start, and
+ * GET /vendor/mermaid.min.js, read on first request (404 RW_NOT_FOUND when Mermaid is missing).
+ */
 export function dashboardRoutes(app: FastifyInstance): void {
   const dir = dashboardDir();
   const files = new Map(
@@ -51,7 +76,7 @@ export function dashboardRoutes(app: FastifyInstance): void {
   };
   const page = async (_request: unknown, reply: import('fastify').FastifyReply) => {
     const file = send('index.html');
-    return reply.type(file.type).header('Content-Security-Policy', csp).send(file.body);
+    return reply.type(file.type).header('Content-Security-Policy', pageCsp).send(file.body);
   };
   app.get('/', page);
   app.get('/runs/:id', page);
@@ -62,4 +87,13 @@ export function dashboardRoutes(app: FastifyInstance): void {
       return reply.type(file.type).header('Content-Security-Policy', csp).send(file.body);
     });
   }
+  let mermaid: Buffer | null = null;
+  app.get('/vendor/mermaid.min.js', async (_request, reply) => {
+    if (mermaid === null) {
+      const path = mermaidPath();
+      if (path === null) throw new HttpError('RW_NOT_FOUND', `${mermaidBundle} is not installed`);
+      mermaid = readFileSync(path);
+    }
+    return reply.type('text/javascript; charset=utf-8').header('Content-Security-Policy', csp).send(mermaid);
+  });
 }

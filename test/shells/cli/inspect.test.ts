@@ -33,6 +33,7 @@ describe('runwarden inspect', () => {
   it('shows an aborted run going through the grace, the forced kill and finalising, in order', async () => {
     const ws = tempWorkspace();
     workspaces.push(ws);
+    // Default retention: the aborted run's directory is deleted, its journal kept with the history.
     const start = await runCli(ws, [
       'start',
       '--json',
@@ -40,15 +41,14 @@ describe('runwarden inspect', () => {
       'stubborn',
       '--grace',
       '1s',
-      '--on-abort',
-      'keep',
       '--',
       'sh',
       '-c',
       'trap "" INT; sleep 30',
     ]);
-    const { id } = JSON.parse(start.stdout) as { id: string };
+    const { id, dir } = JSON.parse(start.stdout) as { id: string; dir: string };
     expect((await runCli(ws, ['abort'])).code).toBe(0);
+    expect(existsSync(dir)).toBe(false);
     const entries = await journal(ws, id);
     expect(entries.map((e) => e.seq)).toEqual(entries.map((_, i) => i + 1));
     const path = entries

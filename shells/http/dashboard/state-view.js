@@ -1,0 +1,201 @@
+// The state view: the lifecycle statechart (Mermaid text from /api/statechart, drawn in the page
+// by the vendored Mermaid bundle, no network) with the live machine state highlighted, and the
+// replay of a run's journal (/api/runs/:id/journal) step by step.
+
+const $ = (id) => document.getElementById(id);
+/** Characters of one context value shown at most. */
+const contextValueCharsMax = 300;
+
+/** The machine's root id: Mermaid node ids are `runwarden_<path with underscores>`. */
+const rootId = 'runwarden';
+
+/** Elements of the drawn chart by dotted state path (`live.running.healthy`). */
+let nodes = new Map();
+let liveState = null;
+let replay = null;
+
+/** Load Mermaid's bundle (a classic script that sets globalThis.mermaid) once. */
+let mermaidLoad = null;
+function loadMermaid() {
+  mermaidLoad ??= new Promise((resolve, reject) => {
+    const script = document.createElement('script');
+    script.src = '/vendor/mermaid.min.js';
+    script.onload = () =>
+      globalThis.mermaid ? resolve(globalThis.mermaid) : reject(new Error('no mermaid'));
+    script.onerror = () => reject(new Error('/vendor/mermaid.min.js did not load'));
+    document.head.append(script);
+  });
+  return mermaidLoad;
+}
+
+/** Whether `text` contains `id` as a whole token (so `runwarden_live` does not match `…_live_running`). */
+function hasToken(text, id) {
+  let at = text.indexOf(id);
+  while (at >= 0) {
+    const before = at === 0 ? '' : text[at - 1];
+    const after = text[at + id.length] ?? '';
+    if (!/[A-Za-z0-9_]/.test(before) && !/[A-Za-z0-9_]/.test(after)) return true;
+    at = text.indexOf(id, at + 1);
+  }
+  return false;
+}
+
+/** Map each state to the element Mermaid drew for it (a node, or a cluster for a compound state). */
+function indexSvg(svg, states) {
+  const found = new Map();
+  const candidates = [...svg.querySelectorAll('g[id]')];
+  for (const stateId of states) {
+    const token = stateId.replaceAll('.', '_');
+    const el =
+      candidates.find((g) => g.classList.contains('node') && hasToken(g.id, token)) ??
+      candidates.find((g) => hasToken(g.id, token));
+    if (el === undefined) continue;
+    el.dataset.stateId = stateId;
+    found.set(stateId.slice(rootId.length + 1), el);
+  }
+  return found;
+}
+
+/** The plain fallback when Mermaid cannot draw: the states as a nested list. */
+function drawList(container, states) {
+  const lists = new Map([['', document.createElement('ul')]]);
+  const found = new Map();
+  for (const stateId of states) {
+    const path = stateId.slice(rootId.length + 1);
+    const parent = path.includes('.') ? path.slice(0, path.lastIndexOf('.')) : '';
+    const item = document.createElement('li');
+    const name = document.createElement('span');
+    name.textContent = path.slice(path.lastIndexOf('.') + 1);
+    name.dataset.stateId = stateId;
+    item.append(name);
+    const sub = document.createElement('ul');
+    item.append(sub);
+    lists.set(path, sub);
+    (lists.get(parent) ?? lists.get(''))?.append(item);
+    found.set(path, name);
+  }
+  container.replaceChildren(lists.get(''));
+  return found;
+}
+
+/** Draw the statechart once; falls back to a list of the states when Mermaid fails. */
+async function drawChart() {
+  const container = $('chart');
+  const res = await fetch('/api/statechart', { credentials: 'same-origin' });
+  if (!res.ok) {
+    container.textContent = 'The statechart could not be loaded.';
+    return;
+  }
+  const chart = await res.json();
+  try {
+    const mermaid = await loadMermaid();
+    mermaid.initialize({ startOnLoad: false, securityLevel: 'strict', theme: 'neutral' });
+    const { svg } = await mermaid.render('rw-statechart-svg', chart.mermaid);
+    container.innerHTML = svg;
+    nodes = indexSvg(container.querySelector('svg'), chart.states);
+    container.dataset.drawn = 'mermaid';
+  } catch (error) {
+    nodes = drawList(container, chart.states);
+    container.dataset.drawn = 'list';
+    $('chart-note').textContent = `Drawn as a list: ${error?.message ?? 'Mermaid failed'}.`;
+  }
+  highlight();
+}
+
+/** Mark the state shown (the replay's step, else the live state) and its ancestors. */
+function highlight() {
+  const path = replay === null ? liveState : (replay.entries[replay.index]?.to ?? null);
+  for (const el of nodes.values()) el.classList.remove('rw-current', 'rw-current-parent');
+  $('chart').dataset.current = path ?? '';
+  $('chart-state').textContent = path ?? '–';
+  $('chart-mode').textContent = replay === null ? 'live' : `replay of ${replay.runId}`;
+  if (path === null) return;
+  const parts = path.split('.');
+  for (let i = 1; i <= parts.length; i++) {
+    const el = nodes.get(parts.slice(0, i).join('.'));
+    el?.classList.add(i === parts.length ? 'rw-current' : 'rw-current-parent');
+  }
+}
+
+/** Show the live machine state (from the shared stream). */
+export function setLiveState(machineState) {
+  if (typeof machineState !== 'string' || machineState === liveState) return;
+  liveState = machineState;
+  if (replay === null) highlight();
+}
+
+/** A context value as short text. */
+function valueText(value) {
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  return text.length > contextValueCharsMax ? `${text.slice(0, contextValueCharsMax)}…` : text;
+}
+
+/** Show the replay's current step: time, transition, pid, context. */
+function showStep() {
+  const { entries, index } = replay;
+  const entry = entries[index];
+  const slider = $('replay-slider');
+  slider.max = String(Math.max(0, entries.length - 1));
+  slider.value = String(index);
+  $('replay-prev').disabled = index <= 0;
+  $('replay-next').disabled = index >= entries.length - 1;
+  $('replay-pos').textContent = entries.length === 0 ? '0 / 0' : `${index + 1} / ${entries.length}`;
+  if (entry === undefined) {
+    $('replay-transition').textContent = 'this run has no recorded transitions';
+    for (const id of ['replay-time', 'replay-pid']) $(id).textContent = '–';
+    $('replay-context').replaceChildren();
+    highlight();
+    return;
+  }
+  const event = entry.detail === null ? entry.event : `${entry.event}(${entry.detail})`;
+  const transition = `${entry.from ?? '(start)'} --${event}--> ${entry.to}`;
+  $('replay-transition').textContent = transition;
+  slider.setAttribute('aria-valuetext', `step ${index + 1} of ${entries.length}: ${transition}`);
+  $('replay-time').textContent = entry.t ? new Date(entry.t).toLocaleString() : '–';
+  $('replay-pid').textContent = String(entry.pid);
+  const context = entry.context && typeof entry.context === 'object' ? Object.entries(entry.context) : [];
+  $('replay-context').replaceChildren(
+    ...context.flatMap(([key, value]) => {
+      const dt = document.createElement('dt');
+      dt.textContent = key;
+      const dd = document.createElement('dd');
+      dd.textContent = valueText(value);
+      return [dt, dd];
+    }),
+  );
+  $('replay-context-empty').hidden = context.length > 0;
+  highlight();
+}
+
+/** Open the replay of run `runId` at its first transition; returns false when it has no journal. */
+export async function openReplay(runId) {
+  const res = await fetch(`/api/runs/${encodeURIComponent(runId)}/journal`, { credentials: 'same-origin' });
+  if (!res.ok) return false;
+  replay = { runId, entries: await res.json(), index: 0 };
+  $('replay').hidden = false;
+  $('replay-run').textContent = runId;
+  showStep();
+  return true;
+}
+
+/** Move the replay to step `index` (clamped). */
+function goTo(index) {
+  if (replay === null) return;
+  replay.index = Math.max(0, Math.min(replay.entries.length - 1, index));
+  showStep();
+}
+
+/** Wire the controls and draw the chart. */
+export function setUpStateView() {
+  $('replay-prev').addEventListener('click', () => goTo((replay?.index ?? 0) - 1));
+  $('replay-next').addEventListener('click', () => goTo((replay?.index ?? 0) + 1));
+  $('replay-slider').addEventListener('input', (e) => goTo(Number(e.target.value)));
+  $('replay-close').addEventListener('click', () => {
+    replay = null;
+    $('replay').hidden = true;
+    highlight();
+  });
+  drawChart().catch(() => {
+    $('chart').textContent = 'The statechart could not be drawn.';
+  });
+}
