@@ -2,27 +2,12 @@
 // exit codes (0, job's code, 2, 3, 4), one-line errors, and the documented --json shapes.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../helpers/wait-for.ts';
-import { activePids, alive, killAll, repoRoot, runCli, tempWorkspace } from './run-cli.ts';
+import { alive, repoRoot, runCli, useWorkspaces } from './run-cli.ts';
 
 const fixture = (name: string) => join(repoRoot, 'test/fixtures/jobs', name);
-let started: number[] = [];
-let workspaces: string[] = [];
-
-function workspace(): string {
-  const ws = tempWorkspace();
-  workspaces.push(ws);
-  return ws;
-}
-
-afterEach(async () => {
-  const pids = [...started, ...workspaces.flatMap(activePids)];
-  await killAll(pids);
-  expect(pids.filter(alive)).toEqual([]);
-  started = [];
-  workspaces = [];
-});
+const { workspace, track } = useWorkspaces();
 
 /** The single line a failing command wrote to stderr. */
 function oneLine(stderr: string): string {
@@ -38,7 +23,7 @@ describe('runwarden', () => {
     expect(start.code).toBe(0);
     const run = JSON.parse(start.stdout) as { id: string; dir: string; pid: number };
     expect(Object.keys(run).sort()).toEqual(['dir', 'id', 'pid']);
-    started.push(run.pid);
+    track(run.pid);
     const watch = await runCli(ws, ['watch']);
     expect(watch.code).toBe(3);
     expect(watch.stdout).toContain(`run ${run.id} failed (exit code 3)`);
@@ -72,7 +57,7 @@ describe('runwarden', () => {
     const ws = workspace();
     const first = await runCli(ws, ['start', '--json', '--', 'sleep', '30']);
     const run = JSON.parse(first.stdout) as { id: string; pid: number };
-    started.push(run.pid);
+    track(run.pid);
     const second = await runCli(ws, ['start', '--', 'sleep', '1']);
     expect(second.code).toBe(3);
     expect(oneLine(second.stderr)).toContain(`run ${run.id} is already active`);
@@ -94,7 +79,7 @@ describe('runwarden', () => {
       fixture('checkpoint-on-sigint.mjs'),
     ]);
     const run = JSON.parse(start.stdout) as { id: string; pid: number };
-    started.push(run.pid);
+    track(run.pid);
     await waitFor(() => existsSync(join(dir, 'ready')), {
       timeoutMs: 10_000,
       description: 'the job to be ready',
@@ -124,7 +109,7 @@ describe('runwarden', () => {
       fixture('ignore-signals.mjs'),
     ]);
     const run = JSON.parse(start.stdout) as { id: string; pid: number };
-    started.push(run.pid);
+    track(run.pid);
     // SIGINT must arrive after the job installed its handlers (it says so with a `ready` file).
     await waitFor(() => existsSync(join(cwd, 'ready')), {
       timeoutMs: 10_000,
@@ -150,7 +135,7 @@ describe('runwarden', () => {
       fixture('checkpoint-on-sigint.mjs'),
     ]);
     const run = JSON.parse(start.stdout) as { id: string; dir: string; pid: number };
-    started.push(run.pid);
+    track(run.pid);
     await waitFor(() => existsSync(join(cwd, 'ready')), {
       timeoutMs: 10_000,
       description: 'the job to be ready',
@@ -202,7 +187,7 @@ describe('runwarden', () => {
     const ws = workspace();
     const start = await runCli(ws, ['start', '--json', '--name', 'shape', '--', 'sleep', '30']);
     const run = JSON.parse(start.stdout) as { id: string; pid: number };
-    started.push(run.pid);
+    track(run.pid);
     const status = JSON.parse((await runCli(ws, ['status', '--json'])).stdout) as Record<string, unknown>;
     expect(status).toMatchObject({
       state: 'running',
@@ -219,7 +204,7 @@ describe('runwarden', () => {
     const script = join(ws, '..', 'job.sh');
     writeFileSync(script, 'for i in 1 2 3 4 5; do echo out $i; done; echo err >&2; sleep 0.5; echo late\n');
     const start = await runCli(ws, ['start', '--json', '--', 'sh', script]);
-    started.push((JSON.parse(start.stdout) as { pid: number }).pid);
+    track((JSON.parse(start.stdout) as { pid: number }).pid);
     const follow = await runCli(ws, ['logs', '--follow']);
     expect(follow.stdout).toBe('out 1\nout 2\nout 3\nout 4\nout 5\nlate\n');
     expect((await runCli(ws, ['logs', '--tail', '2'])).stdout).toBe('out 5\nlate\n');

@@ -4,25 +4,20 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../../helpers/wait-for.ts';
 import { startWsReceiver, type WsReceiver } from '../../helpers/ws-receiver.ts';
-import { activePids, alive, killAll, runCli, tempWorkspace } from './run-cli.ts';
+import { runCli, tempWorkspace, useWorkspaces } from './run-cli.ts';
 
-let workspaces: string[] = [];
+const { workspace } = useWorkspaces();
 let receiver: WsReceiver | null = null;
 
 afterEach(async () => {
   await receiver?.close();
   receiver = null;
-  const pids = workspaces.flatMap(activePids);
-  await killAll(pids);
-  expect(pids.filter(alive)).toEqual([]);
-  workspaces = [];
 });
 
 describe('runwarden --inspect', () => {
   it('forwards the lifecycle of a run to a WebSocket inspector', async () => {
     receiver = await startWsReceiver();
-    const ws = tempWorkspace();
-    workspaces.push(ws);
+    const ws = workspace();
     const result = await runCli(ws, [
       '--inspect',
       receiver.url,
@@ -44,8 +39,7 @@ describe('runwarden --inspect', () => {
   });
 
   it('leaves the run and the CLI unaffected when the inspector cannot be reached', async () => {
-    const ws = tempWorkspace();
-    workspaces.push(ws);
+    const ws = workspace();
     const t0 = Date.now();
     const result = await runCli(
       ws,

@@ -3,9 +3,9 @@
 // no runwarden process watched shows the recovery path that found and finalised it.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../helpers/wait-for.ts';
-import { activePids, alive, killAll, runCli, tempWorkspace } from './run-cli.ts';
+import { runCli, useWorkspaces } from './run-cli.ts';
 
 interface Entry {
   seq: number;
@@ -15,13 +15,7 @@ interface Entry {
   detail: string | null;
 }
 
-let workspaces: string[] = [];
-afterEach(async () => {
-  const pids = workspaces.flatMap(activePids);
-  await killAll(pids);
-  expect(pids.filter(alive)).toEqual([]);
-  workspaces = [];
-});
+const { workspace } = useWorkspaces();
 
 async function journal(ws: string, run: string): Promise<Entry[]> {
   const result = await runCli(ws, ['inspect', run, '--json']);
@@ -31,8 +25,7 @@ async function journal(ws: string, run: string): Promise<Entry[]> {
 
 describe('runwarden inspect', () => {
   it('shows an aborted run going through the grace, the forced kill and finalising, in order', async () => {
-    const ws = tempWorkspace();
-    workspaces.push(ws);
+    const ws = workspace();
     // Default retention: the aborted run's directory is deleted, its journal kept with the history.
     const start = await runCli(ws, [
       'start',
@@ -70,8 +63,7 @@ describe('runwarden inspect', () => {
   });
 
   it('shows how recovery found and finalised a run that ended while nobody watched', async () => {
-    const ws = tempWorkspace();
-    workspaces.push(ws);
+    const ws = workspace();
     const start = await runCli(ws, [
       'start',
       '--json',

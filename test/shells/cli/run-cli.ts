@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterEach, expect } from 'vitest';
 import { waitFor } from '../../helpers/wait-for.ts';
 
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -94,4 +95,30 @@ export async function killAll(pids: readonly number[]): Promise<void> {
     timeoutMs: 5_000,
     description: `pids ${pids.join(',')} to be gone`,
   });
+}
+
+/**
+ * Per test: temporary workspaces and job pids to clean up. After each test every active run's
+ * job and monitor (and any pid passed to `track`) is SIGKILLed by PID and checked gone.
+ */
+export function useWorkspaces(): { workspace(): string; track(pid: number): void } {
+  let workspaces: string[] = [];
+  let pids: number[] = [];
+  afterEach(async () => {
+    const all = [...pids, ...workspaces.flatMap(activePids)];
+    workspaces = [];
+    pids = [];
+    await killAll(all);
+    expect(all.filter(alive)).toEqual([]);
+  });
+  return {
+    workspace() {
+      const ws = tempWorkspace();
+      workspaces.push(ws);
+      return ws;
+    },
+    track(pid) {
+      pids.push(pid);
+    },
+  };
 }

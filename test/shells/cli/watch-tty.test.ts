@@ -4,18 +4,11 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../helpers/wait-for.ts';
-import { activePids, alive, binPath, killAll, runCli, tempWorkspace } from './run-cli.ts';
+import { binPath, runCli, useWorkspaces } from './run-cli.ts';
 
-let workspaces: string[] = [];
-
-afterEach(async () => {
-  const pids = workspaces.flatMap(activePids);
-  await killAll(pids);
-  expect(pids.filter(alive)).toEqual([]);
-  workspaces = [];
-});
+const { workspace } = useWorkspaces();
 
 /** A job printing a tqdm-like bar to stderr, one `\r` update every 100 ms, then exiting 7. */
 const barJob = [
@@ -51,8 +44,7 @@ function watchInPty(ws: string): Promise<{ code: number | null; screen: string }
 
 describe('runwarden watch in a terminal', () => {
   it('redraws a progress bar that moves, then exits with the job code', async () => {
-    const ws = tempWorkspace();
-    workspaces.push(ws);
+    const ws = workspace();
     const script = join(ws, '..', 'bar.py');
     writeFileSync(script, barJob);
     const start = await runCli(ws, ['start', '--json', '--', 'python3', script]);
@@ -69,8 +61,7 @@ describe('runwarden watch in a terminal', () => {
 
 describe('stall detection', () => {
   it('shows a silent job as stalled to a fresh status, and running again once it speaks', async () => {
-    const ws = tempWorkspace();
-    workspaces.push(ws);
+    const ws = workspace();
     const marker = join(ws, '..', 'speak');
     const job = `echo hello; while [ ! -e '${marker}' ]; do sleep 0.05; done; echo again; sleep 30`;
     await runCli(ws, ['start', '--stall-after', '600ms', '--', 'sh', '-c', job]);
@@ -90,8 +81,7 @@ describe('stall detection', () => {
   });
 
   it('aborts a stalled run with --abort-on-stall and records it as aborted (stalled)', async () => {
-    const ws = tempWorkspace();
-    workspaces.push(ws);
+    const ws = workspace();
     const start = await runCli(ws, [
       'start',
       '--watch',
