@@ -3,6 +3,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, type BrowserServer, chromium, type Page } from 'playwright-core';
+import { afterEach, beforeAll } from 'vitest';
 import { waitFor } from '../../helpers/wait-for.ts';
 import { alive, repoRoot } from '../cli/run-cli.ts';
 
@@ -58,4 +59,41 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   const dir = join(repoRoot, 'test-artifacts', 'dashboard');
   mkdirSync(dir, { recursive: true });
   await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
+}
+
+/** A browser suite's shared parts: why it is skipped, the browser, and per-test cleanups. */
+export interface BrowserSuite {
+  /** Why the suite cannot run here (printed once), or null. */
+  readonly missing: string | null;
+  /** The Chromium launched for the file (inside tests only). */
+  browser(): TestBrowser;
+  /** Run `cleanup` after this test, last registered first. */
+  defer(cleanup: () => Promise<void>): void;
+}
+
+/** Register the hooks every browser test file needs: one Chromium per file, cleanups per test. */
+export function useBrowserSuite(): BrowserSuite {
+  const missing = browserMissing();
+  if (missing !== null) console.log(missing);
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+  let launched: TestBrowser | null = null;
+  beforeAll(async () => {
+    if (missing !== null) return;
+    const browser = await launchBrowser();
+    launched = browser;
+    return () => browser.close();
+  });
+  return {
+    missing,
+    browser() {
+      if (launched === null) throw new Error('useBrowserSuite: the browser is only there inside tests');
+      return launched;
+    },
+    defer(cleanup) {
+      cleanups.push(cleanup);
+    },
+  };
 }

@@ -3,26 +3,14 @@
 // second tab follows, an abort from one tab shows the aborted run frozen in both; a reload and a
 // server restart mid-run catch up; eight tabs stay live at once. Skips, saying why, without Chromium.
 import type { BrowserContext, Page } from 'playwright-core';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../helpers/wait-for.ts';
-import { browserMissing, launchBrowser, screenshot, type TestBrowser } from './browser.ts';
+import { screenshot, useBrowserSuite } from './browser.ts';
 import { killJobs, tempWorkspace, trainArgv } from './helpers.ts';
 import { freePort, type ServeProcess, startServe } from './serve-process.ts';
 
-const missing = browserMissing();
-if (missing !== null) console.log(missing);
-
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-let chromium: TestBrowser;
-beforeAll(async () => {
-  if (missing !== null) return;
-  chromium = await launchBrowser();
-  return () => chromium.close();
-});
+const suite = useBrowserSuite();
+const missing = suite.missing;
 
 /** A served workspace and a fresh browser context (one origin: tabs share one stream). */
 async function setUp(): Promise<{ ws: string; server: ServeProcess; context: BrowserContext; port: number }> {
@@ -30,12 +18,12 @@ async function setUp(): Promise<{ ws: string; server: ServeProcess; context: Bro
   const port = await freePort();
   const server = await startServe(ws, port);
   const holder = { server };
-  cleanups.push(async () => {
+  suite.defer(async () => {
     await killJobs(ws);
     await holder.server.stop('SIGKILL');
   });
-  const context = await chromium.browser.newContext({ viewport: { width: 1280, height: 900 } });
-  cleanups.push(() => context.close());
+  const context = await suite.browser().browser.newContext({ viewport: { width: 1280, height: 900 } });
+  suite.defer(() => context.close());
   return { ws, server, context, port };
 }
 
@@ -128,7 +116,7 @@ describe.skipIf(missing !== null)('the dashboard in Chromium', () => {
     await server.stop('SIGKILL');
     await page.waitForSelector('#connection.down', { timeout: 10_000 });
     server = await startServe(ws, port);
-    cleanups.push(() => server.stop('SIGKILL'));
+    suite.defer(() => server.stop('SIGKILL'));
     await page.waitForSelector('#connection:not(.down)', { timeout: 20_000 });
     await stateIs(page, 'running');
     await waitFor(async () => (await barOf(page)) > beforeRestart, {

@@ -3,26 +3,14 @@
 // highlighted, and after the run is aborted its replay steps through the journal by buttons and
 // keyboard down to idle. Skips, saying why, without Chromium.
 import type { Page } from 'playwright-core';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../helpers/wait-for.ts';
-import { browserMissing, launchBrowser, screenshot, type TestBrowser } from './browser.ts';
+import { screenshot, useBrowserSuite } from './browser.ts';
 import { killJobs, tempWorkspace, trainArgv } from './helpers.ts';
 import { freePort, startServe } from './serve-process.ts';
 
-const missing = browserMissing();
-if (missing !== null) console.log(missing);
-
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-let chromium: TestBrowser;
-beforeAll(async () => {
-  if (missing !== null) return;
-  chromium = await launchBrowser();
-  return () => chromium.close();
-});
+const suite = useBrowserSuite();
+const missing = suite.missing;
 
 /** POST to the API as another client would; returns the parsed body. */
 async function post(url: string, path: string, body: unknown, status: number): Promise<unknown> {
@@ -53,12 +41,12 @@ describe.skipIf(missing !== null)('the state view in Chromium', () => {
   it('highlights the live state, then replays the aborted run step by step down to idle', async () => {
     const ws = tempWorkspace();
     const server = await startServe(ws, await freePort());
-    cleanups.push(async () => {
+    suite.defer(async () => {
       await killJobs(ws);
       await server.stop('SIGKILL');
     });
-    const context = await chromium.browser.newContext({ viewport: { width: 1280, height: 1000 } });
-    cleanups.push(() => context.close());
+    const context = await suite.browser().browser.newContext({ viewport: { width: 1280, height: 1000 } });
+    suite.defer(() => context.close());
     const page = await context.newPage();
     const failed: string[] = [];
     page.on('requestfailed', (r) => failed.push(r.url()));
