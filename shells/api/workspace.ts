@@ -107,11 +107,13 @@ export class Workspace {
 
   /**
    * The status view of a snapshot now. Progress comes from `follower` when the caller keeps one
-   * (watch, serve: incremental), else from reading the run directory once.
+   * (watch, serve: incremental), is left out with 'skip', else is read from the run directory.
    */
-  view(snap: LifecycleSnapshot, follower?: RunFollower): StatusView {
+  view(snap: LifecycleSnapshot, follower?: RunFollower | 'skip'): StatusView {
     const progressOf = (id: string) =>
-      summaryOf(follower === undefined ? progressOfRunDir(resolve(this.dir, id)) : follower.poll());
+      follower === 'skip'
+        ? null
+        : summaryOf(follower === undefined ? progressOfRunDir(resolve(this.dir, id)) : follower.poll());
     return statusViewOf(snap, Date.now(), (id) => resolve(this.dir, id), progressOf);
   }
 

@@ -68,7 +68,7 @@ export class LiveState {
     this.#ws = ws;
     this.#log = log;
     this.session = ws.openSession();
-    this.#status = ws.view(this.session.snapshot());
+    this.#status = ws.view(this.session.snapshot(), 'skip');
     const sub = this.session.actor.subscribe({ next: (snap) => this.#onSnapshot(snap), error: () => {} });
     this.#unsubscribe = () => sub.unsubscribe();
     this.#onSnapshot(this.session.snapshot());
@@ -78,7 +78,16 @@ export class LiveState {
 
   /** The current status view (elapsed times as of now). */
   status(): StatusView {
-    return this.#ws.view(this.session.snapshot());
+    return this.#view(this.session.snapshot());
+  }
+
+  /** A status view whose progress comes from the run's watch (never a re-read of its files). */
+  #view(snap: LifecycleSnapshot): StatusView {
+    const watch = this.#watch;
+    return this.#ws.view(
+      snap,
+      watch !== null && watch.runId === snap.context.run?.runId ? watch.follower : 'skip',
+    );
   }
 
   /** The full picture and the sequence number it is valid at. */
@@ -107,7 +116,7 @@ export class LiveState {
   }
 
   #onSnapshot(snap: LifecycleSnapshot): void {
-    const view = this.#ws.view(snap);
+    const view = this.#view(snap);
     for (const note of view.recovered) this.#noticeOnce(`r:${JSON.stringify(note)}`, recoveryNotice(note));
     const machineState = statePath(snap.value);
     const signature = signatureOf(view, machineState);

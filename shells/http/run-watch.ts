@@ -45,6 +45,11 @@ export class RunWatch {
   #progressJson = '';
   #sizes = '';
   progress: ProgressView | null = null;
+
+  /** The incremental follower of this run (status views share it instead of re-reading files). */
+  get follower(): RunFollower {
+    return this.#follower;
+  }
   logs: LogTails = { stdout: [], stderr: [] };
 
   constructor(runId: string, dir: string) {
