@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { eventsIn } from './events-file.ts';
 
 const helperDir = path.resolve(import.meta.dirname, '../../shells/job');
 const helper = path.join(helperDir, 'runwarden_reporter.py');
@@ -31,15 +32,7 @@ function python(args: string[], env: Record<string, string | undefined> = {}) {
 }
 
 /** The events written so far, parsed. */
-function written(): Record<string, unknown>[] {
-  const text = fs.existsSync(events) ? fs.readFileSync(events, 'utf8') : '';
-  return text === ''
-    ? []
-    : text
-        .trimEnd()
-        .split('\n')
-        .map((line) => JSON.parse(line));
-}
+const written = () => eventsIn(events);
 
 describe('runwarden_reporter.py', () => {
   it('turns scalar-like objects into numbers and anything else into text, never raising', () => {

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { reporter } from '../../shells/job/reporter.ts';
+import { eventsIn } from './events-file.ts';
 
 let dir: string;
 let events: string;
@@ -19,15 +20,7 @@ afterEach(() => {
 });
 
 /** The events written so far, parsed. */
-function written(): Record<string, unknown>[] {
-  const text = fs.existsSync(events) ? fs.readFileSync(events, 'utf8') : '';
-  return text === ''
-    ? []
-    : text
-        .trimEnd()
-        .split('\n')
-        .map((line) => JSON.parse(line));
-}
+const written = () => eventsIn(events);
 
 describe('reporter', () => {
   it('has each event on disk as one line when the call returns', () => {
