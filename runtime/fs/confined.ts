@@ -1,0 +1,181 @@
+// The one workspace-confined way to open a file: nothing outside the workspace, no symlink at the
+// last component, no blocking on FIFOs or devices, regular files only. Every read (and every
+// write into an existing file) of workspace content goes through here.
+import { constants, fstatSync, openSync, readlinkSync, readSync, realpathSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, sep } from 'node:path';
+import type { Result } from '../../machine/ports.ts';
+import { closeQuietly } from './cleanup.ts';
+import { errnoOf, failure, success } from './fs-error.ts';
+
+/** An open, checked file inside the workspace. The caller closes `fd`. */
+export interface ConfinedFile {
+  readonly fd: number;
+  readonly sizeBytes: number;
+  /** The path the kernel resolved (from /proc/self/fd), inside the workspace's real path. */
+  readonly realPath: string;
+}
+
+/** How `openConfined` opens: read-only (the default) or for appending/writing an existing file. */
+export interface ConfinedOpenOptions {
+  readonly access?: 'read' | 'append' | 'write';
+}
+
+const accessFlags = {
+  read: constants.O_RDONLY,
+  append: constants.O_WRONLY | constants.O_APPEND,
+  write: constants.O_WRONLY,
+} as const;
+
+/**
+ * Opens `path`, which must lie inside the workspace `root`, without following a symlink at its
+ * last component and without blocking (O_NONBLOCK: a FIFO opens at once and is then refused).
+ * The directory holding it must resolve inside the workspace (checked before the open, so a
+ * symlinked run directory never makes us open a device elsewhere) and the opened file's real
+ * path is checked again after the open (closing the window between check and open).
+ * ENOENT is `'missing'`; a symlink or an escape is RW_PATH_ESCAPE; a FIFO, directory, socket or
+ * device is RW_NOT_REGULAR; other errors are RW_READ_FAILED. Never throws.
+ */
+export function openConfined(
+  root: string,
+  path: string,
+  opts: ConfinedOpenOptions = {},
+): Result<ConfinedFile | 'missing'> {
+  const realRoot = realRootOf(root);
+  if (!realRoot.ok) return realRoot;
+  const parent = confinedDirectory(realRoot.value, root, dirname(path));
+  if (!parent.ok) return parent;
+  if (parent.value === 'missing') return success('missing');
+  const flags =
+    accessFlags[opts.access ?? 'read'] | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY;
+  let fd: number;
+  try {
+    fd = openSync(path, flags);
+  } catch (error) {
+    return openError(path, errnoOf(error));
+  }
+  const checked = checkOpened(fd, realRoot.value, path);
+  if (!checked.ok) closeQuietly(fd);
+  return checked;
+}
+
+/**
+ * Reads the whole confined file at `path`, refusing one larger than `bytesMax` (reported as
+ * `{ tooLarge: size }`). The same refusals as `openConfined`.
+ */
+export function readConfined(
+  root: string,
+  path: string,
+  bytesMax: number,
+): Result<Uint8Array | 'missing' | { readonly tooLarge: number }> {
+  const opened = openConfined(root, path);
+  if (!opened.ok) return opened;
+  if (opened.value === 'missing') return success('missing');
+  const { fd, sizeBytes } = opened.value;
+  try {
+    if (sizeBytes > bytesMax) return success({ tooLarge: sizeBytes });
+    return success(readUpTo(fd, sizeBytes, 0));
+  } catch (error) {
+    return failure(
+      'RW_READ_FAILED',
+      `reading ${path}: ${errnoOf(error)}; check the file and its permissions`,
+    );
+  } finally {
+    closeQuietly(fd);
+  }
+}
+
+/** Up to `lengthBytes` bytes of `fd` from `positionBytes` (fewer when the file is shorter). */
+export function readUpTo(fd: number, lengthBytes: number, positionBytes: number): Uint8Array {
+  const buffer = Buffer.alloc(lengthBytes);
+  let filledBytes = 0;
+  // Each pass reads at least one byte or ends the loop: at most lengthBytes passes.
+  while (filledBytes < lengthBytes) {
+    const readBytes = readSync(
+      fd,
+      buffer,
+      filledBytes,
+      lengthBytes - filledBytes,
+      positionBytes + filledBytes,
+    );
+    if (readBytes === 0) break;
+    filledBytes += readBytes;
+  }
+  return buffer.subarray(0, filledBytes);
+}
+
+/** True when `path` names something inside `root` (lexically: no `..` escape, not absolute-elsewhere). */
+export function isLexicallyInside(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return rel !== '' && !rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel);
+}
+
+function realRootOf(root: string): Result<string> {
+  try {
+    return success(realpathSync(root));
+  } catch (error) {
+    return failure('RW_READ_FAILED', `resolving the workspace ${root}: ${errnoOf(error)}`);
+  }
+}
+
+/** The real path of directory `dir`, checked to be the workspace itself or inside it. */
+function confinedDirectory(realRoot: string, root: string, dir: string): Result<string | 'missing'> {
+  let realDir: string;
+  try {
+    realDir = realpathSync(dir);
+  } catch (error) {
+    const errno = errnoOf(error);
+    if (errno === 'ENOENT' || errno === 'ENOTDIR') return success('missing');
+    return failure('RW_READ_FAILED', `resolving ${dir}: ${errno}`);
+  }
+  if (realDir !== realRoot && !realDir.startsWith(realRoot + sep)) {
+    return failure(
+      'RW_PATH_ESCAPE',
+      `${dir} resolves to ${realDir}, outside the workspace ${root}; remove the link`,
+    );
+  }
+  return success(realDir);
+}
+
+function checkOpened(fd: number, realRoot: string, path: string): Result<ConfinedFile> {
+  let realPath: string;
+  try {
+    realPath = readlinkSync(join('/proc/self/fd', String(fd)));
+  } catch (error) {
+    return failure('RW_READ_FAILED', `resolving the opened ${path}: ${errnoOf(error)}`);
+  }
+  if (!realPath.startsWith(realRoot + sep)) {
+    return failure(
+      'RW_PATH_ESCAPE',
+      `${path} resolves to ${realPath}, outside the workspace; remove the link`,
+    );
+  }
+  const stat = fstatSync(fd);
+  if (!stat.isFile()) {
+    return failure('RW_NOT_REGULAR', `${path} is a ${kindOf(stat)}, not a regular file; remove it`);
+  }
+  return success({ fd, sizeBytes: stat.size, realPath });
+}
+
+function kindOf(stat: ReturnType<typeof fstatSync>): string {
+  if (stat.isFIFO()) return 'FIFO';
+  if (stat.isDirectory()) return 'directory';
+  if (stat.isSocket()) return 'socket';
+  if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'device';
+  return 'non-regular file';
+}
+
+function openError(path: string, errno: string): Result<'missing'> {
+  if (errno === 'ENOENT' || errno === 'ENOTDIR') return success('missing');
+  // O_NOFOLLOW on a symlink fails with ELOOP.
+  if (errno === 'ELOOP')
+    return failure(
+      'RW_PATH_ESCAPE',
+      `${path} is a symbolic link; runwarden never follows one there; remove it`,
+    );
+  if (errno === 'ENXIO')
+    return failure(
+      'RW_NOT_REGULAR',
+      `${path} is a FIFO or socket with no writer, not a regular file; remove it`,
+    );
+  return failure('RW_READ_FAILED', `opening ${path}: ${errno}; check the file and its permissions`);
+}
