@@ -41,6 +41,7 @@ export function openConfined(
   opts: ConfinedOpenOptions = {},
 ): Result<ConfinedFile | 'missing'> {
   const realRoot = realRootOf(root);
+  if (realRoot === 'missing') return success('missing');
   if (!realRoot.ok) return realRoot;
   const parent = confinedDirectory(realRoot.value, root, dirname(path));
   if (!parent.ok) return parent;
@@ -109,10 +110,12 @@ export function isLexicallyInside(root: string, path: string): boolean {
   return rel !== '' && !rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel);
 }
 
-function realRootOf(root: string): Result<string> {
+/** The workspace's real path; `'missing'` when it does not exist yet (then nothing is in it). */
+function realRootOf(root: string): Result<string> | 'missing' {
   try {
     return success(realpathSync(root));
   } catch (error) {
+    if (errnoOf(error) === 'ENOENT') return 'missing';
     return failure('RW_READ_FAILED', `resolving the workspace ${root}: ${errnoOf(error)}`);
   }
 }

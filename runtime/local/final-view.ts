@@ -1,6 +1,7 @@
 // The "frozen" view of a run kept in its history record: the end of stderr and the last
 // progress, metrics and error event, so nothing about a failure is lost with its directory.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { tailLinesConfined } from '../fs/confined-range.ts';
 import { type ProgressSummary, summaryOf } from '../progress/progress-summary.ts';
 import { progressOfRunDir } from '../progress/run-follower.ts';
 import type { Layout } from './layout.ts';
@@ -44,7 +45,13 @@ export function tailLines(path: string, linesMax: number): string[] {
 /** The final view of a run, read from its directory. */
 export function finalViewOf(layout: Layout, runId: string): FinalView {
   return {
-    stderrTail: tailLines(layout.runFile(runId, 'stderr'), stderrTailLinesMax),
+    // Confined: a job that links its stderr.log elsewhere never gets that file into its record.
+    stderrTail: tailLinesConfined(
+      layout.root,
+      layout.runFile(runId, 'stderr'),
+      stderrTailLinesMax,
+      tailBytesMax,
+    ),
     progress: summaryOf(progressOfRunDir(layout.runDir(runId), { final: true })),
   };
 }

@@ -49,7 +49,7 @@ export function summaryOf(entry: HistoryEntry): HistorySummary {
  */
 export function recordHistory(layout: Layout, entry: HistoryEntry): Result<null> {
   try {
-    mkdirSync(layout.historyDir, { recursive: true });
+    mkdirSync(layout.historyDir, { recursive: true, mode: 0o700 });
   } catch (error) {
     return failure('RW_HISTORY_FAILED', `creating ${layout.historyDir}: ${errnoOf(error)}`);
   }

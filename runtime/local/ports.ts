@@ -57,7 +57,8 @@ function acquire(layout: Layout, { config, at }: AcquireInput): Result<LockRecor
     config,
   };
   try {
-    mkdirSync(layout.root, { recursive: true });
+    // 0700: the workspace holds job output, history and the serve token; others keep out.
+    mkdirSync(layout.root, { recursive: true, mode: 0o700 });
   } catch (error) {
     return failure(
       'RW_WORKSPACE_FAILED',

@@ -7,11 +7,14 @@ import { errnoOf, failure, success } from '../fs/fs-error.ts';
 import { readJsonFile } from '../fs/read-json.ts';
 import type { Layout } from './layout.ts';
 
-/** Create the run directory and write the immutable config snapshot the job starts with. */
+/**
+ * Create the run directory (0700: other local users cannot read the job's output) and write the
+ * immutable config snapshot the job starts with.
+ */
 export function createRunDir(layout: Layout, config: RunConfig): Result<string> {
   const dir = layout.runDir(config.runId);
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o755 });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (error) {
     return failure('RW_RUN_DIR_FAILED', `creating ${dir}: ${errnoOf(error)}; check the workspace directory`);
   }

@@ -6,6 +6,7 @@ import type { AnyEventObject } from 'xstate';
 import type { DiskFinding } from '../../machine/types.ts';
 import { NdjsonReader } from '../../runtime/fs/ndjson-reader.ts';
 import type { Layout } from '../../runtime/local/layout.ts';
+import { ndjsonRecordsOf } from './run-files.ts';
 import type { LifecycleSnapshot } from './status-view.ts';
 
 /** One transition as written to the journal. */
@@ -111,31 +112,41 @@ export function journalLine(from: unknown, snap: LifecycleSnapshot, event: AnyEv
   };
 }
 
+/** One journal line as an entry, numbered `seq`. */
+function entryOf(record: Record<string, unknown>, seq: number): JournalEntry {
+  return {
+    seq,
+    t: String(record.t ?? ''),
+    pid: Number(record.pid ?? 0),
+    from: typeof record.from === 'string' ? record.from : null,
+    to: String(record.to ?? ''),
+    event: String(record.event ?? ''),
+    detail: typeof record.detail === 'string' ? record.detail : null,
+    context:
+      typeof record.context === 'object' && record.context !== null
+        ? (record.context as Record<string, unknown>)
+        : null,
+  };
+}
+
 /** Every readable entry of a journal file, numbered by line (bounded batches). */
 export function readJournal(path: string): JournalEntry[] {
   const reader = new NdjsonReader(path);
   const entries: JournalEntry[] = [];
-  let line = 0;
   for (let batches = 0; batches < 100_000; batches++) {
     const read = reader.read({ final: true });
     if (!read.ok) break;
-    for (const record of read.value.records) {
-      line += 1;
-      entries.push({
-        seq: line,
-        t: String(record.t ?? ''),
-        pid: Number(record.pid ?? 0),
-        from: typeof record.from === 'string' ? record.from : null,
-        to: String(record.to ?? ''),
-        event: String(record.event ?? ''),
-        detail: typeof record.detail === 'string' ? record.detail : null,
-        context:
-          typeof record.context === 'object' && record.context !== null
-            ? (record.context as Record<string, unknown>)
-            : null,
-      });
-    }
+    for (const record of read.value.records) entries.push(entryOf(record, entries.length + 1));
     if (!read.value.more) break;
   }
   return entries;
+}
+
+/**
+ * A run's journal for a client, read through the workspace-confined open (in its directory, or
+ * beside its history record): RW_NOT_FOUND when it has none, RW_PATH_ESCAPE for a link.
+ */
+export function readRunJournal(layout: Layout, runId: string): JournalEntry[] {
+  const what = `the lifecycle journal of run ${runId}`;
+  return ndjsonRecordsOf(layout, journalPath(layout, runId), what).map((r, i) => entryOf(r, i + 1));
 }

@@ -23,6 +23,10 @@ export function runConfigOf(options: StartOptions): RunConfig {
   if (program === undefined || program === '') {
     throw new RunwardenError('RW_USAGE', 'no command given: pass the program and its arguments after --');
   }
+  const withNul = options.argv.findIndex((arg) => arg.includes('\0'));
+  if (withNul >= 0) {
+    throw new RunwardenError('RW_USAGE', `argument ${withNul} of the command contains a NUL byte; remove it`);
+  }
   const name = options.name ?? baseName(program).replace(/[^A-Za-z0-9._-]/g, '_');
   return {
     runId: newRunId(name, Date.now()),

@@ -175,10 +175,16 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
 
   program
     .command('serve')
-    .description('serve the HTTP API and the live dashboard (127.0.0.1 unless a token is set)')
-    .option('--host <host>', 'address to listen on (default 127.0.0.1; others need a token)')
+    .description(
+      'serve the HTTP API and the live dashboard (127.0.0.1 by default; a token is always required)',
+    )
+    .option('--host <host>', 'address to listen on (default 127.0.0.1)')
     .option('-p, --port <port>', 'port to listen on (default 7077)', parsePositiveInt)
-    .option('--token <token>', 'require this token (default: $RUNWARDEN_TOKEN); at least 16 characters')
+    .option(
+      '--token <token>',
+      'require this token, at least 16 characters (visible in ps: prefer $RUNWARDEN_TOKEN; default: $RUNWARDEN_TOKEN, else <workspace>/.serve-token, made 0600 on first serve)',
+    )
+    .option('--no-token', 'require no token (loopback only: then every local user can start runs as you)')
     .option('--allow-host <name>', 'also accept this Host header name (repeatable)', collect)
     .action(async (flags) => {
       const { serveCommand } = await import('./commands/serve.ts');

@@ -3,9 +3,10 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { openWorkspace } from '../api/workspace.ts';
 import type { AppContext } from './context.ts';
-import { handleError, sendError } from './errors.ts';
+import { handleError, handleRouterError, sendError } from './errors.ts';
 import { EventLog } from './event-log.ts';
 import { LiveState } from './live-state.ts';
+import { LoginLimiter } from './login-limiter.ts';
 import { type AppOptions, limitsOf } from './options.ts';
 import { controlRoutes } from './routes/control.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
@@ -32,14 +33,23 @@ export function buildApp(options: AppOptions): BuiltApp {
     logger: false,
     bodyLimit: limits.bodyBytesMax,
     routerOptions: { maxParamLength: 200 },
-    http: { maxHeaderSize: limits.headerBytesMax },
+    // A request (headers and body) must arrive within requestTimeoutMs; Node checks every
+    // connection this often, so a body that never arrives is cut off close to the bound.
+    requestTimeout: limits.requestTimeoutMs,
+    http: {
+      maxHeaderSize: limits.headerBytesMax,
+      headersTimeout: limits.requestTimeoutMs,
+      connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(limits.requestTimeoutMs / 4))),
+    },
+    frameworkErrors: handleRouterError,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true } },
     return503OnClosing: true,
   });
   const ws = openWorkspace(options.workspace, options.pollMs === undefined ? {} : { pollMs: options.pollMs });
   const events = new EventLog(limits.replayEventsMax);
   const live = new LiveState(ws, events, options.progressPollMs ?? 250);
-  const context: AppContext = { ws, live, events, limits, token: options.token };
+  const limiter = new LoginLimiter(limits);
+  const context: AppContext = { ws, live, events, limits, token: options.token, limiter };
   // JSON only: a cross-site form can send text/plain without a preflight.
   app.removeContentTypeParser('text/plain');
   app.setErrorHandler(handleError);
@@ -50,7 +60,7 @@ export function buildApp(options: AppOptions): BuiltApp {
       `no route ${request.method} ${(request.url.split('?')[0] ?? '').slice(0, 200)}`,
     ),
   );
-  installSecurity(app, { allowedHosts: options.allowedHosts, token: options.token });
+  installSecurity(app, { allowedHosts: options.allowedHosts, token: options.token, limiter });
   runRoutes(app, context);
   inspectRoutes(app, context);
   controlRoutes(app, context);

@@ -2,6 +2,7 @@
 import type { Workspace } from '../api/workspace.ts';
 import type { EventLog } from './event-log.ts';
 import type { LiveState } from './live-state.ts';
+import type { LoginLimiter } from './login-limiter.ts';
 import type { HttpLimits } from './options.ts';
 
 /** The server's shared parts, handed to each route module. */
@@ -11,4 +12,6 @@ export interface AppContext {
   readonly events: EventLog;
   readonly limits: HttpLimits;
   readonly token: string | null;
+  /** Failed token checks per client address (the login and every protected route share it). */
+  readonly limiter: LoginLimiter;
 }

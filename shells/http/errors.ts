@@ -1,6 +1,7 @@
 // HTTP errors: every failure leaves the server as `{ error: { code, message } }` with a stable code.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { RunwardenError } from '../api/errors.ts';
+import { setSecurityHeaders } from './security-headers.ts';
 
 /** HTTP status by runwarden error code; anything unknown is a 500. */
 const statusOfCode: Readonly<Record<string, number>> = {
@@ -10,7 +11,11 @@ const statusOfCode: Readonly<Record<string, number>> = {
   RW_HOST_NOT_ALLOWED: 403,
   RW_CROSS_SITE: 403,
   RW_PATH_ESCAPE: 403,
+  RW_NOT_REGULAR: 403,
+  RW_TOO_LARGE: 413,
   RW_NOT_FOUND: 404,
+  RW_RATE_LIMITED: 429,
+  RW_URL_TOO_LONG: 414,
   RW_ROUTE_NOT_FOUND: 404,
   RW_CONFLICT: 409,
   RW_NO_ACTIVE_RUN: 409,
@@ -51,6 +56,19 @@ function codeOfFastifyError(error: FastifyError): string {
   if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500)
     return 'RW_BAD_REQUEST';
   return 'RW_INTERNAL';
+}
+
+/**
+ * Fastify's router errors (a bad percent-encoding, a path parameter too long), answered before
+ * any hook runs: the same error body and the same security headers as every other reply.
+ */
+export function handleRouterError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  setSecurityHeaders(reply);
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    sendError(reply, 'RW_URL_TOO_LONG', 'a path segment of the URL is too long');
+    return;
+  }
+  sendError(reply, 'RW_BAD_REQUEST', `bad request target: ${error.message}`);
 }
 
 /** The app's error handler: known errors keep their code; the rest become RW_INTERNAL (logged). */

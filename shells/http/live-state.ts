@@ -1,7 +1,8 @@
 // The server's one long-lived view of the workspace: a Session (actor) whose snapshots become
 // numbered events, plus the live run's progress and logs. It decides nothing about the lifecycle.
-import { getHistory, type HistoryRecord } from '../../runtime/local/history-store.ts';
+import type { HistoryRecord } from '../api/index.ts';
 import { statePath } from '../api/journal.ts';
+import { historyRecordOf } from '../api/run-files.ts';
 import type { Session } from '../api/session.ts';
 import type { LifecycleSnapshot, StatusView } from '../api/status-view.ts';
 import type { Workspace } from '../api/workspace.ts';
@@ -138,7 +139,7 @@ export class LiveState {
     const run = view.run;
     if (run === null || run.pid === null) return;
     if (this.#watch?.runId !== run.id) {
-      this.#watch = new RunWatch(run.id, run.dir);
+      this.#watch = new RunWatch(this.#ws.layout, run.id);
       this.#tick();
     }
   }
@@ -160,7 +161,7 @@ export class LiveState {
       if (look.logs !== null) this.#log.publish('logs', { runId: watch.runId, tails: look.logs });
     }
     for (const [runId, looks] of this.#endedLooks) {
-      const record = getHistory(this.#ws.layout, runId);
+      const record = historyRecordOf(this.#ws.layout, runId);
       if (record !== null) this.#publishEnded(record);
       else if (looks >= endedLooksMax) this.#endedLooks.delete(runId);
       else this.#endedLooks.set(runId, looks + 1);

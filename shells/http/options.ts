@@ -1,4 +1,4 @@
-// The options of `runwarden serve`, checked before anything binds: loopback unless a token is set.
+// The options of `runwarden serve`, checked before anything binds: no token only on loopback.
 import { isIP } from 'node:net';
 import { RunwardenError } from '../api/errors.ts';
 
@@ -14,6 +14,12 @@ export interface HttpLimits {
   readonly sseBufferBytesMax: number;
   /** Events kept for `Last-Event-ID` resumption. */
   readonly replayEventsMax: number;
+  /** Time to receive a whole request, headers and body (ms); then Node answers 408 and closes. */
+  readonly requestTimeoutMs: number;
+  /** The wait imposed on a client address after its first wrong token (ms); doubles per failure. */
+  readonly loginDelayMsBase: number;
+  /** The longest such wait (ms). */
+  readonly loginDelayMsMax: number;
 }
 
 /** What `buildApp` needs: where the workspace is, the token, and which Host names to accept. */
@@ -37,6 +43,9 @@ export const defaultLimits: HttpLimits = {
   sseClientsMax: 256,
   sseBufferBytesMax: 1024 * 1024,
   replayEventsMax: 1024,
+  requestTimeoutMs: 10_000,
+  loginDelayMsBase: 500,
+  loginDelayMsMax: 30_000,
 };
 
 /** The limits of `options`, defaults filled in. */
@@ -63,7 +72,7 @@ export function allowedHostsFor(host: string): string[] {
 
 /**
  * Refuse to serve beyond loopback without a token (RW_USAGE naming the fix), and a token too
- * short to resist guessing.
+ * short to resist guessing. (`serve` has a token unless `--no-token` was given.)
  */
 export function checkBinding(host: string, token: string | null): void {
   if (token !== null && token.length < 16) {
@@ -72,7 +81,7 @@ export function checkBinding(host: string, token: string | null): void {
   if (!isLoopback(host) && token === null) {
     throw new RunwardenError(
       'RW_USAGE',
-      `refusing to listen on ${host} without a token: pass --token or set RUNWARDEN_TOKEN (or use 127.0.0.1)`,
+      `refusing to listen on ${host} without a token: drop --no-token (serve then uses $RUNWARDEN_TOKEN or its token file)`,
     );
   }
 }

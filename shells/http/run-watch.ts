@@ -1,9 +1,12 @@
 // Follows the active run's directory for the server: its progress (RunFollower) and log tails.
 import { statSync } from 'node:fs';
-import { tailLines } from '../../runtime/local/final-view.ts';
-import { runFiles } from '../../runtime/local/layout.ts';
 import { RunFollower } from '../../runtime/progress/run-follower.ts';
+import { logTailLines } from '../api/run-files.ts';
+import type { Workspace } from '../api/workspace.ts';
 import { type ProgressView, progressViewOf } from './progress-view.ts';
+
+/** Where the workspace's files are. */
+type Layout = Workspace['layout'];
 
 /** Lines of each log a client gets, and the longest line sent (longer ones are cut). */
 export const logLinesMax = 40;
@@ -24,9 +27,9 @@ function sizeOf(path: string): number {
   }
 }
 
-/** The tail of one log, each line cut to `logLineCharsMax`. */
-export function logTailOf(path: string): string[] {
-  return tailLines(path, logLinesMax).map((l) =>
+/** The tail of one log (read confined to the workspace), each line cut to `logLineCharsMax`. */
+export function logTailOf(layout: Layout, path: string): string[] {
+  return logTailLines(layout, path, logLinesMax).map((l) =>
     l.length > logLineCharsMax ? `${l.slice(0, logLineCharsMax)}…` : l,
   );
 }
@@ -40,7 +43,7 @@ export interface RunLook {
 /** Follows one run directory; each `look()` reads at most `pollBytesMax` per file. */
 export class RunWatch {
   readonly runId: string;
-  readonly #dir: string;
+  readonly #layout: Layout;
   readonly #follower: RunFollower;
   #progressJson = '';
   #sizes = '';
@@ -52,10 +55,10 @@ export class RunWatch {
   }
   logs: LogTails = { stdout: [], stderr: [] };
 
-  constructor(runId: string, dir: string) {
+  constructor(layout: Layout, runId: string) {
     this.runId = runId;
-    this.#dir = dir;
-    this.#follower = new RunFollower(dir, { pollBytesMax: 1024 * 1024 });
+    this.#layout = layout;
+    this.#follower = new RunFollower(layout.runDir(runId), { pollBytesMax: 1024 * 1024 });
   }
 
   /** Read what the job appended; report only what changed. `final` once the job has ended. */
@@ -68,14 +71,14 @@ export class RunWatch {
       this.progress = view;
       progress = view;
     }
-    const out = `${this.#dir}/${runFiles.stdout}`;
-    const err = `${this.#dir}/${runFiles.stderr}`;
+    const out = this.#layout.runFile(this.runId, 'stdout');
+    const err = this.#layout.runFile(this.runId, 'stderr');
     const sizes = `${sizeOf(out)}:${sizeOf(err)}`;
     let logs: LogTails | null = null;
     // A deleted directory (retention) keeps the last tails seen: they are the frozen view.
     if (sizes !== this.#sizes && sizes !== '-1:-1') {
       this.#sizes = sizes;
-      this.logs = { stdout: logTailOf(out), stderr: logTailOf(err) };
+      this.logs = { stdout: logTailOf(this.#layout, out), stderr: logTailOf(this.#layout, err) };
       logs = this.logs;
     }
     return { progress, logs };

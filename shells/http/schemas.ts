@@ -22,7 +22,8 @@ export const startBody = {
       type: 'array',
       minItems: 1,
       maxItems: 256,
-      items: { type: 'string', minLength: 1, maxLength: 4096 },
+      // No NUL: the kernel cannot pass one in an argument.
+      items: { type: 'string', minLength: 1, maxLength: 4096, pattern: '^[^\\u0000]*$' },
     },
     name: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' },
     graceMs: durationMs,

@@ -1,7 +1,12 @@
-// Request checks run before any route: Host allowlist (DNS rebinding), same-origin for the API
-// (cross-site requests, on every verb), and the token. Each refusal has its own stable code.
+// Request checks, decided on the route that matched, deny by default. Before routing: the raw
+// request target must be a plain path (no absolute-form, no percent-encoding). Then the Host
+// allowlist (DNS rebinding). Only the routes in `publicRoutes` (the page and its assets) need
+// nothing more; every other route, unknown ones included, needs same-origin and the token.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sendError } from './errors.ts';
+import type { LoginLimiter } from './login-limiter.ts';
+import { requestTargetProblem } from './request-target.ts';
+import { setSecurityHeaders } from './security-headers.ts';
 import { presentedToken, tokenMatches } from './token.ts';
 
 /** What the checks need to know. */
@@ -9,6 +14,37 @@ export interface SecurityOptions {
   /** Host names (no port) a request may name; anything else is DNS rebinding or a mistake. */
   readonly allowedHosts: readonly string[];
   readonly token: string | null;
+  /** Failed token checks per client address. */
+  readonly limiter: LoginLimiter;
+}
+
+/**
+ * The routes anyone may fetch (method and route pattern as registered): the dashboard page and
+ * its static files, which hold no data. HEAD is the GET route's automatic twin.
+ */
+export const publicRoutes: ReadonlySet<string> = new Set([
+  'GET /',
+  'GET /runs/:id',
+  'GET /favicon.ico',
+  'GET /style.css',
+  'GET /app.js',
+  'GET /render.js',
+  'GET /stream.js',
+  'GET /stream-core.js',
+  'GET /stream-worker.js',
+  'GET /state-view.js',
+  'GET /vendor/mermaid.min.js',
+]);
+
+/** The route that trades a token for a cookie: same-origin, and checks the token itself. */
+export const loginRoute = 'POST /api/login';
+
+/** `METHOD /pattern` of the route that matched, or null for no route (not found). */
+export function routeKeyOf(request: FastifyRequest): string | null {
+  const url = request.routeOptions.url;
+  if (url === undefined) return null;
+  const method = request.method === 'HEAD' ? 'GET' : request.method;
+  return `${method} ${url}`;
 }
 
 /** The host name of a Host header without its port (`[::1]:80` → `[::1]`), lower-cased. */
@@ -37,28 +73,46 @@ export function crossSiteReason(request: FastifyRequest): string | null {
   return originHost === host ? null : `Origin '${origin}' is not this server (${host})`;
 }
 
-/** Paths that need no token: the dashboard's static files and the login that sets the cookie. */
-function isPublic(url: string): boolean {
-  return !url.startsWith('/api/') || url === '/api/login' || url.startsWith('/api/login?');
+type Refusal = readonly [code: string, message: string];
+
+/** The token check of a protected route: null to let it through, or why not. */
+export function tokenRefusal(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  options: SecurityOptions,
+): Refusal | null {
+  if (options.token === null) return null;
+  const given = presentedToken(request.headers);
+  if (given === null) {
+    return ['RW_UNAUTHORIZED', 'a valid token is required (Authorization: Bearer, or log in)'];
+  }
+  const waitMs = options.limiter.waitMs(request.ip);
+  if (waitMs > 0) {
+    reply.header('Retry-After', String(Math.ceil(waitMs / 1000)));
+    return ['RW_RATE_LIMITED', `too many wrong tokens from ${request.ip}; retry in ${Math.ceil(waitMs)} ms`];
+  }
+  if (!tokenMatches(given, options.token)) {
+    options.limiter.failed(request.ip);
+    return ['RW_UNAUTHORIZED', 'a valid token is required (Authorization: Bearer, or log in)'];
+  }
+  options.limiter.succeeded(request.ip);
+  return null;
 }
 
-/** Refuse a request (host, cross-site, token), or return null to let it through. */
-function refusal(request: FastifyRequest, options: SecurityOptions): [string, string] | null {
+/** Refuse a request (target, host, cross-site, token), or return null to let it through. */
+function refusal(request: FastifyRequest, reply: FastifyReply, options: SecurityOptions): Refusal | null {
+  const target = requestTargetProblem(request.raw.url ?? '');
+  if (target !== null) return ['RW_BAD_REQUEST', `bad request target: ${target}`];
   const host = request.headers.host;
   if (host === undefined || !options.allowedHosts.includes(hostNameOf(host))) {
     return ['RW_HOST_NOT_ALLOWED', `Host '${host ?? ''}' is not allowed (DNS rebinding protection)`];
   }
-  if (request.url.startsWith('/api/')) {
-    const reason = crossSiteReason(request);
-    if (reason !== null) return ['RW_CROSS_SITE', `cross-site request refused: ${reason}`];
-  }
-  if (options.token !== null && !isPublic(request.url)) {
-    const given = presentedToken(request.headers);
-    if (given === null || !tokenMatches(given, options.token)) {
-      return ['RW_UNAUTHORIZED', 'a valid token is required (Authorization: Bearer, or log in)'];
-    }
-  }
-  return null;
+  const route = routeKeyOf(request);
+  if (route !== null && publicRoutes.has(route)) return null;
+  const reason = crossSiteReason(request);
+  if (reason !== null) return ['RW_CROSS_SITE', `cross-site request refused: ${reason}`];
+  if (route === loginRoute) return null;
+  return tokenRefusal(request, reply, options);
 }
 
 /** Install the checks as the first hook of every request, including unknown routes. */
@@ -66,11 +120,8 @@ export function installSecurity(app: FastifyInstance, options: SecurityOptions):
   const allowed = options.allowedHosts.map((h) => h.toLowerCase());
   const normalized: SecurityOptions = { ...options, allowedHosts: allowed };
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    const refused = refusal(request, normalized);
+    setSecurityHeaders(reply);
+    const refused = refusal(request, reply, normalized);
     if (refused !== null) return sendError(reply, refused[0], refused[1]);
-    reply.header('X-Content-Type-Options', 'nosniff');
-    reply.header('X-Frame-Options', 'DENY');
-    reply.header('Referrer-Policy', 'no-referrer');
-    reply.header('Cache-Control', 'no-store');
   });
 }

@@ -1,4 +1,4 @@
-// `runwarden serve`: check the binding (loopback unless a token is set), build the app, listen.
+// `runwarden serve`: check the binding (no token only on loopback), build the app, listen.
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import { allowedHostsFor, checkBinding, type HttpLimits } from './options.ts';
@@ -10,7 +10,8 @@ export interface ServeOptions {
   readonly host?: string;
   /** Default 7077; 0 picks a free port. */
   readonly port?: number;
-  readonly token?: string | null;
+  /** The token every protected route requires; null (no token) is refused beyond loopback. */
+  readonly token: string | null;
   /** Extra Host names to accept (the machine's name when serving beyond loopback). */
   readonly allowHosts?: readonly string[];
   readonly limits?: Partial<HttpLimits>;
@@ -27,10 +28,10 @@ export interface RunningServer {
 
 export const defaultPort = 7077;
 
-/** Listen on `host:port` (RW_USAGE when the binding is refused: non-loopback without a token). */
+/** Listen on `host:port` (RW_USAGE when the binding is refused: beyond loopback without a token). */
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';
-  const token = options.token ?? null;
+  const token = options.token;
   checkBinding(host, token);
   const { app } = buildApp({
     workspace: options.workspace,

@@ -1,13 +1,16 @@
 // GET /api/events: Server-Sent Events. First a snapshot with its sequence number (or, with a
 // Last-Event-ID of this server's epoch, exactly the events after it), then every event. Data is
-// JSON, so job output can never forge SSE framing. Clients are capped, and a client that does not
-// read is dropped once `sseBufferBytesMax` is queued for it, without slowing the others.
+// JSON, so job output can never forge SSE framing. Clients are capped, and only clients past the
+// security checks (token included: they run in onRequest, before this handler) take a slot. A
+// client that does not read is dropped once `sseBufferBytesMax` is queued for it, without slowing
+// the others.
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from './context.ts';
 import { sendError } from './errors.ts';
 import { eventIdOf, parseEventId, type StreamEvent } from './event-log.ts';
 import { eventsQuery } from './schemas.ts';
+import { securityHeaders } from './security-headers.ts';
 
 /** A comment line sent this often keeps proxies and idle timers from closing the stream. */
 const heartbeatMs = 15_000;
@@ -50,8 +53,7 @@ export function sseRoutes(app: FastifyInstance, ctx: AppContext): SseStats {
       reply.hijack();
       res.writeHead(200, {
         'Content-Type': 'text/event-stream; charset=utf-8',
-        'Cache-Control': 'no-store',
-        'X-Content-Type-Options': 'nosniff',
+        ...securityHeaders,
         'X-Accel-Buffering': 'no',
         Connection: 'keep-alive',
       });

@@ -49,12 +49,12 @@ function isDirectory(dir: string): boolean {
   }
 }
 
-/** Open both log files O_APPEND|O_CREAT (0644); on failure close what was opened (RW_LOG_OPEN_FAILED). */
+/** Open both log files O_APPEND|O_CREAT (0600: the job's output is the user's); on failure close what was opened (RW_LOG_OPEN_FAILED). */
 export function openLogs(stdoutPath: string, stderrPath: string): Result<[number, number]> {
   const opened: number[] = [];
   for (const file of [stdoutPath, stderrPath]) {
     try {
-      opened.push(fs.openSync(file, 'a', 0o644));
+      opened.push(fs.openSync(file, 'a', 0o600));
     } catch (error) {
       for (const fd of opened) fs.closeSync(fd);
       const code = (error as NodeJS.ErrnoException).code;

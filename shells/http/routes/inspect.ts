@@ -1,9 +1,8 @@
 // Inspection routes for the dashboard's state view: the statechart of the machine, and a run's
 // lifecycle journal (every transition, for the replay).
 import type { FastifyInstance } from 'fastify';
-import { type JournalEntry, journalPath, readJournal } from '../../api/journal.ts';
+import { type JournalEntry, readRunJournal } from '../../api/journal.ts';
 import type { AppContext } from '../context.ts';
-import { safeRunFilePath } from '../log-read.ts';
 import { runIdParams } from '../schemas.ts';
 import { lifecycleStatechart } from '../statechart.ts';
 
@@ -18,12 +17,9 @@ export function inspectRoutes(app: FastifyInstance, ctx: AppContext): void {
     '/api/runs/:id/journal',
     { schema: { params: runIdParams } },
     async (request, reply) => {
-      const { id } = request.params;
-      // In the run directory, or beside the history record once retention deleted the directory.
-      const kept = journalPath(ctx.ws.layout, id);
-      const path =
-        kept === ctx.ws.layout.runFile(id, 'lifecycle') ? safeRunFilePath(ctx.ws.dir, id, 'lifecycle') : kept;
-      const entries: JournalEntry[] = readJournal(path);
+      // In the run directory, or beside the history record once retention deleted the directory;
+      // read confined to the workspace either way.
+      const entries: JournalEntry[] = readRunJournal(ctx.ws.layout, request.params.id);
       if (entries.length > journalEntriesMax) {
         reply.header('X-Runwarden-Journal-Total', String(entries.length));
         return entries.slice(-journalEntriesMax);

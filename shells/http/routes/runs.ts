@@ -1,34 +1,35 @@
-// Reading routes: the live status, the history of ended runs, one run, and its logs.
+// Reading routes: the live status, the history of ended runs, one run, and its logs. Every file
+// is read through shells/api's confined readers (inside the workspace, no symlinks followed).
 import { existsSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import type { RunConfig } from '../../../machine/types.ts';
-import { readJsonFile } from '../../../runtime/fs/read-json.ts';
-import { listHistory } from '../../../runtime/local/history-store.ts';
 import { progressOfRunDir } from '../../../runtime/progress/run-follower.ts';
+import {
+  historyList,
+  historyRecordOf,
+  readLogRange,
+  readLogTail,
+  runConfigSnapshotOf,
+} from '../../api/run-files.ts';
 import type { AppContext } from '../context.ts';
 import { HttpError } from '../errors.ts';
-import { readRange, readTail, safeLogPath } from '../log-read.ts';
 import { progressViewOf } from '../progress-view.ts';
-import { logTailOf } from '../run-watch.ts';
+import { logLineCharsMax, logTailOf } from '../run-watch.ts';
 import { listQuery, logsQuery, runIdParams } from '../schemas.ts';
 
 type Outcome = 'finished' | 'failed' | 'aborted' | 'orphaned';
 
-const isConfig = (v: unknown): v is RunConfig =>
-  typeof v === 'object' && v !== null && 'runId' in v && 'argv' in v;
-
 /** One run: config, live status or history record, progress and log tails (frozen once ended). */
 function runDetail(ctx: AppContext, id: string) {
+  const { layout } = ctx.ws;
   const status = ctx.live.status();
   const active = status.run?.id === id;
-  const record = ctx.ws.history(id);
-  const dir = ctx.ws.layout.runDir(id);
+  const record = historyRecordOf(layout, id);
+  const dir = layout.runDir(id);
   const dirExists = existsSync(dir);
   if (!active && record === null && !dirExists) {
     throw new HttpError('RW_NOT_FOUND', `no run '${id}' in this workspace`);
   }
-  const read = readJsonFile(ctx.ws.layout.runFile(id, 'config'), isConfig);
-  const config = record?.config ?? (read.ok && read.value.state === 'ok' ? read.value.value : null);
+  const config = record?.config ?? runConfigSnapshotOf(layout, id);
   const watch = ctx.live.watchOf(id);
   const frozen = ctx.live.frozen(id);
   const progress =
@@ -40,8 +41,8 @@ function runDetail(ctx: AppContext, id: string) {
     frozen?.logs ??
     (dirExists
       ? {
-          stdout: logTailOf(ctx.ws.layout.runFile(id, 'stdout')),
-          stderr: logTailOf(ctx.ws.layout.runFile(id, 'stderr')),
+          stdout: logTailOf(layout, layout.runFile(id, 'stdout')),
+          stderr: logTailOf(layout, layout.runFile(id, 'stderr')),
         }
       : { stdout: [], stderr: record?.stderrTail.slice(-40) ?? [] });
   return {
@@ -66,7 +67,7 @@ export function runRoutes(app: FastifyInstance, ctx: AppContext): void {
     { schema: { querystring: listQuery } },
     async (request) => {
       const { limit, outcome } = request.query;
-      const runs = listHistory(ctx.ws.layout).filter((r) => outcome === undefined || r.outcome === outcome);
+      const runs = historyList(ctx.ws.layout).filter((r) => outcome === undefined || r.outcome === outcome);
       return { runs: runs.slice(0, limit), total: runs.length };
     },
   );
@@ -84,8 +85,7 @@ export function runRoutes(app: FastifyInstance, ctx: AppContext): void {
     if (tail !== undefined && from !== undefined) {
       throw new HttpError('RW_BAD_REQUEST', 'give either tail or from, not both');
     }
-    const path = safeLogPath(ctx.ws.dir, id, stream);
-    if (from !== undefined) return readRange(path, stream, from, bytes);
-    return readTail(path, stream, tail ?? 100);
+    if (from !== undefined) return readLogRange(ctx.ws.layout, id, stream, from, bytes);
+    return readLogTail(ctx.ws.layout, id, stream, tail ?? 100, logLineCharsMax);
   });
 }

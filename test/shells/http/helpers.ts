@@ -36,6 +36,8 @@ export function testApp(options: Partial<AppOptions> = {}): BuiltApp & { ws: str
     progressPollMs: 50,
     pollMs: 50,
     ...options,
+    // No wait after a wrong token unless a test asks for one (the rate-limit test does).
+    limits: { loginDelayMsBase: 0, ...options.limits },
   });
   return { ...built, ws };
 }

@@ -15,6 +15,8 @@ import { call, codeOf, tempWorkspace, testApp } from './helpers.ts';
 import { openSse, type SseClient } from './sse-client.ts';
 
 const opened: { close(): Promise<void> | void }[] = [];
+const testToken = 'a-long-enough-secret-token';
+const bearer = { authorization: `Bearer ${testToken}` };
 afterEach(async () => {
   for (const item of opened.splice(0).reverse()) await item.close();
 });
@@ -162,7 +164,7 @@ describe('the binding', () => {
   });
 
   it('listens on 127.0.0.1 by default', async () => {
-    const server = await startServer({ workspace: tempWorkspace(), port: 0 });
+    const server = await startServer({ workspace: tempWorkspace(), port: 0, token: testToken });
     opened.push(server);
     const address = server.app.server.address();
     expect(typeof address === 'object' && address?.address).toBe('127.0.0.1');
@@ -192,6 +194,7 @@ describe('the socket limits', () => {
     const server = await startServer({
       workspace: tempWorkspace(),
       port: 0,
+      token: testToken,
       limits: { headerBytesMax: 4096 },
     });
     opened.push(server);
@@ -210,7 +213,12 @@ describe('the socket limits', () => {
   });
 
   it('caps SSE clients with 503 RW_TOO_MANY_CLIENTS', async () => {
-    const server = await startServer({ workspace: tempWorkspace(), port: 0, limits: { sseClientsMax: 2 } });
+    const server = await startServer({
+      workspace: tempWorkspace(),
+      port: 0,
+      token: testToken,
+      limits: { sseClientsMax: 2 },
+    });
     opened.push(server);
     const clients: SseClient[] = [];
     opened.push({
@@ -218,9 +226,9 @@ describe('the socket limits', () => {
         for (const c of clients) c.close();
       },
     });
-    for (let i = 0; i < 2; i++) clients.push(await openSse(server.port));
+    for (let i = 0; i < 2; i++) clients.push(await openSse(server.port, bearer));
     await Promise.all(clients.map((c) => c.next((f) => f.event === 'snapshot', 'a snapshot')));
-    const third = await openSse(server.port);
+    const third = await openSse(server.port, bearer);
     clients.push(third);
     expect(third.status).toBe(503);
     await waitFor(() => third.body.includes('RW_TOO_MANY_CLIENTS'), {

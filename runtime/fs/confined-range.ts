@@ -1,0 +1,55 @@
+// Bounded reads of part of a workspace file, opened through `openConfined` (inside the workspace,
+// no symlink at the last component, regular files only): a byte range, or the file's tail.
+import type { Result } from '../../machine/ports.ts';
+import { closeQuietly } from './cleanup.ts';
+import { openConfined, readUpTo } from './confined.ts';
+import { errnoOf, failure, success } from './fs-error.ts';
+
+/** Bytes read from a confined file, where they start, and the file's size at the time. */
+export interface ConfinedRange {
+  readonly bytes: Uint8Array;
+  readonly fromBytes: number;
+  readonly sizeBytes: number;
+}
+
+/**
+ * Reads at most `lengthBytes` of the file at `path` inside `root` from `fromBytes` (a negative
+ * `fromBytes` counts back from the end: -n is the last n bytes). `'missing'` when it does not
+ * exist; the refusals of `openConfined` otherwise. Never throws.
+ */
+export function readRangeConfined(
+  root: string,
+  path: string,
+  fromBytes: number,
+  lengthBytes: number,
+): Result<ConfinedRange | 'missing'> {
+  const opened = openConfined(root, path);
+  if (!opened.ok) return opened;
+  if (opened.value === 'missing') return success('missing');
+  const { fd, sizeBytes } = opened.value;
+  try {
+    const start = fromBytes < 0 ? Math.max(0, sizeBytes + fromBytes) : Math.min(fromBytes, sizeBytes);
+    const length = Math.max(0, Math.min(lengthBytes, sizeBytes - start));
+    return success({ bytes: readUpTo(fd, length, start), fromBytes: start, sizeBytes });
+  } catch (error) {
+    return failure(
+      'RW_READ_FAILED',
+      `reading ${path}: ${errnoOf(error)}; check the file and its permissions`,
+    );
+  } finally {
+    closeQuietly(fd);
+  }
+}
+
+/**
+ * The last `linesMax` lines of the confined file at `path`, reading at most its last `bytesMax`
+ * bytes (a first line cut by that window is dropped). [] when it is missing or refused.
+ */
+export function tailLinesConfined(root: string, path: string, linesMax: number, bytesMax: number): string[] {
+  const read = readRangeConfined(root, path, -bytesMax, bytesMax);
+  if (!read.ok || read.value === 'missing') return [];
+  const lines = Buffer.from(read.value.bytes).toString('utf8').split(/\r?\n/);
+  if (lines.at(-1) === '') lines.pop();
+  if (read.value.fromBytes > 0) lines.shift();
+  return lines.slice(-linesMax);
+}
