@@ -21,6 +21,8 @@ export interface BuiltApp {
   readonly app: FastifyInstance;
   readonly context: AppContext;
   readonly sse: SseStats;
+  /** Every route registered, as `METHOD /pattern` (the security tests walk them all). */
+  readonly routes: readonly string[];
 }
 
 /**
@@ -45,6 +47,10 @@ export function buildApp(options: AppOptions): BuiltApp {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true } },
     return503OnClosing: true,
   });
+  const routes: string[] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push(`${method} ${route.url}`);
+  });
   const ws = openWorkspace(options.workspace, options.pollMs === undefined ? {} : { pollMs: options.pollMs });
   const events = new EventLog(limits.replayEventsMax);
   const live = new LiveState(ws, events, options.progressPollMs ?? 250);
@@ -68,5 +74,5 @@ export function buildApp(options: AppOptions): BuiltApp {
   dashboardRoutes(app);
   const sse = sseRoutes(app, context);
   app.addHook('onClose', async () => live.close());
-  return { app, context, sse };
+  return { app, context, sse, routes };
 }
