@@ -172,6 +172,9 @@ describe('deny by default: every route × every spelling, without a token', () =
       body: bodyOf('POST /api/runs'),
     });
     expect(start.status).toBe(201);
-    await waitFor(() => existsSync(marker), { timeoutMs: 20_000, description: 'the started job to write its marker' });
+    await waitFor(() => existsSync(marker), {
+      timeoutMs: 20_000,
+      description: 'the started job to write its marker',
+    });
   });
 });

@@ -69,7 +69,9 @@ export function rawRequest(port: number, request: RawRequest): Promise<RawReply>
     let data = '';
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new Error(`no reply to ${request.method} ${request.target} within ${request.timeoutMs ?? 10_000} ms`));
+      reject(
+        new Error(`no reply to ${request.method} ${request.target} within ${request.timeoutMs ?? 10_000} ms`),
+      );
     }, request.timeoutMs ?? 10_000);
     socket.setEncoding('utf8');
     socket.on('data', (d: string) => {
