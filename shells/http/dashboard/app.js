@@ -241,12 +241,46 @@ function setUpStart() {
 }
 
 /** Trade a `#token=` fragment for the HttpOnly cookie, and drop it from the address bar. */
-async function logIn() {
+async function logInFromFragment() {
   const m = /(?:^#|&)token=([^&]+)/.exec(location.hash);
   if (!m) return;
   history.replaceState(null, '', location.pathname + location.search);
   const res = await api('POST', '/api/login', { token: decodeURIComponent(m[1]) });
-  if (!res.ok) toast($('toasts'), 'error', 'the token was refused');
+  if (!res.ok) showLogin(loginMessage(res));
+}
+
+/** What to tell the user about a refused login. */
+function loginMessage(res) {
+  if (res.status === 429) return res.body?.error?.message ?? 'too many wrong tokens; wait and retry';
+  if (res.status === 401) return 'the token was refused';
+  return res.body?.error?.message ?? `login failed (HTTP ${res.status})`;
+}
+
+/** Show the login screen instead of the dashboard (no token, or a wrong one). */
+function showLogin(message) {
+  $('login').hidden = false;
+  document.querySelector('main').hidden = true;
+  $('connection').textContent = 'logged out';
+  $('connection').className = 'conn down';
+  $('login-error').hidden = message === null;
+  $('login-error').textContent = message ?? '';
+  $('login-token').focus();
+}
+
+/** Whether the API accepts this page (cookie set, or the server needs no token). */
+async function authorised() {
+  const res = await api('GET', '/api/status');
+  return res.status !== 401 && res.status !== 429;
+}
+
+/** The login form: on success the page starts over with the cookie set. */
+function setUpLogin() {
+  $('login-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const res = await api('POST', '/api/login', { token: $('login-token').value.trim() });
+    if (res.ok) location.reload();
+    else showLogin(loginMessage(res));
+  });
 }
 
 /** Messages from the shared stream. */
@@ -254,6 +288,8 @@ function onMessage(message) {
   if (message.kind === 'connection') {
     $('connection').textContent = message.up ? 'live' : 'reconnecting…';
     $('connection').className = message.up ? 'conn' : 'conn down';
+    // A stream that drops may have lost its login (another token): ask the API which.
+    if (!message.up) authorised().then((ok) => ok || showLogin('the server no longer accepts this page'));
   } else if (message.kind === 'notice') {
     toast($('toasts'), message.notice.level, message.notice.message);
   } else if (message.kind === 'state') {
@@ -263,11 +299,16 @@ function onMessage(message) {
   }
 }
 
-await logIn();
-setUpAbort();
-setUpStart();
-setUpStateView();
-document.body.dataset.stream = subscribe(onMessage);
-loadHistory();
-loadBookmarked();
-setInterval(render, 1000);
+setUpLogin();
+await logInFromFragment();
+if (await authorised()) {
+  setUpAbort();
+  setUpStart();
+  setUpStateView();
+  document.body.dataset.stream = subscribe(onMessage);
+  loadHistory();
+  loadBookmarked();
+  setInterval(render, 1000);
+} else if ($('login').hidden) {
+  showLogin(null);
+}

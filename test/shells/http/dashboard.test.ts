@@ -37,10 +37,10 @@ const stateIs = (page: Page, state: string, timeout = 20_000) =>
   page.waitForSelector(`body[data-state="${state}"]`, { timeout });
 
 /** Start a run through the API, as another client would. */
-async function startByApi(url: string, steps: number, intervalMs: number): Promise<string> {
-  const res = await fetch(`${url}api/runs`, {
+async function startByApi(server: ServeProcess, steps: number, intervalMs: number): Promise<string> {
+  const res = await fetch(`${server.url}api/runs`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...server.auth },
     body: JSON.stringify({ argv: trainArgv(steps, intervalMs), name: 'train', graceMs: 5_000 }),
   });
   if (res.status !== 201) throw new Error(`start failed: ${res.status} ${await res.text()}`);
@@ -51,7 +51,7 @@ describe.skipIf(missing !== null)('the dashboard in Chromium', () => {
   it('starts a run from the page, moves the bar, follows in a second tab, and aborts once for both', async () => {
     const { server, context } = await setUp();
     const first = await context.newPage();
-    await first.goto(server.url);
+    await first.goto(server.dashboardUrl);
     await stateIs(first, 'idle');
     expect(await first.getAttribute('body', 'data-stream')).toBe('shared');
     await first.fill('#argv', trainArgv(600, 50).join('\n'));
@@ -71,7 +71,7 @@ describe.skipIf(missing !== null)('the dashboard in Chromium', () => {
     });
 
     const second = await context.newPage();
-    await second.goto(server.url);
+    await second.goto(server.dashboardUrl);
     await stateIs(second, 'running');
     await waitFor(async () => (await barOf(second)) > 0, {
       timeoutMs: 15_000,
@@ -94,7 +94,9 @@ describe.skipIf(missing !== null)('the dashboard in Chromium', () => {
     }
     await screenshot(first, 'aborted-tab1');
     await screenshot(second, 'aborted-tab2');
-    const list = (await (await fetch(`${server.url}api/runs`)).json()) as { runs: { outcome: string }[] };
+    const list = (await (await fetch(`${server.url}api/runs`, { headers: server.auth })).json()) as {
+      runs: { outcome: string }[];
+    };
     expect(list.runs.map((r) => r.outcome)).toEqual(['aborted']);
   });
 
@@ -102,9 +104,9 @@ describe.skipIf(missing !== null)('the dashboard in Chromium', () => {
     const setup = await setUp();
     const { ws, context, port } = setup;
     let server = setup.server;
-    const runId = await startByApi(server.url, 2_000, 50);
+    const runId = await startByApi(server, 2_000, 50);
     const page = await context.newPage();
-    await page.goto(server.url);
+    await page.goto(server.dashboardUrl);
     await stateIs(page, 'running');
     await waitFor(async () => (await barOf(page)) > 0, { timeoutMs: 15_000, description: 'the bar' });
     await page.reload();
@@ -127,7 +129,7 @@ describe.skipIf(missing !== null)('the dashboard in Chromium', () => {
     await screenshot(page, 'after-restart');
     const abort = await fetch(`${server.url}api/abort`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...server.auth },
       body: JSON.stringify({ runId, force: true }),
     });
     expect(abort.status).toBe(202);
@@ -139,11 +141,11 @@ describe.skipIf(missing !== null)('the dashboard in Chromium', () => {
     const pages: Page[] = [];
     for (let i = 0; i < 8; i++) {
       const page = await context.newPage();
-      await page.goto(server.url);
+      await page.goto(server.dashboardUrl);
       pages.push(page);
     }
     await Promise.all(pages.map((p) => stateIs(p, 'idle')));
-    await startByApi(server.url, 2_000, 50);
+    await startByApi(server, 2_000, 50);
     await Promise.all(pages.map((p) => stateIs(p, 'running')));
     const bars = await Promise.all(
       pages.map((p) =>

@@ -11,6 +11,12 @@ export interface ServeProcess {
   readonly pid: number;
   readonly port: number;
   readonly url: string;
+  /** The token the server printed (its workspace's token file), or null with --no-token. */
+  readonly token: string | null;
+  /** The dashboard URL with `#token=…`, as printed: opening it logs the browser in. */
+  readonly dashboardUrl: string;
+  /** Headers that authenticate a fetch against this server. */
+  readonly auth: Record<string, string>;
   output(): string;
   /** SIGTERM, then SIGKILL if it lingers; resolves once the process is gone. */
   stop(signal?: NodeJS.Signals): Promise<void>;
@@ -37,7 +43,7 @@ export async function startServe(
 ): Promise<ServeProcess> {
   const child = spawn(process.execPath, [binPath, 'serve', '--port', String(port), ...args], {
     cwd: repoRoot,
-    env: { ...process.env, NO_COLOR: '1', RUNWARDEN_WORKSPACE: ws },
+    env: { ...process.env, NO_COLOR: '1', RUNWARDEN_WORKSPACE: ws, RUNWARDEN_TOKEN: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -67,5 +73,17 @@ export async function startServe(
     throw error;
   }
   if (child.exitCode !== null) throw new Error(`runwarden serve exited ${child.exitCode}: ${output}`);
-  return { child, pid, port, url: `http://127.0.0.1:${port}/`, output: () => output, stop };
+  const url = `http://127.0.0.1:${port}/`;
+  const token = /#token=([A-Za-z0-9_-]{16,})/.exec(output)?.[1] ?? null;
+  return {
+    child,
+    pid,
+    port,
+    url,
+    token,
+    dashboardUrl: token === null ? url : `${url}#token=${token}`,
+    auth: token === null ? {} : { authorization: `Bearer ${token}` },
+    output: () => output,
+    stop,
+  };
 }

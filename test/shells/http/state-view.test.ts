@@ -7,16 +7,16 @@ import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../helpers/wait-for.ts';
 import { screenshot, useBrowserSuite } from './browser.ts';
 import { killJobs, tempWorkspace, trainArgv } from './helpers.ts';
-import { freePort, startServe } from './serve-process.ts';
+import { freePort, type ServeProcess, startServe } from './serve-process.ts';
 
 const suite = useBrowserSuite();
 const missing = suite.missing;
 
 /** POST to the API as another client would; returns the parsed body. */
-async function post(url: string, path: string, body: unknown, status: number): Promise<unknown> {
-  const res = await fetch(`${url}${path}`, {
+async function post(server: ServeProcess, path: string, body: unknown, status: number): Promise<unknown> {
+  const res = await fetch(`${server.url}${path}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...server.auth },
     body: JSON.stringify(body),
   });
   if (res.status !== status) throw new Error(`${path}: ${res.status} ${await res.text()}`);
@@ -55,7 +55,7 @@ describe.skipIf(missing !== null)('the state view in Chromium', () => {
     });
 
     const run = (await post(
-      server.url,
+      server,
       'api/runs',
       {
         argv: trainArgv(2_000, 50),
@@ -68,7 +68,7 @@ describe.skipIf(missing !== null)('the state view in Chromium', () => {
     )) as {
       id: string;
     };
-    await page.goto(server.url);
+    await page.goto(server.dashboardUrl);
     await page.waitForSelector(`${node('runwarden.live.running.healthy')}.rw-current`, { timeout: 20_000 });
     expect(await page.getAttribute(node('runwarden.live.running.healthy'), 'id')).toContain(
       'runwarden_live_running_healthy',
@@ -78,7 +78,7 @@ describe.skipIf(missing !== null)('the state view in Chromium', () => {
     expect(await page.textContent('#chart-state')).toBe('live.running.healthy');
     await screenshot(page, 'state-live');
 
-    await post(server.url, 'api/abort', { runId: run.id, force: true }, 202);
+    await post(server, 'api/abort', { runId: run.id, force: true }, 202);
     await page.waitForSelector(`${node('runwarden.idle')}.rw-current`, { timeout: 20_000 });
     await page.click(`#history tr:has-text("${run.id}") button.replay`, { timeout: 10_000 });
     await page.waitForSelector('#replay:not([hidden])');
