@@ -2,7 +2,7 @@
 // token by default (generated into the workspace's 0600 token file, printed once in the URL),
 // answers the API only with it, shuts down on SIGTERM with 0; `--no-token` works on loopback only
 // and warns; `--token` warns that ps shows it; and the other commands never load Fastify.
-import { chmodSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../../helpers/wait-for.ts';
