@@ -4,6 +4,7 @@ export type { ErrorInfo, Outcome, RecoveryNote, RetentionPolicy, RunConfig } fro
 export type { HistoryRecord, HistorySummary } from '../../runtime/local/history-store.ts';
 export { RunwardenError } from './errors.ts';
 export type { Timing } from './session.ts';
+export { readServeToken, serveTokenPath } from './serve-token.ts';
 export { Session } from './session.ts';
 export type { RunState, RunView, StatusView } from './status-view.ts';
 export type { AbortOptions, StartedRun, StartOptions, WorkspaceOptions } from './workspace.ts';
