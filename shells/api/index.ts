@@ -3,8 +3,8 @@
 export type { ErrorInfo, Outcome, RecoveryNote, RetentionPolicy, RunConfig } from '../../machine/types.ts';
 export type { HistoryRecord, HistorySummary } from '../../runtime/local/history-store.ts';
 export { RunwardenError } from './errors.ts';
-export type { Timing } from './session.ts';
 export { readServeToken, serveTokenPath } from './serve-token.ts';
+export type { Timing } from './session.ts';
 export { Session } from './session.ts';
 export type { RunState, RunView, StatusView } from './status-view.ts';
 export type { AbortOptions, StartedRun, StartOptions, WorkspaceOptions } from './workspace.ts';
