@@ -114,6 +114,8 @@ describe('the JSON routes', () => {
       ['POST', '/api/runs', { argv: [] }],
       ['POST', '/api/runs', { argv: [''] }],
       ['POST', '/api/runs', { argv: ['sleep', '1'], shell: true }],
+      ['POST', '/api/runs', { argv: ['/bin/echo', 'a\u0000b'] }],
+      ['POST', '/api/runs', { argv: ['/bin/ec\u0000ho'] }],
       ['POST', '/api/runs', { argv: ['sleep', '1'], name: '../x' }],
       ['POST', '/api/runs', { argv: ['sleep', '1'], graceMs: -1 }],
       ['POST', '/api/runs', { argv: ['sleep', '1'], retention: { aborted: 'shred' } }],
