@@ -1,7 +1,9 @@
 // Following a job's log file as segments split at '\r' and '\n', holding at most one short segment.
-import { fstatSync, openSync, readSync } from 'node:fs';
+import { fstatSync, readSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Result } from '../../machine/ports.ts';
 import { closeQuietly } from '../fs/cleanup.ts';
+import { openConfined } from '../fs/confined.ts';
 import { errnoOf, failure, success } from '../fs/fs-error.ts';
 import { positiveInteger } from './positive-integer.ts';
 
@@ -84,14 +86,12 @@ export class LogTail {
 
   /** Reads what was appended since the last call, handing each complete segment to `onSegment`. */
   read(onSegment: (segment: LogSegment) => void): Result<LogRead> {
-    let fd: number;
-    try {
-      fd = openSync(this.path, 'r');
-    } catch (error) {
-      const errno = errnoOf(error);
-      if (errno === 'ENOENT') return success({ skipped: [], skippedCount: 0, more: false });
-      return failure('RW_READ_FAILED', `reading ${this.path}: ${errno}; check the file and its permissions`);
-    }
+    // Confined to the workspace (the run directory's parent): a job that replaces its log with a
+    // link to a file elsewhere never gets that file parsed into the progress clients see.
+    const opened = openConfined(dirname(dirname(this.path)), this.path);
+    if (!opened.ok) return opened;
+    if (opened.value === 'missing') return success({ skipped: [], skippedCount: 0, more: false });
+    const { fd } = opened.value;
     try {
       return success(this.#readFrom(fd, onSegment));
     } catch (error) {

@@ -38,7 +38,11 @@ describe('a job that links its logs to a file outside the workspace', () => {
     const address = built.app.server.address();
     const port = typeof address === 'object' && address !== null ? address.port : 0;
     const outside = join(mkdtempSync(join(tmpdir(), 'rw-outside-')), 'shadow');
-    writeFileSync(outside, `${secret}\nroot:$6$hash:19000:0:99999:7:::\n`);
+    // A shadow line, and a tqdm-shaped one the progress parser would turn into a message.
+    writeFileSync(
+      outside,
+      `${secret}\nroot:$6$hash:19000:0:99999:7:::\n${secret}:  50%|#####     | 5/10 [00:01<00:01,  4.50it/s]\n`,
+    );
     const sse: SseClient = await openSse(port);
     cleanups.push(() => sse.close());
     await sse.next((f) => f.event === 'snapshot', 'the snapshot');
