@@ -5,9 +5,9 @@
 /** How the delay grows. */
 export interface LoginLimits {
   /** The wait after the first failure (ms); it doubles with each further failure. */
-  readonly loginDelayMsBase: number;
+  readonly loginDelayBaseMs: number;
   /** The longest wait (ms). */
-  readonly loginDelayMsMax: number;
+  readonly loginDelayMaxMs: number;
 }
 
 /** Addresses remembered at most; the oldest is forgotten first (a flood cannot grow the map). */
@@ -39,8 +39,8 @@ export class LoginLimiter {
   failed(address: string): number {
     const entry = this.#byAddress.get(address) ?? { count: 0, retryAt: 0 };
     entry.count += 1;
-    const { loginDelayMsBase, loginDelayMsMax } = this.#limits;
-    const delayMs = Math.min(loginDelayMsMax, loginDelayMsBase * 2 ** Math.min(entry.count - 1, 30));
+    const { loginDelayBaseMs, loginDelayMaxMs } = this.#limits;
+    const delayMs = Math.min(loginDelayMaxMs, loginDelayBaseMs * 2 ** Math.min(entry.count - 1, 30));
     entry.retryAt = this.#now() + delayMs;
     this.#byAddress.delete(address);
     this.#byAddress.set(address, entry);

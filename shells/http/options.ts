@@ -17,9 +17,9 @@ export interface HttpLimits {
   /** Time to receive a whole request, headers and body (ms); then Node answers 408 and closes. */
   readonly requestTimeoutMs: number;
   /** The wait imposed on a client address after its first wrong token (ms); doubles per failure. */
-  readonly loginDelayMsBase: number;
+  readonly loginDelayBaseMs: number;
   /** The longest such wait (ms). */
-  readonly loginDelayMsMax: number;
+  readonly loginDelayMaxMs: number;
 }
 
 /** What `buildApp` needs: where the workspace is, the token, and which Host names to accept. */
@@ -44,8 +44,8 @@ export const defaultLimits: HttpLimits = {
   sseBufferBytesMax: 1024 * 1024,
   replayEventsMax: 1024,
   requestTimeoutMs: 10_000,
-  loginDelayMsBase: 500,
-  loginDelayMsMax: 30_000,
+  loginDelayBaseMs: 500,
+  loginDelayMaxMs: 30_000,
 };
 
 /** The limits of `options`, defaults filled in. */

@@ -31,7 +31,7 @@ async function serve(limits: Parameters<typeof startServer>[0]['limits']): Promi
 describe('failed logins', () => {
   it('double the wait per failure from one address, up to the cap, and forget it on success', () => {
     let now = 1_000;
-    const limiter = new LoginLimiter({ loginDelayMsBase: 100, loginDelayMsMax: 350 }, () => now);
+    const limiter = new LoginLimiter({ loginDelayBaseMs: 100, loginDelayMaxMs: 350 }, () => now);
     expect(limiter.waitMs('a')).toBe(0);
     expect([limiter.failed('a'), limiter.failed('a'), limiter.failed('a'), limiter.failed('a')]).toEqual([
       100, 200, 350, 350,
@@ -45,7 +45,7 @@ describe('failed logins', () => {
   });
 
   it('are answered 429 RW_RATE_LIMITED during the wait (right token too), on login and on the API', async () => {
-    const built = testApp({ token, limits: { loginDelayMsBase: 400, loginDelayMsMax: 60_000 } });
+    const built = testApp({ token, limits: { loginDelayBaseMs: 400, loginDelayMaxMs: 60_000 } });
     cleanups.push(() => built.app.close());
     const login = (t: string) =>
       call(built, {

@@ -20,7 +20,7 @@ let marker: string;
 beforeAll(async () => {
   ws = tempWorkspace();
   marker = join(mkdtempSync(join(tmpdir(), 'rw-marker-')), 'ran');
-  server = await startServer({ workspace: ws, port: 0, token, limits: { loginDelayMsBase: 0 } });
+  server = await startServer({ workspace: ws, port: 0, token, limits: { loginDelayBaseMs: 0 } });
 });
 afterAll(async () => {
   await killJobs(ws);

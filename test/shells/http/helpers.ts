@@ -37,7 +37,7 @@ export function testApp(options: Partial<AppOptions> = {}): BuiltApp & { ws: str
     pollMs: 50,
     ...options,
     // No wait after a wrong token unless a test asks for one (the rate-limit test does).
-    limits: { loginDelayMsBase: 0, ...options.limits },
+    limits: { loginDelayBaseMs: 0, ...options.limits },
   });
   return { ...built, ws };
 }
