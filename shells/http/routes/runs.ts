@@ -27,7 +27,7 @@ function runDetail(ctx: AppContext, id: string) {
   if (!active && record === null && !dirExists) {
     throw new HttpError('RW_NOT_FOUND', `no run '${id}' in this workspace`);
   }
-  const read = readJsonFile(ctx.ws.layout.runFile(id, 'config'), isConfig);
+  const read = readJsonFile(ctx.ws.layout.root, ctx.ws.layout.runFile(id, 'config'), isConfig);
   const config = record?.config ?? (read.ok && read.value.state === 'ok' ? read.value.value : null);
   const watch = ctx.live.watchOf(id);
   const frozen = ctx.live.frozen(id);
