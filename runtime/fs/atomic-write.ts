@@ -39,8 +39,13 @@ export function writeFileAtomic(
   if (!dir.ok) return dir;
   if (dir.value === 'missing') return writeFailure(path, 'ENOENT');
   const tmpPath = `${path}.tmp-${process.pid}-${randomHex(6)}`;
-  const opened = openConfined(root, tmpPath, { access: 'write', createMode: opts.mode ?? 0o666, exclusive: true });
-  if (!opened.ok) return opened.error.code === 'RW_DISK_FULL' ? opened : writeFailureOf(path, opened.error.message);
+  const opened = openConfined(root, tmpPath, {
+    access: 'write',
+    createMode: opts.mode ?? 0o666,
+    exclusive: true,
+  });
+  if (!opened.ok)
+    return opened.error.code === 'RW_DISK_FULL' ? opened : writeFailureOf(path, opened.error.message);
   if (opened.value === 'missing') return writeFailure(path, 'ENOENT');
   let fd: number | null = opened.value.fd;
   try {

@@ -144,9 +144,7 @@ export function openConfinedDir(root: string, dir: string): Result<number> {
   if (!checked.ok) return checked;
   if (checked.value === 'missing') return failure('RW_READ_FAILED', `opening directory ${dir}: ENOENT`);
   try {
-    return success(
-      openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW),
-    );
+    return success(openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW));
   } catch (error) {
     const errno = errnoOf(error);
     if (errno === 'ELOOP' || errno === 'ENOTDIR') {
@@ -245,6 +243,7 @@ function openError(path: string, errno: string): Result<'missing'> {
       'RW_NOT_REGULAR',
       `${path} is a FIFO or socket with no writer, not a regular file; remove it`,
     );
-  if (isDiskFull(errno)) return failure('RW_DISK_FULL', `creating ${path}: no space left on device; free disk space`);
+  if (isDiskFull(errno))
+    return failure('RW_DISK_FULL', `creating ${path}: no space left on device; free disk space`);
   return failure('RW_READ_FAILED', `opening ${path}: ${errno}; check the file and its permissions`);
 }

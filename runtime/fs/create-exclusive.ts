@@ -30,7 +30,11 @@ export function createFileExclusive(
   data: string | Uint8Array,
   opts: CreateExclusiveOptions = {},
 ): Result<'created' | 'exists'> {
-  const opened = openConfined(root, path, { access: 'write', createMode: opts.mode ?? 0o666, exclusive: true });
+  const opened = openConfined(root, path, {
+    access: 'write',
+    createMode: opts.mode ?? 0o666,
+    exclusive: true,
+  });
   if (!opened.ok) {
     if (opened.error.code === 'RW_FILE_EXISTS') return success('exists');
     if (opened.error.code === 'RW_DISK_FULL' || opened.error.code === 'RW_PATH_ESCAPE') return opened;

@@ -43,7 +43,10 @@ export function appendLine(
     return failure('RW_WRITE_FAILED', `appending to ${path}: ${opened.error.message}`);
   }
   if (opened.value === 'missing') {
-    return failure('RW_WRITE_FAILED', `appending to ${path}: ENOENT (its directory is missing); check the path`);
+    return failure(
+      'RW_WRITE_FAILED',
+      `appending to ${path}: ENOENT (its directory is missing); check the path`,
+    );
   }
   let fd: number | null = opened.value.fd;
   try {

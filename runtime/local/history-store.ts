@@ -58,7 +58,8 @@ export function recordHistory(layout: Layout, entry: HistoryEntry): Result<null>
   const published = publishExclusive(
     layout.root,
     layout.historyRecord(entry.runId),
-    `${JSON.stringify(record)}\n`);
+    `${JSON.stringify(record)}\n`,
+  );
   if (!published.ok) return published;
   if (published.value === 'exists') return success(null);
   // The index is a cache of the records: a lost line is rebuilt by `listHistory`.

@@ -70,7 +70,8 @@ export class RunFollower {
     this.#events = new EventsSource(root, join(runDir, runFiles.events), { lineBytesMax, readBytesMax });
     const segmentBytesMax = opts.segmentBytesMax ?? 16 * 1024;
     this.#logs = (['stderr', 'stdout'] as const).map(
-      (source) => new LogSource(source, root, join(runDir, runFiles[source]), { segmentBytesMax, readBytesMax }),
+      (source) =>
+        new LogSource(source, root, join(runDir, runFiles[source]), { segmentBytesMax, readBytesMax }),
     );
   }
 
