@@ -9,6 +9,18 @@ import { fail, ok } from './result.ts';
 export type MonitorExitRecord = ExitRecord & {
   /** The errno name (e.g. "ENOENT") when the program could not be exec'd; null otherwise. */
   readonly execError?: string | null;
+  /**
+   * How the job's descendants were contained: `cgroup` (a cgroup v2 of the run's own, killed with
+   * cgroup.kill), `subreaper` (the monitor as child subreaper killed what it inherited), or null
+   * in records of monitors older than this field.
+   */
+  readonly containment?: 'cgroup' | 'subreaper' | null;
+  /** Processes of the job's tree still alive after every kill (0 when contained), or null. */
+  readonly leftovers?: number | null;
+  /** The errno name that delayed writing the record (a full or read-only disk), or null. */
+  readonly delayedBy?: string | null;
+  /** How long the record waited for the disk, in ms, when it was delayed; null otherwise. */
+  readonly delayMs?: number | null;
 };
 
 /** The file name of the exit record inside a run directory. */
@@ -69,11 +81,22 @@ function parseExitRecord(text: string): MonitorExitRecord | null {
   if (typeof endedAt !== 'number' || !Number.isFinite(endedAt)) return null;
   if (code === null && signal === null) return null;
   const execError = typeof raw.execError === 'string' ? raw.execError : null;
+  const containment =
+    raw.containment === 'cgroup' || raw.containment === 'subreaper' ? raw.containment : null;
   return {
     code,
     signal,
     endedAt,
     notStarted: raw.notStarted === true,
     execError,
+    containment,
+    leftovers: countOrNull(raw.leftovers),
+    delayedBy: typeof raw.delayedBy === 'string' ? raw.delayedBy : null,
+    delayMs: countOrNull(raw.delayMs),
   };
+}
+
+// A non-negative integer field, or null when absent or malformed (older records have none).
+function countOrNull(value: unknown): number | null {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : null;
 }
