@@ -453,7 +453,9 @@ int main(int argc, char **argv) {
     return 1;
   }
   prctl(PR_SET_CHILD_SUBREAPER, 1L, 0L, 0L, 0L); /* orphaned descendants come to us, not init */
-  make_cgroup();
+  /* RUNWARDEN_CONTAINMENT=subreaper skips the cgroup (for systems whose cgroups misbehave). */
+  const char *wanted = getenv("RUNWARDEN_CONTAINMENT");
+  if (!wanted || strcmp(wanted, "subreaper") != 0) make_cgroup();
   reserve_exit_record();
   sigset_t set, old_mask;
   sigemptyset(&set);

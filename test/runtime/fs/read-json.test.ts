@@ -49,7 +49,10 @@ describe('readJsonFile', () => {
   });
 
   it('reports a missing file as missing', () => {
-    expect(readJsonFile(dir, join(dir, 'nope.json'), isLock)).toEqual({ ok: true, value: { state: 'missing' } });
+    expect(readJsonFile(dir, join(dir, 'nope.json'), isLock)).toEqual({
+      ok: true,
+      value: { state: 'missing' },
+    });
   });
 
   it('reports an empty file as corrupt: empty file', () => {
