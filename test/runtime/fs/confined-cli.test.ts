@@ -13,13 +13,26 @@ import { fixtureJob } from '../local/monitor/run-setup.ts';
 let scene: Scene;
 let outside: string;
 const secret = 'outside-secret-bytes-3f9a';
+/**
+ * What a link out of the workspace points at: one line that is a valid exit record (code 42), a
+ * valid abort request and a valid error event, all carrying the secret. Following any link shows.
+ */
+const bait = `${JSON.stringify({
+  code: 42,
+  signal: null,
+  endedAt: 1,
+  requestedAt: 1,
+  graceMs: 0,
+  forced: true,
+  kind: 'error',
+  message: secret,
+})}\n`;
 
 beforeEach(() => {
   scene = new Scene();
   outside = path.join(scene.base, 'outside');
   fs.mkdirSync(outside);
-  for (const name of ['secret', 'stderr.log', 'stdout.log'])
-    fs.writeFileSync(path.join(outside, name), secret);
+  for (const name of ['secret', 'stderr.log', 'stdout.log']) fs.writeFileSync(path.join(outside, name), bait);
 });
 
 afterEach(async () => {
@@ -81,6 +94,10 @@ describe.each(['fifo', 'symlink'] as const)('a %s at a workspace file', (kind) =
       const list = await scene.cli(['list', '--json'], { killAfterMs: WAIT_MS });
       expect(list.stdout).toContain(run.runId);
       expect(list.stdout + after.stdout + after.stderr).not.toContain(secret);
+      // The history keeps the job's own ending (exit 0, not the bait's 42 or abort), none of the bait.
+      const record = fs.readFileSync(path.join(scene.ws, 'history', `${run.runId}.json`), 'utf8');
+      expect(record).not.toContain(secret);
+      expect(JSON.parse(record)).toMatchObject({ outcome: 'finished', exitCode: 0 });
     },
   );
 });
