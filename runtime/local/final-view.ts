@@ -6,13 +6,40 @@ import { openConfined, readUpTo } from '../fs/confined.ts';
 import { type ProgressSummary, summaryOf } from '../progress/progress-summary.ts';
 import { progressOfRunDir } from '../progress/run-follower.ts';
 import type { Layout } from './layout.ts';
+import { readExitRecord } from './monitor/exit-record.ts';
 
 /** What the history keeps of a run's last moments. */
 export interface FinalView {
   /** The last lines of stderr (at most `stderrTailLinesMax`). */
   readonly stderrTail: readonly string[];
-  /** The last progress, phase, metrics (with short series) and error event, if the job had any. */
+  /** The last progress, phases, metrics (with short series) and error event, if the job had any. */
   readonly progress: ProgressSummary | null;
+  /** How the monitor contained the job's tree and wrote its exit, from exit.json; null without one. */
+  readonly containment: Containment | null;
+}
+
+/** What the monitor's exit record says about containing the job's tree and writing the record. */
+export interface Containment {
+  /** `cgroup` (a cgroup v2 of the run's own) or `subreaper`; null from monitors without the field. */
+  readonly kind: 'cgroup' | 'subreaper' | null;
+  /** Processes of the tree still alive after every kill; null when not recorded. */
+  readonly leftovers: number | null;
+  /** The errno name that delayed the exit record (ENOSPC, EROFS), and for how long; null if none. */
+  readonly delayedBy: string | null;
+  readonly delayMs: number | null;
+}
+
+/** The containment facts of a run's exit record, or null when it has no readable record. */
+function containmentOf(layout: Layout, runId: string): Containment | null {
+  const read = readExitRecord(layout.runDir(runId), layout.root);
+  if (!read.ok || read.value === null) return null;
+  const { containment, leftovers, delayedBy, delayMs } = read.value;
+  return {
+    kind: containment ?? null,
+    leftovers: leftovers ?? null,
+    delayedBy: delayedBy ?? null,
+    delayMs: delayMs ?? null,
+  };
 }
 
 export const stderrTailLinesMax = 100;
@@ -48,5 +75,6 @@ export function finalViewOf(layout: Layout, runId: string): FinalView {
   return {
     stderrTail: tailLines(layout.runFile(runId, 'stderr'), stderrTailLinesMax, layout.root),
     progress: summaryOf(progressOfRunDir(layout.runDir(runId), { final: true })),
+    containment: containmentOf(layout, runId),
   };
 }

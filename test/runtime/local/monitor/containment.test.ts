@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { launchMonitored } from '../../../../runtime/local/monitor/launch.ts';
 import { waitFor } from '../../../helpers/wait-for.ts';
+import { Scene } from '../faults/scene.ts';
 import { isGoneOrZombie, type ProcessTracker, statOf, trackProcesses } from './processes.ts';
 import { fixtureJob, makeRunDir, WAIT_MS, waitForExitRecord, waitForFile } from './run-setup.ts';
 
@@ -73,5 +74,32 @@ describe.each(['auto', 'subreaper'] as const)('containment %s', (containment) =>
       timeoutMs: WAIT_MS,
       description: `job ${job.pid} and escaped descendants ${escaped.join(', ')} to be gone`,
     });
+  });
+});
+
+describe('containment through the CLI', () => {
+  it('`show` says which containment held, and no escaped descendant outlives the run', async () => {
+    const scene = new Scene();
+    try {
+      const run = await scene.start(fixtureJob('escape-session.sh'));
+      await scene.waitForJobFile(run.jobDir, 'ready');
+      const escaped = fs
+        .readFileSync(path.join(run.jobDir, 'escaped'), 'utf8')
+        .trim()
+        .split('\n')
+        .map(Number);
+      for (const pid of escaped) scene.leftovers.add(pid);
+      await scene.finish(run);
+      await waitFor(() => escaped.every(isGoneOrZombie), {
+        timeoutMs: WAIT_MS,
+        description: `escaped descendants ${escaped.join(', ')} to be gone`,
+      });
+      await scene.cli(['status'], { killAfterMs: WAIT_MS }); // records the run nobody watched end
+      const shown = await scene.cli(['show', run.runId], { killAfterMs: WAIT_MS });
+      expect(shown.stdout).toMatch(/contained: (a cgroup of its own|the monitor as child subreaper)/);
+      expect(shown.stdout).not.toContain('survived');
+    } finally {
+      expect(await scene.end()).toEqual([]);
+    }
   });
 });
