@@ -291,32 +291,37 @@ static void reserve_exit_record(void) {
   if (!reserved) unlinkat(run_dir_fd, RESERVE_NAME, 0);
 }
 
+/* Read up to size-1 bytes of a small file into buf, NUL-terminated; the length, or -1. */
+static ssize_t read_small(const char *path, char *buf, size_t size) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  ssize_t n = read(fd, buf, size - 1);
+  close(fd);
+  if (n < 0) return -1;
+  buf[n] = '\0';
+  return n;
+}
+
 /* Make a cgroup v2 of the run's own under ours, if this system lets us (root, or delegation):
-   its cgroup.procs is kept open for the child to join. Best effort: else the subreaper holds. */
+   its cgroup.procs is kept open for the child to join. Best effort: else the subreaper holds.
+   The v2 hierarchy is at /sys/fs/cgroup (unified) or /sys/fs/cgroup/unified (hybrid); no mount
+   table parsing, to keep the monitor small. */
 static void make_cgroup(void) {
-  char line[PATH_MAX + 64], mount[PATH_MAX] = "", type[32], own[PATH_MAX] = "";
-  FILE *f = fopen("/proc/self/mounts", "re");
-  if (!f) return;
-  while (fgets(line, sizeof line, f)) {
-    char dir[PATH_MAX];
-    if (sscanf(line, "%*s %4095s %31s", dir, type) == 2 && strcmp(type, "cgroup2") == 0) {
-      snprintf(mount, sizeof mount, "%s", dir);
-      break;
-    }
+  const char *mounts[] = {"/sys/fs/cgroup", "/sys/fs/cgroup/unified"};
+  const char *mount = NULL;
+  char probe[64], own[PATH_MAX];
+  for (size_t i = 0; i < sizeof mounts / sizeof mounts[0] && !mount; i++) {
+    snprintf(probe, sizeof probe, "%s/cgroup.procs", mounts[i]);
+    if (access(probe, F_OK) == 0) mount = mounts[i];
   }
-  fclose(f);
-  f = fopen("/proc/self/cgroup", "re");
-  if (!f) return;
-  while (fgets(line, sizeof line, f)) {
-    if (strncmp(line, "0::", 3) == 0) {
-      line[strcspn(line, "\n")] = '\0';
-      snprintf(own, sizeof own, "%s", strcmp(line + 3, "/") == 0 ? "" : line + 3);
-    }
-  }
-  fclose(f);
-  if (!mount[0]) return;
+  if (!mount || read_small("/proc/self/cgroup", own, sizeof own) <= 0) return;
+  char *line = strstr(own, "0::");
+  if (!line || (line != own && line[-1] != '\n')) return;
+  line += 3;
+  line[strcspn(line, "\n")] = '\0';
+  if (strcmp(line, "/") == 0) line[0] = '\0';
   char path[PATH_MAX], procs[PATH_MAX + 16];
-  if (snprintf(path, sizeof path, "%s%s/rw-run-%d", mount, own, (int)getpid()) >= (int)sizeof path) return;
+  if (snprintf(path, sizeof path, "%s%s/rw-run-%d", mount, line, (int)getpid()) >= (int)sizeof path) return;
   if (mkdir(path, 0755) < 0) return;
   snprintf(procs, sizeof procs, "%s/cgroup.procs", path);
   cgroup_procs_fd = open(procs, O_WRONLY | O_CLOEXEC);
@@ -374,15 +379,10 @@ static int our_children(pid_t *out, int max) {
     if (*end || pid <= 1) continue;
     char path[64], stat[512];
     snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) continue;
-    ssize_t n = read(fd, stat, sizeof stat - 1);
-    close(fd);
-    if (n <= 0) continue;
-    stat[n] = '\0';
-    char *paren = strrchr(stat, ')');
-    int ppid = 0;
-    if (paren && sscanf(paren + 1, " %*c %d", &ppid) == 1 && ppid == self) out[count++] = (pid_t)pid;
+    if (read_small(path, stat, sizeof stat) <= 0) continue;
+    char *paren = strrchr(stat, ')'); /* "pid (comm) S ppid ...": comm may hold ')' itself */
+    if (!paren || !paren[1] || !paren[2] || !paren[3]) continue;
+    if (strtol(paren + 4, NULL, 10) == (long)self) out[count++] = (pid_t)pid;
   }
   closedir(proc);
   return count;
