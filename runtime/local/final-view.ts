@@ -20,8 +20,9 @@ export interface FinalView {
 
 /** What the monitor's exit record says about containing the job's tree and writing the record. */
 export interface Containment {
-  /** `cgroup` (a cgroup v2 of the run's own) or `subreaper`; null from monitors without the field. */
-  readonly kind: 'cgroup' | 'subreaper' | null;
+  /** `cgroup` (a cgroup v2 of the run's own), `subreaper`, or `none` (only the job's group was
+   * killed); null from monitors without the field. */
+  readonly kind: 'cgroup' | 'subreaper' | 'none' | null;
   /** Processes of the tree still alive after every kill; null when not recorded. */
   readonly leftovers: number | null;
   /** The errno name that delayed the exit record (ENOSPC, EROFS), and for how long; null if none. */

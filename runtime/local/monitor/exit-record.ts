@@ -12,9 +12,10 @@ export type MonitorExitRecord = ExitRecord & {
   /**
    * How the job's descendants were contained: `cgroup` (a cgroup v2 of the run's own, killed with
    * cgroup.kill), `subreaper` (the monitor as child subreaper killed what it inherited), or null
-   * in records of monitors older than this field.
+   * in records of monitors older than this field; `none` when neither was available (only the
+   * job's process group was killed: descendants that left it may survive).
    */
-  readonly containment?: 'cgroup' | 'subreaper' | null;
+  readonly containment?: 'cgroup' | 'subreaper' | 'none' | null;
   /** Processes of the job's tree still alive after every kill (0 when contained), or null. */
   readonly leftovers?: number | null;
   /** The errno name that delayed writing the record (a full or read-only disk), or null. */

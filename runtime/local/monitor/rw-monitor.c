@@ -452,7 +452,9 @@ int main(int argc, char **argv) {
             argv[1], strerror(errno));
     return 1;
   }
-  prctl(PR_SET_CHILD_SUBREAPER, 1L, 0L, 0L, 0L); /* orphaned descendants come to us, not init */
+  /* Orphaned descendants come to us, not init; without that (and without a cgroup) only the
+     job's process group is killed, and the record says so ("none"). */
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1L, 0L, 0L, 0L) < 0) containment = "none";
   /* RUNWARDEN_CONTAINMENT=subreaper skips the cgroup (for systems whose cgroups misbehave). */
   const char *wanted = getenv("RUNWARDEN_CONTAINMENT");
   if (!wanted || strcmp(wanted, "subreaper") != 0) make_cgroup();

@@ -34,7 +34,12 @@ export function recordLines(record: HistoryRecord, stderrLinesMax = 10): string[
 function containmentLines(record: HistoryRecord): string[] {
   const c = record.containment;
   if (c === undefined || c === null || c.kind === null) return [];
-  const how = c.kind === 'cgroup' ? 'a cgroup of its own (cgroup.kill)' : 'the monitor as child subreaper';
+  const how =
+    c.kind === 'cgroup'
+      ? 'a cgroup of its own (cgroup.kill)'
+      : c.kind === 'subreaper'
+        ? 'the monitor as child subreaper'
+        : "only the job's process group (no cgroup, no subreaper here): descendants that left it may survive";
   const left = (c.leftovers ?? 0) > 0 ? `; ${c.leftovers} processes survived every kill` : '';
   const lines = [`contained: ${how}${left}`];
   if (c.delayedBy !== null)
