@@ -302,6 +302,24 @@ static ssize_t read_small(const char *path, char *buf, size_t size) {
   return n;
 }
 
+/* Remove the empty cgroups of monitors that died without cleaning up (SIGKILLed): rmdir fails
+   on a cgroup that still holds processes, and a live monitor's cgroup is never touched. */
+static void sweep_stale_cgroups(const char *parent) {
+  DIR *dir = opendir(parent);
+  if (!dir) return;
+  struct dirent *entry;
+  int rounds = 0;
+  while ((entry = readdir(dir)) && rounds++ < 10000) {
+    if (strncmp(entry->d_name, "rw-run-", 7) != 0) continue;
+    char *end;
+    long pid = strtol(entry->d_name + 7, &end, 10);
+    if (*end || pid <= 1 || kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue;
+    char stale[PATH_MAX];
+    if (snprintf(stale, sizeof stale, "%s/%s", parent, entry->d_name) < (int)sizeof stale) rmdir(stale);
+  }
+  closedir(dir);
+}
+
 /* Make a cgroup v2 of the run's own under ours, if this system lets us (root, or delegation):
    its cgroup.procs is kept open for the child to join. Best effort: else the subreaper holds.
    The v2 hierarchy is at /sys/fs/cgroup (unified) or /sys/fs/cgroup/unified (hybrid); no mount
@@ -321,6 +339,8 @@ static void make_cgroup(void) {
   line[strcspn(line, "\n")] = '\0';
   if (strcmp(line, "/") == 0) line[0] = '\0';
   char path[PATH_MAX], procs[PATH_MAX + 16];
+  if (snprintf(path, sizeof path, "%s%s", mount, line) >= (int)sizeof path) return;
+  sweep_stale_cgroups(path);
   if (snprintf(path, sizeof path, "%s%s/rw-run-%d", mount, line, (int)getpid()) >= (int)sizeof path) return;
   if (mkdir(path, 0755) < 0) return;
   snprintf(procs, sizeof procs, "%s/cgroup.procs", path);
