@@ -80,8 +80,11 @@ export type Liveness =
   | { readonly state: 'foreign'; readonly detail: string }
   | { readonly state: 'gone'; readonly reason: GoneReason };
 
-/** Why a recorded process is no longer the one we started. */
-export type GoneReason = 'process-gone' | 'reboot' | 'pid-reused';
+/**
+ * Why a recorded process is no longer the one we started. `exit-record-corrupt`: it is gone and
+ * left an exit record that cannot be read (damaged, or not a regular file).
+ */
+export type GoneReason = 'process-gone' | 'reboot' | 'pid-reused' | 'exit-record-corrupt';
 
 /** Why a run ended without its supervisor seeing it end. */
 export type EndReason =

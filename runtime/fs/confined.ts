@@ -1,11 +1,11 @@
 // The one workspace-confined way to open a file: nothing outside the workspace, no symlink at the
 // last component, no blocking on FIFOs or devices, regular files only. Every read (and every
 // write into an existing file) of workspace content goes through here.
-import { constants, fstatSync, openSync, readlinkSync, readSync, realpathSync } from 'node:fs';
+import { constants, fstatSync, openSync, readdirSync, readlinkSync, readSync, realpathSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import type { Result } from '../../machine/ports.ts';
 import { closeQuietly } from './cleanup.ts';
-import { errnoOf, failure, success } from './fs-error.ts';
+import { errnoOf, failure, isDiskFull, success } from './fs-error.ts';
 
 /** An open, checked file inside the workspace. The caller closes `fd`. */
 export interface ConfinedFile {
@@ -18,6 +18,13 @@ export interface ConfinedFile {
 /** How `openConfined` opens: read-only (the default) or for appending/writing an existing file. */
 export interface ConfinedOpenOptions {
   readonly access?: 'read' | 'append' | 'write';
+  /**
+   * Create the file when it is missing, with these permission bits (before the umask). Never
+   * through a symlink: O_CREAT with O_NOFOLLOW refuses one at the last component.
+   */
+  readonly createMode?: number;
+  /** With `createMode`: fail with EEXIST (`RW_FILE_EXISTS`) when anything is at `path`. */
+  readonly exclusive?: boolean;
 }
 
 const accessFlags = {
@@ -41,16 +48,22 @@ export function openConfined(
   opts: ConfinedOpenOptions = {},
 ): Result<ConfinedFile | 'missing'> {
   const realRoot = realRootOf(root);
-  if (realRoot === 'missing') return success('missing');
   if (!realRoot.ok) return realRoot;
+  if (realRoot.value === 'missing') return success('missing');
   const parent = confinedDirectory(realRoot.value, root, dirname(path));
   if (!parent.ok) return parent;
   if (parent.value === 'missing') return success('missing');
+  const create =
+    opts.createMode === undefined ? 0 : constants.O_CREAT | (opts.exclusive === true ? constants.O_EXCL : 0);
   const flags =
-    accessFlags[opts.access ?? 'read'] | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY;
+    accessFlags[opts.access ?? 'read'] |
+    create |
+    constants.O_NOFOLLOW |
+    constants.O_NONBLOCK |
+    constants.O_NOCTTY;
   let fd: number;
   try {
-    fd = openSync(path, flags);
+    fd = openSync(path, flags, opts.createMode ?? 0o666);
   } catch (error) {
     return openError(path, errnoOf(error));
   }
@@ -110,13 +123,62 @@ export function isLexicallyInside(root: string, path: string): boolean {
   return rel !== '' && !rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel);
 }
 
-/** The workspace's real path; `'missing'` when it does not exist yet (then nothing is in it). */
-function realRootOf(root: string): Result<string> | 'missing' {
+/**
+ * Checks that the directory `dir` exists and resolves to the workspace `root` or inside it, for a
+ * writer about to create or rename an entry there (a symlinked run directory or `history/` would
+ * otherwise make us write outside). Returns its real path; a missing directory is `'missing'`.
+ */
+export function confinedDir(root: string, dir: string): Result<string | 'missing'> {
+  const realRoot = realRootOf(root);
+  if (!realRoot.ok) return realRoot;
+  if (realRoot.value === 'missing') return success('missing');
+  return confinedDirectory(realRoot.value, root, dir);
+}
+
+/**
+ * Opens the directory `dir` (inside the workspace `root`, not a symlink) read-only, to fsync it.
+ * The caller closes the fd. A missing directory is RW_READ_FAILED (ENOENT): a writer needs it.
+ */
+export function openConfinedDir(root: string, dir: string): Result<number> {
+  const checked = confinedDir(root, dir);
+  if (!checked.ok) return checked;
+  if (checked.value === 'missing') return failure('RW_READ_FAILED', `opening directory ${dir}: ENOENT`);
+  try {
+    return success(openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW));
+  } catch (error) {
+    const errno = errnoOf(error);
+    if (errno === 'ELOOP' || errno === 'ENOTDIR') {
+      return failure('RW_PATH_ESCAPE', `${dir} is not a directory (a link?); remove it`);
+    }
+    return failure('RW_READ_FAILED', `opening directory ${dir}: ${errno}`);
+  }
+}
+
+/**
+ * The entry names of directory `dir` inside the workspace `root` (a symlinked directory is
+ * refused, never listed); `[]` when it is missing.
+ */
+export function listConfinedDir(root: string, dir: string): Result<string[]> {
+  const checked = confinedDir(root, dir);
+  if (!checked.ok) return checked;
+  if (checked.value === 'missing') return success([]);
+  try {
+    return success(readdirSync(checked.value));
+  } catch (error) {
+    const errno = errnoOf(error);
+    if (errno === 'ENOENT') return success([]);
+    return failure('RW_READ_FAILED', `listing ${dir}: ${errno}; check the directory and its permissions`);
+  }
+}
+
+/** The workspace's real path; `'missing'` when it does not exist yet (nothing is in it). */
+function realRootOf(root: string): Result<string | 'missing'> {
   try {
     return success(realpathSync(root));
   } catch (error) {
-    if (errnoOf(error) === 'ENOENT') return 'missing';
-    return failure('RW_READ_FAILED', `resolving the workspace ${root}: ${errnoOf(error)}`);
+    const errno = errnoOf(error);
+    if (errno === 'ENOENT' || errno === 'ENOTDIR') return success('missing');
+    return failure('RW_READ_FAILED', `resolving the workspace ${root}: ${errno}`);
   }
 }
 
@@ -175,10 +237,13 @@ function openError(path: string, errno: string): Result<'missing'> {
       'RW_PATH_ESCAPE',
       `${path} is a symbolic link; runwarden never follows one there; remove it`,
     );
+  if (errno === 'EEXIST') return failure('RW_FILE_EXISTS', `creating ${path}: something is there already`);
   if (errno === 'ENXIO')
     return failure(
       'RW_NOT_REGULAR',
       `${path} is a FIFO or socket with no writer, not a regular file; remove it`,
     );
+  if (isDiskFull(errno))
+    return failure('RW_DISK_FULL', `creating ${path}: no space left on device; free disk space`);
   return failure('RW_READ_FAILED', `opening ${path}: ${errno}; check the file and its permissions`);
 }

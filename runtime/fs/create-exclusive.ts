@@ -1,9 +1,10 @@
 // Exclusive creation (O_EXCL): exactly one of many concurrent creators wins; used for locks and
 // records that must be written once.
-import { closeSync, fstatSync, fsyncSync, lstatSync, openSync, type Stats, unlinkSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, lstatSync, type Stats, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Result } from '../../machine/ports.ts';
 import { closeQuietly } from './cleanup.ts';
+import { openConfined } from './confined.ts';
 import { errnoOf, failure, isDiskFull, success } from './fs-error.ts';
 import { fsyncDir } from './fsync-dir.ts';
 import { bytesOf, writeAll } from './write-all.ts';
@@ -15,25 +16,32 @@ export interface CreateExclusiveOptions {
 }
 
 /**
- * Creates `path` with `data` only if nothing exists there: `'created'` for the one winner,
+ * Creates `path` (inside the workspace `root`, through the confined layer: its directory must
+ * resolve inside `root`, and a symlink or FIFO at `path` counts as existing) with `data` only if
+ * nothing exists there: `'created'` for the one winner,
  * `'exists'` for everyone else (the existing file is never touched). The winner writes fully,
  * fsyncs the file and the directory. If the write fails, the half-written file is removed and
  * the result is `RW_DISK_FULL` or `RW_WRITE_FAILED`. Between the create and the end of the write
  * another process can see the file short or empty: readers must classify it (see read-json.ts).
  */
 export function createFileExclusive(
+  root: string,
   path: string,
   data: string | Uint8Array,
   opts: CreateExclusiveOptions = {},
 ): Result<'created' | 'exists'> {
-  let fd: number;
-  try {
-    fd = openSync(path, 'wx', opts.mode ?? 0o666);
-  } catch (error) {
-    const errno = errnoOf(error);
-    if (errno === 'EEXIST') return success('exists');
-    return createFailure(path, errno);
+  const opened = openConfined(root, path, {
+    access: 'write',
+    createMode: opts.mode ?? 0o666,
+    exclusive: true,
+  });
+  if (!opened.ok) {
+    if (opened.error.code === 'RW_FILE_EXISTS') return success('exists');
+    if (opened.error.code === 'RW_DISK_FULL' || opened.error.code === 'RW_PATH_ESCAPE') return opened;
+    return failure('RW_WRITE_FAILED', `creating ${path}: ${opened.error.message}`);
   }
+  if (opened.value === 'missing') return createFailure(path, 'ENOENT');
+  let fd = opened.value.fd;
   let ours: Stats | null = null;
   try {
     ours = fstatSync(fd);
@@ -47,7 +55,7 @@ export function createFileExclusive(
     if (ours !== null) unlinkIfStillOurs(path, ours);
     return createFailure(path, errnoOf(error));
   }
-  const synced = fsyncDir(dirname(path));
+  const synced = fsyncDir(root, dirname(path));
   if (!synced.ok) {
     const why = `${synced.error.message}; the file exists but may not survive a crash`;
     return failure('RW_WRITE_FAILED', `creating ${path}: ${why}`);

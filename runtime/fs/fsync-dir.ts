@@ -1,18 +1,23 @@
 // Making a rename or a create durable: fsync the directory that holds the entry.
-import { fsyncSync, openSync } from 'node:fs';
+import { fsyncSync } from 'node:fs';
 import type { Result } from '../../machine/ports.ts';
 import { closeQuietly } from './cleanup.ts';
+import { openConfinedDir } from './confined.ts';
 import { errnoOf, failure, success } from './fs-error.ts';
 
 /**
- * Flushes the directory `dir` so entries created, renamed or removed in it survive a crash.
+ * Flushes the directory `dir` (inside the workspace `root`, opened through the confined layer:
+ * never a symlink, never outside) so entries created, renamed or removed in it survive a crash.
  * Filesystems that cannot fsync a directory (EINVAL, ENOTSUP) count as done: there is nothing
  * more to do there. Any other failure is `RW_FSYNC_FAILED`.
  */
-export function fsyncDir(dir: string): Result<null> {
-  let fd: number | null = null;
+export function fsyncDir(root: string, dir: string): Result<null> {
+  const opened = openConfinedDir(root, dir);
+  if (!opened.ok) {
+    return failure('RW_FSYNC_FAILED', `syncing directory ${dir}: ${opened.error.message}`);
+  }
+  const fd = opened.value;
   try {
-    fd = openSync(dir, 'r');
     fsyncSync(fd);
     return success(null);
   } catch (error) {
@@ -20,6 +25,6 @@ export function fsyncDir(dir: string): Result<null> {
     if (errno === 'EINVAL' || errno === 'ENOTSUP') return success(null);
     return failure('RW_FSYNC_FAILED', `syncing directory ${dir}: ${errno}; check the disk and retry`);
   } finally {
-    if (fd !== null) closeQuietly(fd);
+    closeQuietly(fd);
   }
 }

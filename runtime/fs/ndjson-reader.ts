@@ -1,8 +1,9 @@
 // Following an append-only NDJSON file: complete lines become records, a torn last line waits for
 // the rest, bad and overlong lines are reported by line number, and memory stays bounded.
-import { fstatSync, openSync, readSync } from 'node:fs';
+import { readSync } from 'node:fs';
 import type { Result } from '../../machine/ports.ts';
 import { closeQuietly } from './cleanup.ts';
+import { openConfined } from './confined.ts';
 import { errnoOf, failure, success } from './fs-error.ts';
 import type {
   NdjsonBatch,
@@ -20,9 +21,11 @@ export type * from './ndjson-batch.ts';
  * An incremental reader of one NDJSON file. Each `read()` scans from where the last one stopped
  * in chunks of `chunkBytes`; nothing but the current unfinished line (at most `lineBytesMax`
  * bytes) is kept between calls. Blank lines are ignored; lines that are not UTF-8 JSON objects
- * are skipped and reported. A missing file reads as empty. Not safe for concurrent `read()`s.
+ * are skipped and reported. A missing file reads as empty. Every read opens through the confined
+ * layer (inside the workspace `root`, no symlink, no FIFO). Not safe for concurrent `read()`s.
  */
 export class NdjsonReader {
+  readonly root: string;
   readonly path: string;
   readonly lineBytesMax: number;
   readonly readBytesMax: number;
@@ -43,8 +46,9 @@ export class NdjsonReader {
     bytesScanned: 0,
   };
 
-  /** A reader of `path` starting at `opts.offset` (a line start) numbered `opts.line`. */
-  constructor(path: string, opts: NdjsonReaderOptions = {}) {
+  /** A reader of `path` in the workspace `root`, from `opts.offset` (a line start) numbered `opts.line`. */
+  constructor(root: string, path: string, opts: NdjsonReaderOptions = {}) {
+    this.root = root;
     this.path = path;
     this.lineBytesMax = positiveInteger('lineBytesMax', opts.lineBytesMax ?? 1024 * 1024);
     this.readBytesMax = positiveInteger('readBytesMax', opts.readBytesMax ?? 8 * 1024 * 1024);
@@ -63,19 +67,16 @@ export class NdjsonReader {
   /**
    * Reads what was appended since the last call. Fails with `RW_FILE_TRUNCATED` when the file is
    * now shorter than what was already read (it was replaced or truncated: start a new reader),
-   * and `RW_READ_FAILED` for operating errors other than ENOENT.
+   * `RW_PATH_ESCAPE` / `RW_NOT_REGULAR` for a symlink or a FIFO (see confined.ts), and
+   * `RW_READ_FAILED` for operating errors other than ENOENT.
    */
   read(opts: NdjsonReadOptions = {}): Result<NdjsonBatch> {
-    let fd: number;
+    const opened = openConfined(this.root, this.path);
+    if (!opened.ok) return opened;
+    if (opened.value === 'missing') return success(this.#batch([], [], false));
+    const { fd, sizeBytes } = opened.value;
     try {
-      fd = openSync(this.path, 'r');
-    } catch (error) {
-      const errno = errnoOf(error);
-      if (errno === 'ENOENT') return success(this.#batch([], [], false));
-      return failure('RW_READ_FAILED', `reading ${this.path}: ${errno}; check the file and its permissions`);
-    }
-    try {
-      return this.#readFrom(fd, opts.final === true);
+      return this.#readFrom(fd, sizeBytes, opts.final === true);
     } catch (error) {
       return failure('RW_READ_FAILED', `reading ${this.path}: ${errnoOf(error)}; check the file`);
     } finally {
@@ -84,8 +85,7 @@ export class NdjsonReader {
   }
 
   /** Scans `fd` from the scan offset up to the end of the file or the per-call budget. */
-  #readFrom(fd: number, final: boolean): Result<NdjsonBatch> {
-    const sizeBytes = fstatSync(fd).size;
+  #readFrom(fd: number, sizeBytes: number, final: boolean): Result<NdjsonBatch> {
     if (sizeBytes < this.#scanOffset) {
       const why = `it shrank to ${sizeBytes} bytes below offset ${this.#scanOffset}`;
       return failure('RW_FILE_TRUNCATED', `reading ${this.path}: ${why}; it was replaced, read it anew`);

@@ -11,17 +11,18 @@ import { fsyncDir } from './fsync-dir.ts';
 import { randomHex } from './unique.ts';
 
 /**
- * Create `path` with `data` unless it exists: `'created'` for exactly one of any number of
+ * Create `path` (inside the workspace `root`, see `createFileExclusive`) with `data` unless it exists: `'created'` for exactly one of any number of
  * concurrent publishers, `'exists'` for the others. Unlike `createFileExclusive`, the file
  * appears complete or not at all, even across a crash. Failures: RW_DISK_FULL, RW_WRITE_FAILED.
  */
 export function publishExclusive(
+  root: string,
   path: string,
   data: string | Uint8Array,
   mode = 0o644,
 ): Result<'created' | 'exists'> {
   const tmp = `${path}.new-${process.pid}-${randomHex(4)}`;
-  const written = createFileExclusive(tmp, data, { mode });
+  const written = createFileExclusive(root, tmp, data, { mode });
   if (!written.ok) return written;
   try {
     linkSync(tmp, path);
@@ -35,6 +36,6 @@ export function publishExclusive(
   } finally {
     unlinkQuietly(tmp);
   }
-  const synced = fsyncDir(dirname(path));
+  const synced = fsyncDir(root, dirname(path));
   return synced.ok ? success('created') : synced;
 }

@@ -8,13 +8,13 @@ import { fsyncDir } from './fsync-dir.ts';
 import { randomHex } from './unique.ts';
 
 /**
- * Renames `path` to `<path>.corrupt-<UTC timestamp>-<random>` in the same directory and returns
+ * Renames `path` (inside the workspace `root`; rename moves a symlink itself, never its target) to `<path>.corrupt-<UTC timestamp>-<random>` in the same directory and returns
  * the new path. The rename is atomic: of two processes quarantining the same file one wins, the
  * other gets `RW_FILE_GONE`. It moves whatever is at `path` now, so a caller racing writers must
  * claim the file (rename it to a name of its own) before judging it. Other failures are
  * `RW_QUARANTINE_FAILED`.
  */
-export function quarantineFile(path: string): Result<string> {
+export function quarantineFile(root: string, path: string): Result<string> {
   const stamp = new Date().toISOString().replace(/[-:.]/g, '');
   const target = `${path}.corrupt-${stamp}-${randomHex(4)}`;
   try {
@@ -29,7 +29,7 @@ export function quarantineFile(path: string): Result<string> {
     }
     return failure('RW_QUARANTINE_FAILED', `quarantining ${path}: ${errno}; move it aside by hand`);
   }
-  const synced = fsyncDir(dirname(path));
+  const synced = fsyncDir(root, dirname(path));
   if (!synced.ok) {
     return failure(
       'RW_QUARANTINE_FAILED',

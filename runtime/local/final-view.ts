@@ -1,36 +1,65 @@
 // The "frozen" view of a run kept in its history record: the end of stderr and the last
 // progress, metrics and error event, so nothing about a failure is lost with its directory.
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { tailLinesConfined } from '../fs/confined-range.ts';
+import { dirname } from 'node:path';
+import { closeQuietly } from '../fs/cleanup.ts';
+import { openConfined, readUpTo } from '../fs/confined.ts';
 import { type ProgressSummary, summaryOf } from '../progress/progress-summary.ts';
 import { progressOfRunDir } from '../progress/run-follower.ts';
 import type { Layout } from './layout.ts';
+import { readExitRecord } from './monitor/exit-record.ts';
 
 /** What the history keeps of a run's last moments. */
 export interface FinalView {
   /** The last lines of stderr (at most `stderrTailLinesMax`). */
   readonly stderrTail: readonly string[];
-  /** The last progress, phase, metrics (with short series) and error event, if the job had any. */
+  /** The last progress, phases, metrics (with short series) and error event, if the job had any. */
   readonly progress: ProgressSummary | null;
+  /** How the monitor contained the job's tree and wrote its exit, from exit.json; null without one. */
+  readonly containment: Containment | null;
+}
+
+/** What the monitor's exit record says about containing the job's tree and writing the record. */
+export interface Containment {
+  /** `cgroup` (a cgroup v2 of the run's own), `subreaper`, or `none` (only the job's group was
+   * killed); null from monitors without the field. */
+  readonly kind: 'cgroup' | 'subreaper' | 'none' | null;
+  /** Processes of the tree still alive after every kill; null when not recorded. */
+  readonly leftovers: number | null;
+  /** The errno name that delayed the exit record (ENOSPC, EROFS), and for how long; null if none. */
+  readonly delayedBy: string | null;
+  readonly delayMs: number | null;
+}
+
+/** The containment facts of a run's exit record, or null when it has no readable record. */
+function containmentOf(layout: Layout, runId: string): Containment | null {
+  const read = readExitRecord(layout.runDir(runId), layout.root);
+  if (!read.ok || read.value === null) return null;
+  const { containment, leftovers, delayedBy, delayMs } = read.value;
+  return {
+    kind: containment ?? null,
+    leftovers: leftovers ?? null,
+    delayedBy: delayedBy ?? null,
+    delayMs: delayMs ?? null,
+  };
 }
 
 export const stderrTailLinesMax = 100;
 const tailBytesMax = 64 * 1024;
 
-/** The last `linesMax` lines of a file, reading at most its last 64 KiB; [] when unreadable. */
-export function tailLines(path: string, linesMax: number): string[] {
-  let fd: number;
+/**
+ * The last `linesMax` lines of a file in a run directory, reading at most its last 64 KiB; []
+ * when unreadable. The workspace (`root`, by default the run directory's parent) confines the
+ * read: a log replaced by a symlink or a FIFO yields a one-line notice, never the outside file.
+ */
+export function tailLines(path: string, linesMax: number, root = dirname(dirname(path))): string[] {
+  const opened = openConfined(root, path);
+  if (!opened.ok) return [`runwarden: ${opened.error.code}: ${opened.error.message}`];
+  if (opened.value === 'missing') return [];
+  const { fd, sizeBytes: size } = opened.value;
   try {
-    fd = openSync(path, 'r');
-  } catch {
-    return [];
-  }
-  try {
-    const size = fstatSync(fd).size;
     const length = Math.min(size, tailBytesMax);
-    const buffer = Buffer.alloc(length);
-    const read = readSync(fd, buffer, 0, length, size - length);
-    const lines = buffer.subarray(0, read).toString('utf8').split(/\r?\n/);
+    const bytes = readUpTo(fd, length, size - length);
+    const lines = Buffer.from(bytes).toString('utf8').split(/\r?\n/);
     if (lines.at(-1) === '') lines.pop();
     // A cut first line is partial: drop it unless the whole file fit.
     if (size > length) lines.shift();
@@ -38,20 +67,15 @@ export function tailLines(path: string, linesMax: number): string[] {
   } catch {
     return [];
   } finally {
-    closeSync(fd);
+    closeQuietly(fd);
   }
 }
 
 /** The final view of a run, read from its directory. */
 export function finalViewOf(layout: Layout, runId: string): FinalView {
   return {
-    // Confined: a job that links its stderr.log elsewhere never gets that file into its record.
-    stderrTail: tailLinesConfined(
-      layout.root,
-      layout.runFile(runId, 'stderr'),
-      stderrTailLinesMax,
-      tailBytesMax,
-    ),
+    stderrTail: tailLines(layout.runFile(runId, 'stderr'), stderrTailLinesMax, layout.root),
     progress: summaryOf(progressOfRunDir(layout.runDir(runId), { final: true })),
+    containment: containmentOf(layout, runId),
   };
 }

@@ -1,9 +1,10 @@
 // The workspace history: one record per ended run (`history/<id>.json`, published exactly once)
 // and a summary index (`history.ndjson`) that keeps `list` cheap with 10,000 runs.
-import { mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import type { Result } from '../../machine/ports.ts';
 import type { HistoryEntry } from '../../machine/types.ts';
 import { writeFileAtomic } from '../fs/atomic-write.ts';
+import { listConfinedDir } from '../fs/confined.ts';
 import { errnoOf, failure, success } from '../fs/fs-error.ts';
 import { appendLine } from '../fs/ndjson-append.ts';
 import { NdjsonReader } from '../fs/ndjson-reader.ts';
@@ -54,11 +55,15 @@ export function recordHistory(layout: Layout, entry: HistoryEntry): Result<null>
     return failure('RW_HISTORY_FAILED', `creating ${layout.historyDir}: ${errnoOf(error)}`);
   }
   const record: HistoryRecord = { ...entry, ...finalViewOf(layout, entry.runId) };
-  const published = publishExclusive(layout.historyRecord(entry.runId), `${JSON.stringify(record)}\n`);
+  const published = publishExclusive(
+    layout.root,
+    layout.historyRecord(entry.runId),
+    `${JSON.stringify(record)}\n`,
+  );
   if (!published.ok) return published;
   if (published.value === 'exists') return success(null);
   // The index is a cache of the records: a lost line is rebuilt by `listHistory`.
-  appendLine(layout.historyIndex, summaryOf(entry));
+  appendLine(layout.root, layout.historyIndex, summaryOf(entry));
   return success(null);
 }
 
@@ -71,7 +76,7 @@ const isRecord = (v: unknown): v is HistoryRecord =>
 /** Every summary in the index, deduplicated by run id. */
 function readIndex(layout: Layout): Map<string, HistorySummary> {
   const byId = new Map<string, HistorySummary>();
-  const reader = new NdjsonReader(layout.historyIndex);
+  const reader = new NdjsonReader(layout.root, layout.historyIndex);
   for (let batches = 0; batches < 10_000; batches++) {
     const read = reader.read({ final: true });
     if (!read.ok) break;
@@ -84,13 +89,9 @@ function readIndex(layout: Layout): Map<string, HistorySummary> {
 
 /** The ids of every history record on disk. */
 export function recordIds(layout: Layout): string[] {
-  try {
-    return readdirSync(layout.historyDir)
-      .filter((n) => n.endsWith('.json'))
-      .map((n) => n.slice(0, -'.json'.length));
-  } catch {
-    return [];
-  }
+  const names = listConfinedDir(layout.root, layout.historyDir);
+  if (!names.ok) return [];
+  return names.value.filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -'.json'.length));
 }
 
 /** Rebuild the index from the records (after a crash lost a line, or the index was deleted). */
@@ -101,7 +102,7 @@ function rebuildIndex(layout: Layout, ids: readonly string[]): Map<string, Histo
     if (record !== null) byId.set(id, summaryOf(record));
   }
   const lines = [...byId.values()].map((s) => JSON.stringify(s)).join('\n');
-  writeFileAtomic(layout.historyIndex, lines === '' ? '' : `${lines}\n`);
+  writeFileAtomic(layout.root, layout.historyIndex, lines === '' ? '' : `${lines}\n`);
   return byId;
 }
 
@@ -115,6 +116,6 @@ export function listHistory(layout: Layout): HistorySummary[] {
 
 /** One run's full history record, or null when there is none (or it is unreadable). */
 export function getHistory(layout: Layout, runId: string): HistoryRecord | null {
-  const read = readJsonFile(layout.historyRecord(runId), isRecord);
+  const read = readJsonFile(layout.root, layout.historyRecord(runId), isRecord);
   return read.ok && read.value.state === 'ok' ? read.value.value : null;
 }

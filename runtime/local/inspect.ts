@@ -54,8 +54,13 @@ function present(
 ): DiskFinding {
   // Probe before reading the exit record: a job that ends in between is then seen alive (and
   // its exit soon after), never gone without a record (which would call it orphaned).
-  const job = record.job === null ? null : probeJob(record.job);
-  const exit = readExitRecord(layout.runDir(record.runId));
+  const probed = record.job === null ? null : probeJob(record.job);
+  const exit = readExitRecord(layout.runDir(record.runId), layout.root);
+  // A job that is gone but left a record we cannot read did leave one: say so, never "no record".
+  const job =
+    probed?.state === 'gone' && !exit.ok
+      ? { state: 'gone' as const, reason: 'exit-record-corrupt' as const }
+      : probed;
   return {
     lock: 'present',
     source,

@@ -42,7 +42,7 @@ export function watchJob(
   const look = () => {
     if (ended || lock.job === null) return;
     const liveness = probeJob(lock.job);
-    const exit = readExitRecord(layout.runDir(runId));
+    const exit = readExitRecord(layout.runDir(runId), layout.root);
     if (exit.ok && exit.value !== null) {
       ended = true;
       report({ type: 'process.exited', exit: exit.value, abort: readAbortRequest(layout, runId) });
@@ -50,7 +50,8 @@ export function watchJob(
     }
     if (liveness.state === 'gone') {
       ended = true;
-      report({ type: 'process.lost', reason: liveness.reason, at: options.now() });
+      const reason = exit.ok ? liveness.reason : 'exit-record-corrupt';
+      report({ type: 'process.lost', reason, at: options.now() });
       return;
     }
     const now = activityFiles.map((f) => sizeOf(layout.runFile(runId, f)));

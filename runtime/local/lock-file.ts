@@ -2,7 +2,7 @@
 // updated only by its owner, claimed by an atomic rename, released by unlinking the claim.
 
 import { linkSync, readdirSync, renameSync, unlinkSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Result } from '../../machine/ports.ts';
 import type { ClaimRef, LockRecord, LockSource } from '../../machine/types.ts';
 import { writeFileAtomic } from '../fs/atomic-write.ts';
@@ -30,9 +30,13 @@ export function isLockRecord(v: unknown): v is LockRecord {
   );
 }
 
-/** Read a lock or claim file: missing, ok, or corrupt with the reason. */
+/**
+ * Read a lock or claim file: missing, ok, or corrupt with the reason. Locks and claims live
+ * directly in the workspace, so its directory is the confinement root (a symlink or FIFO there is
+ * refused, never followed or waited on).
+ */
 export function readLock(path: string): Result<JsonFileState<LockRecord>> {
-  return readJsonFile(path, isLockRecord);
+  return readJsonFile(dirname(path), path, isLockRecord);
 }
 
 const serialize = (record: LockRecord) => `${JSON.stringify(record)}\n`;
@@ -43,7 +47,7 @@ const unique = () => randomHex(4);
  * its whole content or not at all (publishExclusive), so no reader sees a half-written lock.
  */
 export function createLock(layout: Layout, record: LockRecord): Result<'created' | 'exists'> {
-  return publishExclusive(layout.lock, serialize(record));
+  return publishExclusive(layout.root, layout.lock, serialize(record));
 }
 
 /** Replace the lock's content; refuses unless the lock on disk is still the one with `nonce`. */
@@ -56,7 +60,7 @@ export function updateLock(layout: Layout, record: LockRecord): Result<LockRecor
       `updating ${layout.lock}: the lock is no longer this run's (${record.runId})`,
     );
   }
-  const written = writeFileAtomic(layout.lock, serialize(record), { mode: 0o644 });
+  const written = writeFileAtomic(layout.root, layout.lock, serialize(record), { mode: 0o644 });
   return written.ok ? success(record) : written;
 }
 
@@ -119,7 +123,7 @@ export function releaseClaim(layout: Layout, claim: ClaimRef): Result<null> {
     const errno = errnoOf(error);
     if (errno !== 'ENOENT') return failure('RW_RELEASE_FAILED', `removing ${path}: ${errno}`);
   }
-  const synced = fsyncDir(layout.root);
+  const synced = fsyncDir(layout.root, layout.root);
   return synced.ok ? success(null) : synced;
 }
 

@@ -13,6 +13,7 @@ import type {
   unprovidedPorts,
 } from '../../machine/ports.ts';
 import type { LockRecord } from '../../machine/types.ts';
+import { confinedDir } from '../fs/confined.ts';
 import { errnoOf, failure, success } from '../fs/fs-error.ts';
 import { failpoint } from './failpoint.ts';
 import { recordHistory } from './history-store.ts';
@@ -160,6 +161,10 @@ function kill(layout: Layout, { lock, abort }: SignalInput): Result<null> {
 function retain(layout: Layout, { claim, outcome }: RetentionInput): Result<null> {
   if (claim.record.config.retention[outcome] !== 'delete') return success(null);
   const dir = layout.runDir(claim.record.runId);
+  const historyDir = confinedDir(layout.root, layout.historyDir);
+  const runDir = confinedDir(layout.root, dir);
+  if (!historyDir.ok) return historyDir;
+  if (!runDir.ok) return runDir;
   try {
     // The journal outlives the directory, beside the history record, so the run can be replayed.
     renameSync(layout.runFile(claim.record.runId, 'lifecycle'), layout.historyJournal(claim.record.runId));

@@ -19,6 +19,7 @@ export function createRunDir(layout: Layout, config: RunConfig): Result<string> 
     return failure('RW_RUN_DIR_FAILED', `creating ${dir}: ${errnoOf(error)}; check the workspace directory`);
   }
   const written = writeFileAtomic(
+    layout.root,
     layout.runFile(config.runId, 'config'),
     `${JSON.stringify(config, null, 2)}\n`,
   );
@@ -41,15 +42,16 @@ const isAbortRequest = (v: unknown): v is AbortRequest =>
  */
 export function writeAbortRequest(layout: Layout, runId: string, request: AbortRequest): Result<null> {
   const grace = writeFileAtomic(
+    layout.root,
     layout.runFile(runId, 'abortGrace'),
     `${Math.max(0, Math.round(request.graceMs))}\n`,
   );
   if (!grace.ok) return grace;
-  return writeFileAtomic(layout.runFile(runId, 'abort'), `${JSON.stringify(request)}\n`);
+  return writeFileAtomic(layout.root, layout.runFile(runId, 'abort'), `${JSON.stringify(request)}\n`);
 }
 
 /** The abort request of a run, or null when none was made (or it is unreadable). */
 export function readAbortRequest(layout: Layout, runId: string): AbortRequest | null {
-  const read = readJsonFile(layout.runFile(runId, 'abort'), isAbortRequest);
+  const read = readJsonFile(layout.root, layout.runFile(runId, 'abort'), isAbortRequest);
   return read.ok && read.value.state === 'ok' ? read.value.value : null;
 }

@@ -17,14 +17,16 @@ export interface EventsSourceOptions {
  * read error is reported once until the file reads again; a file that shrank is read anew.
  */
 export class EventsSource {
+  readonly root: string;
   readonly path: string;
   readonly #opts: EventsSourceOptions;
   #reader: NdjsonReader;
   #line = 1;
   #lastError: string | null = null;
 
-  /** A source reading `path` from its start. */
-  constructor(path: string, opts: EventsSourceOptions) {
+  /** A source reading `path` (inside the workspace `root`) from its start. */
+  constructor(root: string, path: string, opts: EventsSourceOptions) {
+    this.root = root;
     this.path = path;
     this.#opts = opts;
     this.#reader = this.#newReader();
@@ -95,6 +97,6 @@ export class EventsSource {
 
   /** A reader of the file from its start. */
   #newReader(): NdjsonReader {
-    return new NdjsonReader(this.path, this.#opts);
+    return new NdjsonReader(this.root, this.path, this.#opts);
   }
 }

@@ -15,10 +15,10 @@ export class LogSource {
   #applied: { readonly startOffset: number; readonly text: string } | null = null;
   #lastError: string | null = null;
 
-  /** A source reading `path` from its start. */
-  constructor(source: 'stdout' | 'stderr', path: string, opts: LogTailOptions) {
+  /** A source reading `path` (inside the workspace `root`) from its start. */
+  constructor(source: 'stdout' | 'stderr', root: string, path: string, opts: LogTailOptions) {
     this.source = source;
-    this.#tail = new LogTail(path, opts);
+    this.#tail = new LogTail(root, path, opts);
   }
 
   /** Most bytes of one unfinished segment held at once. */

@@ -1,6 +1,5 @@
 // Following a job's log file as segments split at '\r' and '\n', holding at most one short segment.
-import { fstatSync, readSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readSync } from 'node:fs';
 import type { Result } from '../../machine/ports.ts';
 import { closeQuietly } from '../fs/cleanup.ts';
 import { openConfined } from '../fs/confined.ts';
@@ -49,9 +48,11 @@ export interface LogTailOptions {
  * An incremental reader of a log file that a job appends to. Hands over every complete segment
  * once, in order; keeps only the unfinished last segment, up to `segmentBytesMax` (a 10 MB line
  * or an endless line without separators costs no more). A file that shrinks is read again from
- * its start. A missing file reads as empty. Not safe for concurrent `read()`s.
+ * its start. A missing file reads as empty; a symlink or FIFO is refused (opened through the
+ * confined layer, inside the workspace `root`). Not safe for concurrent `read()`s.
  */
 export class LogTail {
+  readonly root: string;
   readonly path: string;
   readonly segmentBytesMax: number;
   readonly readBytesMax: number;
@@ -66,7 +67,8 @@ export class LogTail {
   #heldBytesPeak = 0;
 
   /** A reader of `path` from its start; throws a RangeError for a size that is not a positive integer. */
-  constructor(path: string, opts: LogTailOptions = {}) {
+  constructor(root: string, path: string, opts: LogTailOptions = {}) {
+    this.root = root;
     this.path = path;
     this.segmentBytesMax = positiveInteger('LogTail', 'segmentBytesMax', opts.segmentBytesMax ?? 16 * 1024);
     this.readBytesMax = positiveInteger('LogTail', 'readBytesMax', opts.readBytesMax ?? 4 * 1024 * 1024);
@@ -86,14 +88,12 @@ export class LogTail {
 
   /** Reads what was appended since the last call, handing each complete segment to `onSegment`. */
   read(onSegment: (segment: LogSegment) => void): Result<LogRead> {
-    // Confined to the workspace (the run directory's parent): a job that replaces its log with a
-    // link to a file elsewhere never gets that file parsed into the progress clients see.
-    const opened = openConfined(dirname(dirname(this.path)), this.path);
+    const opened = openConfined(this.root, this.path);
     if (!opened.ok) return opened;
     if (opened.value === 'missing') return success({ skipped: [], skippedCount: 0, more: false });
-    const { fd } = opened.value;
+    const { fd, sizeBytes } = opened.value;
     try {
-      return success(this.#readFrom(fd, onSegment));
+      return success(this.#readFrom(fd, sizeBytes, onSegment));
     } catch (error) {
       return failure('RW_READ_FAILED', `reading ${this.path}: ${errnoOf(error)}; check the file`);
     } finally {
@@ -114,9 +114,9 @@ export class LogTail {
   }
 
   /** Scans from the offset to the end of the file or the per-call budget. */
-  #readFrom(fd: number, onSegment: (segment: LogSegment) => void): LogRead {
+  #readFrom(fd: number, sizeBytes: number, onSegment: (segment: LogSegment) => void): LogRead {
     const skips = { list: [] as LogSkip[], count: 0 };
-    if (fstatSync(fd).size < this.#offset) this.#restart(skips);
+    if (sizeBytes < this.#offset) this.#restart(skips);
     const budgetEnd = this.#offset + this.readBytesMax;
     // Each pass advances the offset by at least one byte or ends, within readBytesMax.
     while (this.#offset < budgetEnd) {

@@ -1,6 +1,6 @@
 // Following one run directory: the job's events file and its logs, folded into a progress view.
 import { statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { runFiles } from '../local/layout.ts';
 import { EventsSource } from './events-source.ts';
 import type { ReadTime } from './log-events.ts';
@@ -53,7 +53,11 @@ export class RunFollower {
   readonly #logs: readonly LogSource[];
   #caughtUp = false;
 
-  /** A follower of `runDir` that has read nothing yet; throws a RangeError for a bad size option. */
+  /**
+   * A follower of `runDir` that has read nothing yet; throws a RangeError for a bad size option.
+   * A run directory lives directly in its workspace: the parent confines every read (a run
+   * directory that is a link out of the workspace reads as refused, never followed).
+   */
   constructor(runDir: string, opts: RunFollowerOptions = {}) {
     this.runDir = runDir;
     this.pollBytesMax = positiveInteger('RunFollower', 'pollBytesMax', opts.pollBytesMax ?? 8 * 1024 * 1024);
@@ -62,10 +66,12 @@ export class RunFollower {
     this.lineBytesMax = positiveInteger('RunFollower', 'lineBytesMax', opts.lineBytesMax ?? 1024 * 1024);
     this.#nowMs = opts.nowMs ?? Date.now;
     const { lineBytesMax, readBytesMax } = this;
-    this.#events = new EventsSource(join(runDir, runFiles.events), { lineBytesMax, readBytesMax });
+    const root = dirname(runDir);
+    this.#events = new EventsSource(root, join(runDir, runFiles.events), { lineBytesMax, readBytesMax });
     const segmentBytesMax = opts.segmentBytesMax ?? 16 * 1024;
     this.#logs = (['stderr', 'stdout'] as const).map(
-      (source) => new LogSource(source, join(runDir, runFiles[source]), { segmentBytesMax, readBytesMax }),
+      (source) =>
+        new LogSource(source, root, join(runDir, runFiles[source]), { segmentBytesMax, readBytesMax }),
     );
   }
 

@@ -2,6 +2,7 @@
 // machine (`lifecycle.ndjson`). Appends are single O_APPEND writes, so the file's order is the
 // order of events and an entry's sequence number is its position in the file.
 import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { AnyEventObject } from 'xstate';
 import type { DiskFinding } from '../../machine/types.ts';
 import { NdjsonReader } from '../../runtime/fs/ndjson-reader.ts';
@@ -129,9 +130,12 @@ function entryOf(record: Record<string, unknown>, seq: number): JournalEntry {
   };
 }
 
-/** Every readable entry of a journal file, numbered by line (bounded batches). */
+/**
+ * Every readable entry of a journal file, numbered by line (bounded batches). A journal lives in
+ * `<workspace>/<run>/` or `<workspace>/history/`: the workspace, two levels up, confines the read.
+ */
 export function readJournal(path: string): JournalEntry[] {
-  const reader = new NdjsonReader(path);
+  const reader = new NdjsonReader(dirname(dirname(path)), path);
   const entries: JournalEntry[] = [];
   for (let batches = 0; batches < 100_000; batches++) {
     const read = reader.read({ final: true });

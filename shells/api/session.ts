@@ -58,7 +58,11 @@ export class Session {
         // Entering idle clears the run: that last step belongs to the run just left.
         const runId = snap.context.run?.runId ?? previousRunId;
         if (runId !== undefined && JSON.stringify(snap.value) !== JSON.stringify(previous)) {
-          appendLine(journalPath(this.layout, runId), journalLine(previous, snap, inspection.event));
+          appendLine(
+            this.layout.root,
+            journalPath(this.layout, runId),
+            journalLine(previous, snap, inspection.event),
+          );
         }
         previous = snap.value;
         previousRunId = snap.context.run?.runId;

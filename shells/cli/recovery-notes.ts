@@ -13,6 +13,9 @@ export function recoveryLine(note: RecoveryNote): string {
   const run = note.runId ?? 'unknown run';
   switch (note.kind) {
     case 'orphaned':
+      if (note.reason === 'exit-record-corrupt') {
+        return `warning: run ${run} ended but its exit record ${run}/exit.json is corrupt or not a regular file; recorded as orphaned`;
+      }
       return `warning: an orphaned run from a previous session was found (${run}: ${reasons[note.reason] ?? note.reason}); cleaned up and recorded as orphaned`;
     case 'ended-unwatched':
       return `warning: run ${run} ended while no runwarden process was watching: ${note.reason}; recorded`;

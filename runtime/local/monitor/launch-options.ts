@@ -1,6 +1,8 @@
 // The options of a monitored launch: their shape, their validation, and opening the log files they name.
 import fs from 'node:fs';
+import path from 'node:path';
 import type { Result } from '../../../machine/ports.ts';
+import { openConfined } from '../../fs/confined.ts';
 import { fail, ok } from './result.ts';
 
 /** What to launch and where; every path is used as given (runDir is resolved to absolute). */
@@ -12,7 +14,7 @@ export interface LaunchOptions {
   readonly cwd: string;
   /** Merged over process.env for the job (the caller adds RUNWARDEN_RUN_ID etc.). */
   readonly env: Readonly<Record<string, string>>;
-  /** Log files, opened O_APPEND|O_CREAT (0644) and handed to the job as its fd 1 and 2. */
+  /** Log files, opened O_APPEND|O_CREAT (0600: the job's output is the user's) and handed to the job as its fd 1 and 2. */
   readonly stdoutPath: string;
   readonly stderrPath: string;
   /** Bound on each wait: for the monitor's pid report, and for the exec report after release(). */
@@ -49,17 +51,21 @@ function isDirectory(dir: string): boolean {
   }
 }
 
-/** Open both log files O_APPEND|O_CREAT (0600: the job's output is the user's); on failure close what was opened (RW_LOG_OPEN_FAILED). */
-export function openLogs(stdoutPath: string, stderrPath: string): Result<[number, number]> {
+/**
+ * Open both log files O_APPEND|O_CREAT (0600: the job's output is the user's) through the confined layer, inside the workspace
+ * `root` (a symlink or FIFO at a log, or a run directory linking out, is refused); on failure
+ * close what was opened (RW_LOG_OPEN_FAILED naming the file and the cause).
+ */
+export function openLogs(root: string, stdoutPath: string, stderrPath: string): Result<[number, number]> {
   const opened: number[] = [];
   for (const file of [stdoutPath, stderrPath]) {
-    try {
-      opened.push(fs.openSync(file, 'a', 0o600));
-    } catch (error) {
+    const log = openConfined(root, file, { access: 'append', createMode: 0o600 });
+    if (!log.ok || log.value === 'missing') {
       for (const fd of opened) fs.closeSync(fd);
-      const code = (error as NodeJS.ErrnoException).code;
-      return fail('RW_LOG_OPEN_FAILED', `could not open log file ${file} (${code}) (while launching)`);
+      const why = log.ok ? 'its directory is missing' : `${log.error.code}: ${log.error.message}`;
+      return fail('RW_LOG_OPEN_FAILED', `could not open log file ${file} (${why}) (while launching)`);
     }
+    opened.push(log.value.fd);
   }
   const [out, err] = opened;
   if (out === undefined || err === undefined) throw new Error('unreachable: two log fds were opened');

@@ -45,7 +45,8 @@ export async function launchMonitored(opts: LaunchOptions): Promise<Result<Launc
   const binary = await ensureMonitorBinary();
   if (!binary.ok) return binary;
   const runDir = path.resolve(opts.runDir);
-  const fds = openLogs(opts.stdoutPath, opts.stderrPath);
+  // A run directory lives directly in its workspace: the parent confines the logs.
+  const fds = openLogs(path.dirname(runDir), opts.stdoutPath, opts.stderrPath);
   if (!fds.ok) return fds;
   let child: ReturnType<typeof spawn>;
   try {

@@ -1,10 +1,11 @@
 // `runwarden logs [RUN]`: a run's stdout (or stderr, or both), whole or its tail, optionally
 // followed; falls back to the stderr tail kept in the history when the directory was deleted.
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { tailLines } from '../../../runtime/local/final-view.ts';
 import { runFiles } from '../../../runtime/local/layout.ts';
 import { RunwardenError } from '../../api/errors.ts';
+import { copyRunLog, runLogSizeBytes } from '../../api/run-log.ts';
 import type { Workspace } from '../../api/workspace.ts';
 import { neutralize, warn } from '../output.ts';
 
@@ -15,7 +16,6 @@ export interface LogsFlags {
   tail?: number;
 }
 
-const chunkBytes = 64 * 1024;
 const followPollMs = 200;
 
 /** Write text to stdout, neutralising control characters when stdout is a terminal. */
@@ -23,39 +23,27 @@ function emit(text: string): void {
   process.stdout.write(process.stdout.isTTY ? neutralize(text) : text);
 }
 
-/** Copy bytes [from, to) of a file to stdout in bounded chunks; returns where it stopped. */
-function copyRange(path: string, from: number, to: number): number {
-  const fd = openSync(path, 'r');
-  try {
-    const buffer = Buffer.alloc(chunkBytes);
-    let at = from;
-    while (at < to) {
-      const read = readSync(fd, buffer, 0, Math.min(chunkBytes, to - at), at);
-      if (read <= 0) break;
-      if (process.stdout.isTTY) emit(buffer.subarray(0, read).toString('utf8'));
-      else process.stdout.write(Buffer.from(buffer.subarray(0, read)));
-      at += read;
-    }
-    return at;
-  } finally {
-    closeSync(fd);
-  }
+/** Copy what the log holds from `from` on to stdout (confined: never a link out); returns where it stopped. */
+function copyFrom(root: string, path: string, from: number): number {
+  return copyRunLog(root, path, from, (bytes) => {
+    if (process.stdout.isTTY) emit(bytes.toString('utf8'));
+    else process.stdout.write(bytes);
+  });
 }
 
-const sizeOf = (path: string) => (existsSync(path) ? statSync(path).size : 0);
-
 /** Print each file (whole or its tail); returns the sizes printed up to, for --follow. */
-function printOnce(paths: readonly string[], tail: number | undefined): number[] {
+function printOnce(root: string, paths: readonly string[], tail: number | undefined): number[] {
   return paths.map((path) => {
-    const size = sizeOf(path);
-    if (tail === undefined) return copyRange(path, 0, size);
-    for (const line of tailLines(path, tail)) emit(`${line}\n`);
-    return size;
+    if (tail === undefined) return copyFrom(root, path, 0);
+    const sizeBytes = runLogSizeBytes(root, path); // refuses a link or FIFO before printing
+    for (const line of tailLines(path, tail, root)) emit(`${line}\n`);
+    return sizeBytes;
   });
 }
 
 /** Keep printing what the files grow by until the run has ended and nothing more comes. */
 async function followFiles(
+  root: string,
   paths: readonly string[],
   offsets: number[],
   runEnded: () => boolean,
@@ -63,11 +51,9 @@ async function followFiles(
   for (;;) {
     let grew = false;
     paths.forEach((path, i) => {
-      const size = sizeOf(path);
-      if (size > (offsets[i] ?? 0)) {
-        offsets[i] = copyRange(path, offsets[i] ?? 0, size);
-        grew = true;
-      }
+      const at = copyFrom(root, path, offsets[i] ?? 0);
+      if (at > (offsets[i] ?? 0)) grew = true;
+      offsets[i] = at;
     });
     if (!grew && runEnded()) return;
     await new Promise((r) => setTimeout(r, followPollMs));
@@ -95,11 +81,12 @@ export async function logsCommand(
     return 0;
   }
   const paths = files.map((f) => join(dir, f));
-  const offsets = printOnce(paths, flags.tail);
+  const offsets = printOnce(ws.dir, paths, flags.tail);
   if (flags.follow === true) {
     const stop = () => process.exit(0);
     process.once('SIGINT', stop);
     await followFiles(
+      ws.dir,
       paths,
       offsets,
       () => existsSync(join(dir, runFiles.exit)) || ws.history(runId) !== null,

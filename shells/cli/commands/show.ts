@@ -18,6 +18,7 @@ export function recordLines(record: HistoryRecord, stderrLinesMax = 10): string[
     `command: ${neutralize(formatArgv(record.config.argv))}`,
     `started: ${formatTime(record.startedAt)}   ended: ${formatTime(record.endedAt)}`,
   ];
+  lines.push(...containmentLines(record));
   if (record.error !== null) lines.push(`error:   ${record.error.code}: ${neutralize(record.error.message)}`);
   const progress = progressLines(record.progress ?? null);
   if (progress.length > 0) lines.push('last progress:', ...progress);
@@ -26,6 +27,23 @@ export function recordLines(record: HistoryRecord, stderrLinesMax = 10): string[
   const tail = record.stderrTail.slice(-stderrLinesMax);
   if (tail.length > 0 && record.outcome !== 'finished')
     lines.push('stderr (last lines):', ...tail.map((l) => `  ${p.dim(neutralize(l))}`));
+  return lines;
+}
+
+/** How the job's tree was contained and whether its exit record was delayed (older records: none). */
+function containmentLines(record: HistoryRecord): string[] {
+  const c = record.containment;
+  if (c === undefined || c === null || c.kind === null) return [];
+  const how =
+    c.kind === 'cgroup'
+      ? 'a cgroup of its own (cgroup.kill)'
+      : c.kind === 'subreaper'
+        ? 'the monitor as child subreaper'
+        : "only the job's process group (no cgroup, no subreaper here): descendants that left it may survive";
+  const left = (c.leftovers ?? 0) > 0 ? `; ${c.leftovers} processes survived every kill` : '';
+  const lines = [`contained: ${how}${left}`];
+  if (c.delayedBy !== null)
+    lines.push(`exit record: delayed ${formatDuration(c.delayMs ?? 0)} by ${c.delayedBy}`);
   return lines;
 }
 

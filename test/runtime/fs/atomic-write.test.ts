@@ -43,7 +43,7 @@ const asRootWithSetpriv = process.getuid?.() === 0 && hasSetpriv();
 describe('writeFileAtomic', () => {
   it('creates a file that did not exist and leaves no tmp file', () => {
     const path = join(dir, 'state.json');
-    expect(writeFileAtomic(path, '{"a":1}')).toEqual({ ok: true, value: null });
+    expect(writeFileAtomic(dir, path, '{"a":1}')).toEqual({ ok: true, value: null });
     expect(readFileSync(path, 'utf8')).toBe('{"a":1}');
     expect(readdirSync(dir)).toEqual(['state.json']);
   });
@@ -51,16 +51,16 @@ describe('writeFileAtomic', () => {
   it('replaces the whole content of an existing file, bytes and strings alike', () => {
     const path = join(dir, 'state.json');
     writeFileSync(path, 'old content that is longer than the new one');
-    expect(writeFileAtomic(path, 'new').ok).toBe(true);
+    expect(writeFileAtomic(dir, path, 'new').ok).toBe(true);
     expect(readFileSync(path, 'utf8')).toBe('new');
-    expect(writeFileAtomic(path, new Uint8Array([0x68, 0x69])).ok).toBe(true);
+    expect(writeFileAtomic(dir, path, new Uint8Array([0x68, 0x69])).ok).toBe(true);
     expect(readFileSync(path, 'utf8')).toBe('hi');
     expect(readdirSync(dir)).toEqual(['state.json']);
   });
 
   it('applies the requested mode to the new file', () => {
     const path = join(dir, 'secret.json');
-    expect(writeFileAtomic(path, '{}', { mode: 0o600 }).ok).toBe(true);
+    expect(writeFileAtomic(dir, path, '{}', { mode: 0o600 }).ok).toBe(true);
     expect(statSync(path).mode & 0o777).toBe(0o600);
   });
 
@@ -68,7 +68,7 @@ describe('writeFileAtomic', () => {
     const path = join(dir, 'state.json');
     mkdirSync(path);
     writeFileSync(join(path, 'inside'), 'kept');
-    const result = writeFileAtomic(path, 'new');
+    const result = writeFileAtomic(dir, path, 'new');
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.error.code).toBe('RW_WRITE_FAILED');
@@ -79,7 +79,7 @@ describe('writeFileAtomic', () => {
   });
 
   it('fails with RW_WRITE_FAILED when the directory does not exist', () => {
-    const result = writeFileAtomic(join(dir, 'missing', 'state.json'), 'x');
+    const result = writeFileAtomic(dir, join(dir, 'missing', 'state.json'), 'x');
     expect(result.ok ? null : result.error.code).toBe('RW_WRITE_FAILED');
   });
 
@@ -94,7 +94,7 @@ describe('writeFileAtomic', () => {
       writeFileSync(path, 'old, owned by root', { mode: 0o644 });
       const code = `
         import { writeFileAtomic } from '${moduleUrl('runtime/fs/atomic-write.ts')}';
-        console.log(JSON.stringify(writeFileAtomic(process.env.TARGET, 'new from uid 65534')));`;
+        console.log(JSON.stringify(writeFileAtomic(process.env.TARGET.slice(0, process.env.TARGET.lastIndexOf("/")), process.env.TARGET, 'new from uid 65534')));`;
       const child = startNodeChild(code, { env: { TARGET: path }, uid: 65534 });
       expect(await child.exited).toBe(0);
       expect(JSON.parse(child.lines[0] ?? 'null')).toEqual({
@@ -109,8 +109,8 @@ describe('writeFileAtomic', () => {
 
 describe('fsyncDir', () => {
   it('syncs an existing directory and reports a missing one as RW_FSYNC_FAILED with its path', () => {
-    expect(fsyncDir(dir)).toEqual({ ok: true, value: null });
-    const missing = fsyncDir(join(dir, 'nope'));
+    expect(fsyncDir(dir, dir)).toEqual({ ok: true, value: null });
+    const missing = fsyncDir(dir, join(dir, 'nope'));
     expect(missing.ok).toBe(false);
     if (missing.ok) return;
     expect(missing.error.code).toBe('RW_FSYNC_FAILED');

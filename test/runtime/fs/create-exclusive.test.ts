@@ -22,7 +22,7 @@ const racer = `
   import { createFileExclusive } from '${moduleUrl('runtime/fs/create-exclusive.ts')}';
   console.log('ready');
   process.stdin.once('data', () => {
-    const result = createFileExclusive(process.env.TARGET, JSON.stringify({ racer: process.env.RACER }));
+    const result = createFileExclusive(process.env.TARGET.slice(0, process.env.TARGET.lastIndexOf("/")), process.env.TARGET, JSON.stringify({ racer: process.env.RACER }));
     console.log(JSON.stringify(result));
     process.exit(0);
   });`;
@@ -30,20 +30,20 @@ const racer = `
 describe('createFileExclusive', () => {
   it('creates a missing file and says created', () => {
     const path = join(dir, 'run.lock');
-    expect(createFileExclusive(path, 'mine')).toEqual({ ok: true, value: 'created' });
+    expect(createFileExclusive(dir, path, 'mine')).toEqual({ ok: true, value: 'created' });
     expect(readFileSync(path, 'utf8')).toBe('mine');
   });
 
   it('says exists and leaves the existing file untouched', () => {
     const path = join(dir, 'run.lock');
     writeFileSync(path, 'theirs');
-    expect(createFileExclusive(path, 'mine')).toEqual({ ok: true, value: 'exists' });
+    expect(createFileExclusive(dir, path, 'mine')).toEqual({ ok: true, value: 'exists' });
     expect(readFileSync(path, 'utf8')).toBe('theirs');
   });
 
   it('fails with RW_WRITE_FAILED naming the path when the directory is missing', () => {
     const path = join(dir, 'missing', 'run.lock');
-    const result = createFileExclusive(path, 'mine');
+    const result = createFileExclusive(dir, path, 'mine');
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.error.code).toBe('RW_WRITE_FAILED');

@@ -56,7 +56,7 @@ describe.runIf(isRoot)('writing on a full disk (64 KiB tmpfs)', () => {
 
   it('writeFileAtomic of more than the space left fails with RW_DISK_FULL, old file intact, no tmp', () => {
     const path = join(dir, 'state.json');
-    const result = writeFileAtomic(path, Buffer.alloc(32 * 1024, 0x78));
+    const result = writeFileAtomic(dir, path, Buffer.alloc(32 * 1024, 0x78));
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.error.code).toBe('RW_DISK_FULL');
@@ -66,13 +66,13 @@ describe.runIf(isRoot)('writing on a full disk (64 KiB tmpfs)', () => {
   });
 
   it('createFileExclusive on a full disk fails with RW_DISK_FULL and leaves no file behind', () => {
-    const result = createFileExclusive(join(dir, 'run.lock'), Buffer.alloc(32 * 1024, 0x78));
+    const result = createFileExclusive(dir, join(dir, 'run.lock'), Buffer.alloc(32 * 1024, 0x78));
     expect(result.ok ? result.value : result.error.code).toBe('RW_DISK_FULL');
     expect(readdirSync(dir).sort()).toEqual(['filler', 'state.json']);
   });
 
   it('appendLine on a full disk fails with RW_DISK_FULL', () => {
-    const result = appendLine(join(dir, 'events.ndjson'), { pad: 'x'.repeat(32 * 1024) });
+    const result = appendLine(dir, join(dir, 'events.ndjson'), { pad: 'x'.repeat(32 * 1024) });
     expect(result.ok ? result.value : result.error.code).toBe('RW_DISK_FULL');
   });
 
@@ -80,7 +80,7 @@ describe.runIf(isRoot)('writing on a full disk (64 KiB tmpfs)', () => {
     unlinkSync(join(dir, 'filler'));
     rmSync(join(dir, 'events.ndjson'), { force: true });
     const path = join(dir, 'state.json');
-    expect(writeFileAtomic(path, Buffer.alloc(32 * 1024, 0x78))).toEqual({ ok: true, value: null });
+    expect(writeFileAtomic(dir, path, Buffer.alloc(32 * 1024, 0x78))).toEqual({ ok: true, value: null });
     expect(readFileSync(path).length).toBe(32 * 1024);
     expect(readdirSync(dir)).toEqual(['state.json']);
   });

@@ -25,7 +25,7 @@ const appender = `
   console.log('ready');
   process.stdin.once('data', () => {
     for (let seq = 0; seq < 500; seq += 1) {
-      const result = appendLine(process.env.TARGET, { writer, seq, pad });
+      const result = appendLine(process.env.TARGET.slice(0, process.env.TARGET.lastIndexOf("/")), process.env.TARGET, { writer, seq, pad });
       if (!result.ok) { console.log(JSON.stringify(result)); process.exit(1); }
     }
     console.log('done');
@@ -35,8 +35,8 @@ const appender = `
 describe('appendLine', () => {
   it('creates the file and appends one JSON line per call', () => {
     const path = join(dir, 'events.ndjson');
-    expect(appendLine(path, { a: 1 })).toEqual({ ok: true, value: null });
-    expect(appendLine(path, { b: 'two\nlines' }, { fsync: true })).toEqual({ ok: true, value: null });
+    expect(appendLine(dir, path, { a: 1 })).toEqual({ ok: true, value: null });
+    expect(appendLine(dir, path, { b: 'two\nlines' }, { fsync: true })).toEqual({ ok: true, value: null });
     expect(readFileSync(path, 'utf8')).toBe('{"a":1}\n{"b":"two\\nlines"}\n');
   });
 
@@ -44,15 +44,15 @@ describe('appendLine', () => {
     const path = join(dir, 'events.ndjson');
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
-    expect(appendLine(path, cyclic).ok ? 'ok' : 'refused').toBe('refused');
-    const result = appendLine(path, undefined);
+    expect(appendLine(dir, path, cyclic).ok ? 'ok' : 'refused').toBe('refused');
+    const result = appendLine(dir, path, undefined);
     expect(result.ok ? 'ok' : result.error.code).toBe('RW_NOT_SERIALIZABLE');
     expect(() => readFileSync(path)).toThrow(/ENOENT/);
   });
 
   it('fails with RW_WRITE_FAILED naming the path when the directory is missing', () => {
     const path = join(dir, 'missing', 'events.ndjson');
-    const result = appendLine(path, { a: 1 });
+    const result = appendLine(dir, path, { a: 1 });
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.error.code).toBe('RW_WRITE_FAILED');
@@ -67,7 +67,7 @@ describe('appendLine', () => {
     await waitFor('all appenders ready', () => writers.every((child) => child.lines[0] === 'ready'));
     for (const child of writers) child.process.stdin?.write('go\n');
     expect(await Promise.all(writers.map((child) => child.exited))).toEqual([0, 0, 0, 0]);
-    const reader = new NdjsonReader(path);
+    const reader = new NdjsonReader(dir, path);
     const records: unknown[] = [];
     // 2000 lines of ~8 KiB is ~16 MiB: two or three reads at the default readBytesMax.
     for (let pass = 0; pass < 10; pass += 1) {

@@ -42,12 +42,12 @@ function readAll(reader: NdjsonReader, passesMax = 1000): { records: unknown[]; 
 describe('NdjsonReader', () => {
   it('reads complete lines as objects and reports where to resume', () => {
     writeFileSync(path, '{"a":1}\n{"b":2}\n');
-    const batch = readOk(new NdjsonReader(path));
+    const batch = readOk(new NdjsonReader(dir, path));
     expect(batch).toEqual({ records: [{ a: 1 }, { b: 2 }], skipped: [], offset: 16, line: 3, more: false });
   });
 
   it('reads a missing file as empty and picks it up once it appears', () => {
-    const reader = new NdjsonReader(path);
+    const reader = new NdjsonReader(dir, path);
     expect(readOk(reader).records).toEqual([]);
     writeFileSync(path, '{"a":1}\n');
     expect(readOk(reader).records).toEqual([{ a: 1 }]);
@@ -55,7 +55,7 @@ describe('NdjsonReader', () => {
 
   it('holds a torn last line until a later append completes it, then returns it exactly once', () => {
     writeFileSync(path, '{"a":1}\n{"b":');
-    const reader = new NdjsonReader(path);
+    const reader = new NdjsonReader(dir, path);
     const first = readOk(reader);
     expect(first.records).toEqual([{ a: 1 }]);
     expect(first.offset).toBe(8);
@@ -67,7 +67,7 @@ describe('NdjsonReader', () => {
 
   it('counts a malformed line with its line number and keeps reading', () => {
     writeFileSync(path, '{"a":1}\n{"b":\n42\n{"c":3}\n');
-    const reader = new NdjsonReader(path);
+    const reader = new NdjsonReader(dir, path);
     const batch = readOk(reader);
     expect(batch.records).toEqual([{ a: 1 }, { c: 3 }]);
     expect(batch.skipped).toHaveLength(2);
@@ -80,14 +80,14 @@ describe('NdjsonReader', () => {
   it('reports invalid UTF-8 as a malformed line rather than decoding it with replacements', () => {
     const bad = Buffer.from([0x7b, 0x22, 0x78, 0x22, 0x3a, 0x22, 0xc3, 0x28, 0x22, 0x7d, 0x0a]);
     writeFileSync(path, Buffer.concat([Buffer.from('{"a":1}\n'), bad, Buffer.from('{"é":"ü"}\n')]));
-    const batch = readOk(new NdjsonReader(path));
+    const batch = readOk(new NdjsonReader(dir, path));
     expect(batch.records).toEqual([{ a: 1 }, { é: 'ü' }]);
     expect(batch.skipped).toEqual([{ line: 2, reason: 'not valid UTF-8' }]);
   });
 
   it('ignores blank lines and CRLF endings but keeps counting lines', () => {
     writeFileSync(path, '{"a":1}\r\n\n   \n{"b":2}\r\n!\n');
-    const batch = readOk(new NdjsonReader(path));
+    const batch = readOk(new NdjsonReader(dir, path));
     expect(batch.records).toEqual([{ a: 1 }, { b: 2 }]);
     expect(batch.skipped.map((skip) => skip.line)).toEqual([5]);
   });
@@ -95,7 +95,7 @@ describe('NdjsonReader', () => {
   it('skips a 10 MB line without ever holding more than lineBytesMax of it', () => {
     const big = `{"pad":"${'x'.repeat(10 * 1024 * 1024)}"}`;
     writeFileSync(path, `{"a":1}\n${big}\n{"c":3}\n`);
-    const reader = new NdjsonReader(path);
+    const reader = new NdjsonReader(dir, path);
     const all = readAll(reader);
     expect(all.records).toEqual([{ a: 1 }, { c: 3 }]);
     expect(all.skipped).toEqual([{ line: 2, reason: 'line longer than 1048576 bytes' }]);
@@ -105,7 +105,7 @@ describe('NdjsonReader', () => {
   });
 
   it('skips an overlong line that arrives in pieces across reads, reporting it once', () => {
-    const reader = new NdjsonReader(path, { lineBytesMax: 1000, chunkBytes: 256 });
+    const reader = new NdjsonReader(dir, path, { lineBytesMax: 1000, chunkBytes: 256 });
     writeFileSync(path, `{"a":1}\n{"pad":"${'x'.repeat(700)}`);
     expect(readOk(reader).records).toEqual([{ a: 1 }]);
     appendFileSync(path, 'x'.repeat(700));
@@ -119,7 +119,7 @@ describe('NdjsonReader', () => {
 
   it('stops after readBytesMax with more: true and continues where it stopped', () => {
     writeFileSync(path, '{"i":1}\n'.repeat(100));
-    const reader = new NdjsonReader(path, { readBytesMax: 200, chunkBytes: 64 });
+    const reader = new NdjsonReader(dir, path, { readBytesMax: 200, chunkBytes: 64 });
     const first = readOk(reader);
     expect(first.more).toBe(true);
     expect(first.records.length).toBe(25);
@@ -128,9 +128,9 @@ describe('NdjsonReader', () => {
 
   it('resuming from a saved offset and line returns only the newer lines, numbered on', () => {
     writeFileSync(path, '{"i":1}\n{"i":2}\n{"i":');
-    const saved = readOk(new NdjsonReader(path));
+    const saved = readOk(new NdjsonReader(dir, path));
     appendFileSync(path, '3}\n{"i":4}\nnope\n');
-    const resumed = new NdjsonReader(path, { offset: saved.offset, line: saved.line });
+    const resumed = new NdjsonReader(dir, path, { offset: saved.offset, line: saved.line });
     const batch = readOk(resumed);
     expect(batch.records).toEqual([{ i: 3 }, { i: 4 }]);
     expect(batch.skipped).toEqual([{ line: 5, reason: expect.stringMatching(/^not valid JSON/) }]);
@@ -138,7 +138,7 @@ describe('NdjsonReader', () => {
 
   it('counts an unterminated last line only when told the writer is done', () => {
     writeFileSync(path, '{"a":1}\n{"b":2}');
-    const reader = new NdjsonReader(path);
+    const reader = new NdjsonReader(dir, path);
     expect(readOk(reader).records).toEqual([{ a: 1 }]);
     const last = readOk(reader, true);
     expect(last.records).toEqual([{ b: 2 }]);
@@ -148,7 +148,7 @@ describe('NdjsonReader', () => {
 
   it('fails with RW_FILE_TRUNCATED when the file shrinks below what was read', () => {
     writeFileSync(path, '{"a":1}\n{"b":2}\n');
-    const reader = new NdjsonReader(path);
+    const reader = new NdjsonReader(dir, path);
     readOk(reader);
     truncateSync(path, 4);
     const result = reader.read();
@@ -158,7 +158,7 @@ describe('NdjsonReader', () => {
   it('reads 100k lines correctly and in order', () => {
     const lines = Array.from({ length: 100_000 }, (_, i) => `{"i":${i},"phase":"train"}\n`);
     writeFileSync(path, lines.join(''));
-    const reader = new NdjsonReader(path);
+    const reader = new NdjsonReader(dir, path);
     const all = readAll(reader);
     expect(all.skipped).toEqual([]);
     expect(all.records.length).toBe(100_000);
@@ -184,7 +184,7 @@ describe('NdjsonReader', () => {
         const bytes = Buffer.from(text, 'utf8');
         const points = [...new Set(cuts.map((cut) => cut % (bytes.length + 1)))].sort((a, b) => a - b);
         writeFileSync(path, '');
-        const reader = new NdjsonReader(path, { chunkBytes });
+        const reader = new NdjsonReader(dir, path, { chunkBytes });
         const records: unknown[] = [];
         const skippedLines: number[] = [];
         let at = 0;

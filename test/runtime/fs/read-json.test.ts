@@ -37,7 +37,7 @@ afterEach(() => {
 function readContent(content: string | Uint8Array) {
   const path = join(dir, 'lock.json');
   writeFileSync(path, content);
-  return readJsonFile(path, isLock);
+  return readJsonFile(dir, path, isLock);
 }
 
 describe('readJsonFile', () => {
@@ -49,7 +49,10 @@ describe('readJsonFile', () => {
   });
 
   it('reports a missing file as missing', () => {
-    expect(readJsonFile(join(dir, 'nope.json'), isLock)).toEqual({ ok: true, value: { state: 'missing' } });
+    expect(readJsonFile(dir, join(dir, 'nope.json'), isLock)).toEqual({
+      ok: true,
+      value: { state: 'missing' },
+    });
   });
 
   it('reports an empty file as corrupt: empty file', () => {
@@ -100,18 +103,18 @@ describe('readJsonFile', () => {
   it('reports a file over bytesMax as corrupt without reading it', () => {
     const path = join(dir, 'big.json');
     writeFileSync(path, `{"runId":"${'x'.repeat(100)}"}`);
-    const result = readJsonFile(path, isLock, { bytesMax: 50 });
+    const result = readJsonFile(dir, path, isLock, { bytesMax: 50 });
     expect(result.ok && result.value.state).toBe('corrupt');
   });
 
-  it('returns RW_READ_FAILED naming the path for a directory instead of throwing', () => {
+  it('returns RW_NOT_REGULAR naming the path for a directory instead of throwing', () => {
     const path = join(dir, 'adir');
     mkdirSync(path);
-    const result = readJsonFile(path, isLock);
+    const result = readJsonFile(dir, path, isLock);
     expect(result.ok).toBe(false);
     if (result.ok) return;
-    expect(result.error.code).toBe('RW_READ_FAILED');
-    expect(result.error.message).toContain(`reading ${path}: EISDIR`);
+    expect(result.error.code).toBe('RW_NOT_REGULAR');
+    expect(result.error.message).toContain(`${path} is a directory, not a regular file`);
   });
 });
 
@@ -119,7 +122,7 @@ describe('quarantineFile', () => {
   it('renames the file to <name>.corrupt-<timestamp>-<random> and returns the new path', () => {
     const path = join(dir, 'lock.json');
     writeFileSync(path, '{"runId":');
-    const result = quarantineFile(path);
+    const result = quarantineFile(dir, path);
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     expect(basename(result.value)).toMatch(/^lock\.json\.corrupt-\d{8}T\d{9}Z-[0-9a-f]{8}$/);
@@ -131,14 +134,14 @@ describe('quarantineFile', () => {
   it('gives two quarantines of the same file distinct names', () => {
     const path = join(dir, 'lock.json');
     writeFileSync(path, 'a');
-    const first = quarantineFile(path);
+    const first = quarantineFile(dir, path);
     writeFileSync(path, 'b');
-    const second = quarantineFile(path);
+    const second = quarantineFile(dir, path);
     expect(first.ok && second.ok && first.value !== second.value).toBe(true);
   });
 
   it('fails with RW_FILE_GONE when another process moved the file first', () => {
-    const result = quarantineFile(join(dir, 'lock.json'));
+    const result = quarantineFile(dir, join(dir, 'lock.json'));
     expect(result.ok ? result.value : result.error.code).toBe('RW_FILE_GONE');
   });
 });

@@ -34,7 +34,7 @@ function readAll(tail: LogTail, passesMax = 1000): { segments: LogSegment[]; rea
 describe('LogTail', () => {
   it('splits at carriage returns and newlines and numbers segments by line', () => {
     writeFileSync(path, 'one\r\n\r 10%|bar\r 20%|bar\ntwo\n');
-    const { segments } = readAll(new LogTail(path));
+    const { segments } = readAll(new LogTail(dir, path));
     expect(segments.map((s) => [s.line, s.text])).toEqual([
       [1, 'one'],
       [2, ' 10%|bar'],
@@ -45,7 +45,7 @@ describe('LogTail', () => {
 
   it('shows the unfinished last segment as pending and hands it over once when completed', () => {
     writeFileSync(path, 'a\r 42%|bar');
-    const tail = new LogTail(path);
+    const tail = new LogTail(dir, path);
     expect(readAll(tail).segments.map((s) => s.text)).toEqual(['a']);
     expect(tail.pending()).toEqual({ text: ' 42%|bar', line: 1, startOffset: 2, bytes: 8 });
     appendFileSync(path, ' more\rb\n');
@@ -60,7 +60,7 @@ describe('LogTail', () => {
     writeFileSync(path, 'first\n');
     appendFileSync(path, Buffer.alloc(10 * 1024 * 1024, 'x'));
     appendFileSync(path, '\nlast\n');
-    const tail = new LogTail(path, { segmentBytesMax: 16 * 1024 });
+    const tail = new LogTail(dir, path, { segmentBytesMax: 16 * 1024 });
     const { segments, reads } = readAll(tail);
     expect(segments.map((s) => s.text)).toEqual(['first', 'last']);
     expect(reads.flatMap((r) => r.skipped)).toEqual([
@@ -75,7 +75,7 @@ describe('LogTail', () => {
       '',
     );
     writeFileSync(path, updates);
-    const tail = new LogTail(path);
+    const tail = new LogTail(dir, path);
     const { segments } = readAll(tail);
     expect(segments).toHaveLength(99_999);
     expect(tail.pending()?.text).toBe('99999/100000 [00:01<00:01, 9.0it/s]');
@@ -87,12 +87,12 @@ describe('LogTail', () => {
       path,
       Buffer.concat([Buffer.from('ok '), Buffer.from([0xff, 0xfe, 0xc3, 0x28]), Buffer.from('\n')]),
     );
-    const { segments } = readAll(new LogTail(path));
+    const { segments } = readAll(new LogTail(dir, path));
     expect(segments.map((s) => s.text)).toEqual(['ok \uFFFD\uFFFD\uFFFD(']);
   });
 
   it('reads a missing file as empty and a shrunken file again from its start', () => {
-    const tail = new LogTail(path);
+    const tail = new LogTail(dir, path);
     expect(readAll(tail).segments).toEqual([]);
     writeFileSync(path, 'old line\n');
     readAll(tail);

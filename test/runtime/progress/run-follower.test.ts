@@ -152,7 +152,11 @@ describe('RunFollower', () => {
     follower.poll();
     const state = follower.poll();
     expect(state.skipped.warnings).toEqual([
-      { source: 'events', line: 0, reason: expect.stringMatching(/events\.ndjson: EISDIR/) },
+      {
+        source: 'events',
+        line: 0,
+        reason: expect.stringMatching(/events\.ndjson is a directory, not a regular file/),
+      },
     ]);
     expect(state.counts.events).toBe(0);
     expect(new RunFollower(join(runDir, 'missing-dir')).poll().skipped.total).toBe(0);

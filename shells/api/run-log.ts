@@ -1,0 +1,49 @@
+// Reading a run's log files for the shells, through the workspace-confined layer: a log replaced
+// by a symlink (or a run directory that links out of the workspace) is refused, never printed.
+import { readSync } from 'node:fs';
+import { closeQuietly } from '../../runtime/fs/cleanup.ts';
+import { openConfined } from '../../runtime/fs/confined.ts';
+import { RunwardenError } from './errors.ts';
+
+const chunkBytes = 64 * 1024;
+
+/**
+ * Hands the bytes of the log `path` (inside the workspace `root`) from `fromBytes` up to its size
+ * at the time of the call to `write`, in chunks of 64 KiB; returns the offset it stopped at. A
+ * missing file gives nothing (returns `fromBytes`). Throws a RunwardenError (RW_PATH_ESCAPE,
+ * RW_NOT_REGULAR, RW_READ_FAILED) naming the file when the confined layer refuses it.
+ */
+export function copyRunLog(
+  root: string,
+  path: string,
+  fromBytes: number,
+  write: (bytes: Buffer) => void,
+): number {
+  const opened = openConfined(root, path);
+  if (!opened.ok) throw RunwardenError.of(opened.error);
+  if (opened.value === 'missing') return fromBytes;
+  const { fd, sizeBytes } = opened.value;
+  try {
+    const buffer = Buffer.alloc(chunkBytes);
+    let at = fromBytes;
+    // Each pass copies at least one byte or ends: at most (sizeBytes - fromBytes) passes.
+    while (at < sizeBytes) {
+      const read = readSync(fd, buffer, 0, Math.min(chunkBytes, sizeBytes - at), at);
+      if (read <= 0) break;
+      write(Buffer.from(buffer.subarray(0, read)));
+      at += read;
+    }
+    return at;
+  } finally {
+    closeQuietly(fd);
+  }
+}
+
+/** The size of the log `path` (inside the workspace `root`), 0 when missing; throws like `copyRunLog`. */
+export function runLogSizeBytes(root: string, path: string): number {
+  const opened = openConfined(root, path);
+  if (!opened.ok) throw RunwardenError.of(opened.error);
+  if (opened.value === 'missing') return 0;
+  closeQuietly(opened.value.fd);
+  return opened.value.sizeBytes;
+}
