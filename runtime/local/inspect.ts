@@ -13,7 +13,7 @@ import { readAbortRequest } from './run-records.ts';
 export function inspectWorkspace(layout: Layout, now: number): DiskFinding {
   const active = readLock(layout.lock);
   if (!active.ok) throw new Error(active.error.message);
-  if (active.value.state === 'corrupt') return { lock: 'unreadable', detail: active.value.detail, now };
+  if (active.value.state === 'corrupt') return { lock: 'unreadable', detail: active.value.detail, path: layout.lock, source: { kind: 'active' }, claimer: null, runs: [], now };
   if (active.value.state === 'ok') {
     const record = active.value.value;
     return present(layout, { kind: 'active' }, record, ownerLiveness(record), now);
