@@ -13,6 +13,7 @@ import { type JsonFileState, readJsonFile } from '../fs/read-json.ts';
 import { randomHex } from '../fs/unique.ts';
 import type { LocalIdentity } from './identity.ts';
 import type { Layout } from './layout.ts';
+import { lockIdentityProblem } from './lock-identity.ts';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
@@ -30,9 +31,15 @@ export function isLockRecord(v: unknown): v is LockRecord {
   );
 }
 
-/** Read a lock or claim file: missing, ok, or corrupt with the reason. */
+/**
+ * Read a lock or claim file (or a run directory's copy of one): missing, ok, or corrupt with
+ * the reason. A record naming an invalid identity (pid 0, -1, 1.5, "12") is corrupt too.
+ */
 export function readLock(path: string): Result<JsonFileState<LockRecord>> {
-  return readJsonFile(path, isLockRecord);
+  const read = readJsonFile(path, isLockRecord);
+  if (!read.ok || read.value.state !== 'ok') return read;
+  const problem = lockIdentityProblem(read.value.value as unknown as Record<string, unknown>);
+  return problem === null ? read : success({ state: 'corrupt', detail: `invalid identity: ${problem}` });
 }
 
 const serialize = (record: LockRecord) => `${JSON.stringify(record)}\n`;
@@ -50,6 +57,12 @@ export function createLock(layout: Layout, record: LockRecord): Result<'created'
 export function updateLock(layout: Layout, record: LockRecord): Result<LockRecord> {
   const current = readLock(layout.lock);
   if (!current.ok) return current;
+  if (current.value.state === 'corrupt') {
+    return failure(
+      'RW_LOCK_UNREADABLE',
+      `updating ${layout.lock}: it became unreadable (${current.value.detail}) during the start of ${record.runId}`,
+    );
+  }
   if (current.value.state !== 'ok' || current.value.value.nonce !== record.nonce) {
     return failure(
       'RW_LOCK_LOST',
@@ -74,6 +87,8 @@ export function sourcePath(layout: Layout, source: LockSource): string {
  * Take the lock (or a stale claim) out of the way by renaming it to a claim of ours. Exactly
  * one of several claimers wins: the others find the file gone (`RW_CLAIM_LOST`). If the file we
  * renamed is a newer lock than `record` (the run ended and another started), it is put back.
+ * A source known to be unreadable (the record came from the run directory) is claimed as such
+ * when what was renamed is still unreadable.
  */
 export function claimLock(
   layout: Layout,
@@ -95,6 +110,9 @@ export function claimLock(
   const claimed = readLock(to);
   if (claimed.ok && claimed.value.state === 'ok' && claimed.value.value.nonce === record.nonce) {
     return success({ name, record: claimed.value.value });
+  }
+  if (claimed.ok && claimed.value.state === 'corrupt' && source.unreadable !== undefined) {
+    return success({ name, record });
   }
   return restore(to, from);
 }
@@ -138,7 +156,7 @@ export function listClaims(layout: Layout): FoundClaim[] {
     return [];
   }
   return names
-    .filter((n) => n.startsWith(layout.claimPrefix))
+    .filter((n) => n.startsWith(layout.claimPrefix) && !n.includes('.corrupt-') && !n.includes('.tmp-'))
     .sort()
     .map((name) => {
       const m = /^(\d+)-(\d+)-([0-9a-f]{8})-/.exec(basename(name).slice(layout.claimPrefix.length));
@@ -148,28 +166,26 @@ export function listClaims(layout: Layout): FoundClaim[] {
 }
 
 /**
- * Move an unreadable lock aside (`active.lock.corrupt-<time>-<rand>`) and return where it went.
- * If what was moved turns out readable (another process replaced the corrupt lock meanwhile),
- * it is put back and `RW_QUARANTINE_LOST` returned.
+ * Move an unreadable lock or claim aside (`<name>.corrupt-<time>-<rand>`; a lock keeps its
+ * `active.lock.corrupt-` prefix) and return where it went. If what was moved turns out readable
+ * (another process replaced it meanwhile), it is put back and `RW_QUARANTINE_LOST` returned.
  */
-export function quarantineLock(layout: Layout): Result<{ movedTo: string }> {
+export function quarantineLock(layout: Layout, source: LockSource): Result<{ movedTo: string }> {
+  const from = sourcePath(layout, source);
   const stamp = new Date().toISOString().replace(/[-:.]/g, '');
-  const to = `${layout.lock}.corrupt-${stamp}-${unique()}`;
+  const to = `${from}.corrupt-${stamp}-${unique()}`;
   try {
-    renameSync(layout.lock, to);
+    renameSync(from, to);
   } catch (error) {
     const errno = errnoOf(error);
-    if (errno === 'ENOENT')
-      return failure('RW_QUARANTINE_LOST', `moving ${layout.lock} aside: it is gone already`);
-    return failure(
-      'RW_QUARANTINE_FAILED',
-      `moving ${layout.lock} aside: ${errno}; check the workspace directory`,
-    );
+    if (errno === 'ENOENT') return failure('RW_QUARANTINE_LOST', `moving ${from} aside: it is gone already`);
+    return failure('RW_QUARANTINE_FAILED', `moving ${from} aside: ${errno}; check the workspace directory`);
   }
   const moved = readLock(to);
   if (moved.ok && moved.value.state === 'ok') {
-    const back = restore(to, layout.lock);
-    return back.ok ? failure('RW_QUARANTINE_LOST', 'the lock became readable') : back;
+    const back = restore(to, from);
+    return back.ok ? failure('RW_QUARANTINE_LOST', `${from} became readable`) : back;
   }
-  return success({ movedTo: to });
+  const synced = fsyncDir(layout.root);
+  return synced.ok ? success({ movedTo: to }) : synced;
 }
