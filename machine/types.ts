@@ -55,6 +55,8 @@ export interface LockRecord {
 export interface ClaimRef {
   readonly name: string;
   readonly record: LockRecord;
+  /** The claimed file is unreadable (why): releasing it quarantines it rather than deleting it. */
+  readonly unreadable?: string;
 }
 
 /** The job's exit as recorded durably by its monitor. */

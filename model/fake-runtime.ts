@@ -280,7 +280,11 @@ export function fakeRuntime(world: World, ownerId: number): typeof unprovidedPor
       else world.claims.delete(input.source.name);
       const claim = { record: input.record, claimer: ownerId };
       world.claims.set(name, corrupt === undefined ? claim : { ...claim, corrupt });
-      return ok({ name, record: input.record });
+      return ok(
+        corrupt === undefined
+          ? { name, record: input.record }
+          : { name, record: input.record, unreadable: corrupt },
+      );
     }),
     recordHistory: fromPromise(async ({ input }) => {
       await step('recordHistory');
@@ -300,6 +304,10 @@ export function fakeRuntime(world: World, ownerId: number): typeof unprovidedPor
     }),
     releaseLock: fromPromise(async ({ input }) => {
       await step('releaseLock');
+      // An unreadable claim is kept as evidence, moved aside.
+      if (world.claims.get(input.claim.name)?.corrupt !== undefined) {
+        world.quarantined.push(`${input.claim.name}.corrupt`);
+      }
       world.claims.delete(input.claim.name);
       return ok(null);
     }),

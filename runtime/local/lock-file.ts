@@ -112,7 +112,7 @@ export function claimLock(
     return success({ name, record: claimed.value.value });
   }
   if (claimed.ok && claimed.value.state === 'corrupt' && source.unreadable !== undefined) {
-    return success({ name, record });
+    return success({ name, record, unreadable: source.unreadable });
   }
   return restore(to, from);
 }
@@ -128,11 +128,19 @@ function restore(claimPath: string, lockPath: string): Result<ClaimRef> {
   return failure('RW_CLAIM_LOST', `claiming ${lockPath}: it belongs to a newer run; left in place`);
 }
 
-/** Remove a claim: the last step of a run. Idempotent. */
+/**
+ * Remove a claim: the last step of a run. Idempotent. An unreadable claim (the run was found in
+ * its run directory) is kept as evidence: moved aside as `active.lock.corrupt-…`, not deleted.
+ */
 export function releaseClaim(layout: Layout, claim: ClaimRef): Result<null> {
   const path = join(layout.root, claim.name);
   try {
-    unlinkSync(path);
+    if (claim.unreadable === undefined) unlinkSync(path);
+    else
+      renameSync(
+        path,
+        `${layout.lock}.corrupt-${new Date().toISOString().replace(/[-:.]/g, '')}-${unique()}`,
+      );
   } catch (error) {
     const errno = errnoOf(error);
     if (errno !== 'ENOENT') return failure('RW_RELEASE_FAILED', `removing ${path}: ${errno}`);
@@ -166,14 +174,14 @@ export function listClaims(layout: Layout): FoundClaim[] {
 }
 
 /**
- * Move an unreadable lock or claim aside (`<name>.corrupt-<time>-<rand>`; a lock keeps its
- * `active.lock.corrupt-` prefix) and return where it went. If what was moved turns out readable
+ * Move an unreadable lock or claim aside (`active.lock.corrupt-<time>-<rand>`, never read as a
+ * lock or claim again) and return where it went. If what was moved turns out readable
  * (another process replaced it meanwhile), it is put back and `RW_QUARANTINE_LOST` returned.
  */
 export function quarantineLock(layout: Layout, source: LockSource): Result<{ movedTo: string }> {
   const from = sourcePath(layout, source);
   const stamp = new Date().toISOString().replace(/[-:.]/g, '');
-  const to = `${from}.corrupt-${stamp}-${unique()}`;
+  const to = `${layout.lock}.corrupt-${stamp}-${unique()}`;
   try {
     renameSync(from, to);
   } catch (error) {
