@@ -43,6 +43,18 @@ export function inspectWorkspace(layout: Layout, now: number): DiskFinding {
   return { lock: 'absent', now };
 }
 
+/**
+ * The id of the active run: the lock's, or when the lock is unreadable, the run recorded in its
+ * run directory whose job (or starter) may still be alive. Null when no run is active.
+ */
+export function activeRunId(layout: Layout, now: number): string | null {
+  const finding = inspectWorkspace(layout, now);
+  if (finding.lock === 'present') return finding.source.kind === 'active' ? finding.record.runId : null;
+  if (finding.lock !== 'unreadable' || finding.source.kind !== 'active') return null;
+  const live = finding.runs.find((r) => (r.job ?? r.owner).state !== 'gone');
+  return live?.record.runId ?? null;
+}
+
 function unreadable(
   layout: Layout,
   source: LockSource,

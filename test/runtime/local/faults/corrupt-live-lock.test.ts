@@ -5,11 +5,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LockRecord } from '../../../../machine/types.ts';
+import { waitFor } from '../../../helpers/wait-for.ts';
 import { fixtureJob } from '../monitor/run-setup.ts';
 import { jsonOf } from './cli.ts';
 import { quarantinedIn } from './disk.ts';
 import { type Ended, expectAtRest } from './invariants.ts';
-import { Scene, startsOf } from './scene.ts';
+import { Scene, startsOf, WAIT_MS } from './scene.ts';
 
 let scene: Scene;
 
@@ -103,7 +104,16 @@ describe('a lock damaged while its job runs', () => {
       ]);
       expect(refused, refused.stderr).toMatchObject({ code: 3, signal: null });
 
+      // watch finds the run behind the damaged lock and follows it to its end.
+      const watch = scene.spawn(['watch']);
+      await waitFor(() => watch.stdoutSoFar().includes(run.runId) || null, {
+        timeoutMs: WAIT_MS,
+        description: 'the watch to show the run',
+      });
       await scene.finish(run);
+      const watched = await watch.done;
+      expect(watched, watched.stderr).toMatchObject({ code: 0, signal: null });
+      expect(watched.stdout).toContain(`run ${run.runId} `);
       const after = await scene.cli(['status', '--json']);
       expect(jsonOf(after)).toMatchObject({ state: 'idle' });
       expect(startsOf(run.jobDir)).toEqual([run.pid]);
