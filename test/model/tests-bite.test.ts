@@ -83,6 +83,34 @@ function withLiveAbortGoingStraightToClaiming(): MachineUnderTest {
   return lifecycleSetup.createMachine(broken as never) as unknown as MachineUnderTest;
 }
 
+/** A copy of the machine that records a job lost without an exit record as orphaned, aborted or not. */
+function withLossAlwaysOrphaned(): MachineUnderTest {
+  const config = lifecycleMachine.config;
+  const live = config.states?.live;
+  if (live === undefined) throw new Error('machine shape changed');
+  const broken = {
+    ...config,
+    states: {
+      ...config.states,
+      live: {
+        ...live,
+        on: {
+          ...live.on,
+          'process.lost': {
+            target: 'claiming',
+            actions: assign(({ event }) => ({
+              outcome: 'orphaned' as const,
+              reason: event.type === 'process.lost' ? event.reason : null,
+              detectedAt: event.type === 'process.lost' ? event.at : 0,
+            })),
+          },
+        },
+      },
+    },
+  };
+  return lifecycleSetup.createMachine(broken as never) as unknown as MachineUnderTest;
+}
+
 describe('the invariant checks catch a broken', () => {
   it('lock that is checked and then created (two starters both win): oneLiveRun', async () => {
     const racyAcquire = (world: World, ownerId: number) => ({
@@ -353,6 +381,19 @@ describe('the invariant checks catch a broken', () => {
     const bad = await caught('abortRecorded', steps, { ports: forgetful });
     expect(bad.join('\n')).toContain('was aborted but recorded failed');
     expect(await faithful('abortRecorded', steps, {})).toEqual([]);
+  });
+
+  it('machine that calls an aborted run orphaned when its monitor died with it: abortRecorded', async () => {
+    const steps = script(
+      start(['job', 'forever'], 300),
+      advance(50),
+      { kind: 'abort', who: 0, graceMs: undefined },
+      advance(1_000),
+    );
+    const faults = { monitorDies: true };
+    const bad = await caught('abortRecorded', steps, { faults, machine: withLossAlwaysOrphaned() });
+    expect(bad.join('\n')).toContain('was aborted but recorded orphaned');
+    expect(await faithful('abortRecorded', steps, faults)).toEqual([]);
   });
 
   it('journal numbered by each process on its own: journalIncreasing', async () => {
