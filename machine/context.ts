@@ -109,14 +109,53 @@ export function clearedRun(): typeof runScoped {
   return runScoped;
 }
 
-/** A fresh abort requested by a user (or by the stall rule) at `at`. */
-export function newAbort(at: number, graceMs: number, forced: boolean): AbortState {
-  return { requestedAt: at, graceMs, graceLeftMs: graceMs, forced, resumed: false };
+/** A fresh abort requested by a user (or by the stall rule, `reason`) at `at`. */
+export function newAbort(
+  at: number,
+  graceMs: number,
+  forced: boolean,
+  reason: EndReason | null = null,
+): AbortState {
+  return {
+    requestedAt: at,
+    graceMs,
+    graceLeftMs: graceMs,
+    forced,
+    resumed: false,
+    interruptedAt: null,
+    graceFrom: at,
+    reason,
+  };
 }
 
-/** An abort found on disk, resumed with the grace it has left. */
-export function resumedAbort(found: AbortRequest, graceLeftMs: number): AbortState {
-  return { ...found, graceLeftMs, resumed: true };
+/**
+ * An abort found on disk at `now`, taken over with the grace it has left: counted from its
+ * delivery when that is recorded, else in full from now (the interrupt port delivers it).
+ */
+export function resumedAbort(found: AbortRequest, now: number): AbortState {
+  const interruptedAt = found.interruptedAt ?? null;
+  const graceFrom = interruptedAt ?? now;
+  return {
+    requestedAt: found.requestedAt,
+    graceMs: found.graceMs,
+    forced: found.forced,
+    resumed: true,
+    interruptedAt,
+    graceFrom,
+    graceLeftMs: Math.max(0, graceFrom + found.graceMs - now),
+    reason: found.reason ?? null,
+  };
+}
+
+/** The abort as it is recorded on disk. */
+export function abortRequestOf(abort: AbortState): AbortRequest {
+  return {
+    requestedAt: abort.requestedAt,
+    graceMs: abort.graceMs,
+    forced: abort.forced,
+    interruptedAt: abort.interruptedAt,
+    reason: abort.reason,
+  };
 }
 
 /** Append a recovery note, keeping the list bounded. */

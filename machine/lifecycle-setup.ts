@@ -27,7 +27,8 @@ export const lifecycleSetup = setup({
     decisionIs: ({ context }, params: { kind: RecoveryKind }) => context.decision?.kind === params.kind,
     resultOk: ({ event }) => outputOk(event),
     abortPending: ({ context }) => context.abort !== null,
-    resumeForced: ({ context }) => context.decision?.kind === 'resume-abort' && context.decision.abort.forced,
+    resumeForced: ({ context }) => context.decision?.kind === 'resume-abort' && context.decision.killNow,
+    recordForced: ({ event }) => event.type === 'abort.recorded' && event.abort.forced,
     abortForced: ({ context }) => context.abort?.forced === true,
     holdsLock: ({ context }) => context.lock !== null,
     stallWatched: ({ context }) => context.run?.stallAfterMs != null,
@@ -57,7 +58,11 @@ export const lifecycleSetup = setup({
       const stallAfterMs = record.config.stallAfterMs;
       const silentMs = d.kind === 'reattach' ? d.silentMs : 0;
       const now = d.kind === 'reattach' ? d.now : null;
+      // A run found through an unreadable lock or claim: say so, naming the file.
+      const why = source?.unreadable;
+      const note = { kind: 'lock-unreadable' as const, runId: record.runId, reason: why ?? '' };
       return {
+        recovered: why === undefined ? context.recovered : withNote(context.recovered, note),
         run: record.config,
         lock: record,
         source,
@@ -71,13 +76,18 @@ export const lifecycleSetup = setup({
     adoptAbort: assign(({ context }) => {
       const d = need(context.decision, 'decision');
       if (d.kind !== 'resume-abort') return {};
+      const abort = resumedAbort(d.abort, d.now);
+      const sent =
+        abort.interruptedAt === null ? 'interrupt not yet delivered; sending it' : 'interrupt delivered';
       const note = {
         kind: 'abort-resumed' as const,
         runId: d.record.runId,
-        reason: `${d.graceLeftMs} ms of grace left`,
+        reason: d.killNow
+          ? `${sent}; its deadline passed, SIGKILL now`
+          : `${sent}; ${d.graceLeftMs} ms of grace left`,
       };
       return {
-        abort: resumedAbort(d.abort, d.graceLeftMs),
+        abort,
         recovered: withNote(context.recovered, note),
       };
     }),
@@ -92,18 +102,28 @@ export const lifecycleSetup = setup({
         stallLeftMs: spawned.lock.config.stallAfterMs,
       };
     }),
-    spawnFailed: assign(({ context, event }) => ({
-      outcome: 'failed' as const,
-      reason: 'spawn-failed' as const,
-      detectedAt: context.startRequestedAt,
-      error: errorOf(event, 'RW_SPAWN_FAILED'),
-    })),
+    spawnFailed: assign(({ context, event }) => {
+      const error = errorOf(event, 'RW_SPAWN_FAILED');
+      // The lock turned unreadable under the starter: it is still this run's, claim it as such.
+      const unreadable = error.code === 'RW_LOCK_UNREADABLE' && context.source?.kind === 'active';
+      return {
+        outcome: 'failed' as const,
+        reason: 'spawn-failed' as const,
+        detectedAt: context.startRequestedAt,
+        error,
+        source: unreadable ? { kind: 'active' as const, unreadable: error.message } : context.source,
+      };
+    }),
     noteStartError: assign(({ event }) => ({ error: errorOf(event, 'RW_LOCK_FAILED') })),
     announceStartRefused: emit(({ event }) => ({
       type: 'command.rejected' as const,
       command: 'run.start' as const,
       error: errorOf(event, 'RW_LOCK_FAILED'),
     })),
+    // Another process recorded an abort of the run this actor watches: take it over.
+    adoptRecordedAbort: assign(({ event }) =>
+      event.type === 'abort.recorded' ? { abort: resumedAbort(event.abort, event.at) } : {},
+    ),
     noteActivity: assign(({ context, event }) => ({
       lastActivityAt: event.type === 'job.activity' ? event.at : context.lastActivityAt,
       stallLeftMs: context.run?.stallAfterMs ?? null,

@@ -13,9 +13,9 @@ export function reasonOfExit(exit: ExitRecord): EndReason | null {
   return exit.notStarted === true ? 'start-interrupted' : null;
 }
 
-/** The remaining grace of an abort requested at `requestedAt`, seen at `now`. */
-export function graceLeftMs(abort: { requestedAt: number; graceMs: number }, now: number): number {
-  return Math.max(0, abort.requestedAt + abort.graceMs - now);
+/** The outcome of a run whose job vanished without an exit record: aborted if one was asked. */
+export function outcomeOfLoss(abort: { readonly requestedAt: number } | null): Outcome {
+  return abort === null ? 'orphaned' : 'aborted';
 }
 
 /** Everything the history record needs, gathered from the machine's context. */

@@ -31,6 +31,8 @@ export type JobReport =
       readonly abort: AbortRequest | null;
     }
   | { readonly type: 'process.lost'; readonly reason: GoneReason; readonly at: number }
+  /** An abort record appeared or changed on disk (another process asked): every watcher takes it over. */
+  | { readonly type: 'abort.recorded'; readonly abort: AbortRequest; readonly at: number }
   | { readonly type: 'job.activity'; readonly at: number };
 
 /** What `watchWorkspace` reports. */
@@ -70,10 +72,11 @@ function missing(name: string): never {
 export const unprovidedPorts = {
   /** Read the workspace lock, probe the identities it records, read exit and abort records. */
   inspectDisk: fromPromise<DiskFinding>(async () => missing('inspectDisk')),
-  /** Move an unreadable lock aside so the workspace is usable again. */
-  quarantineLock: fromPromise<Result<{ movedTo: string }>, { detail: string }>(async () =>
-    missing('quarantineLock'),
-  ),
+  /** Move an unreadable lock or claim aside (no run left to account for): the workspace is usable again. */
+  quarantineLock: fromPromise<
+    Result<{ movedTo: string }>,
+    { detail: string; path: string; source: LockSource }
+  >(async () => missing('quarantineLock')),
   /** While idle: report `lock.appeared` when another process takes the workspace lock. */
   watchWorkspace: fromCallback<{ type: 'noop' }>(() => missing('watchWorkspace')),
   /** Create the workspace lock exclusively (O_EXCL) for a new run. */
@@ -82,7 +85,11 @@ export const unprovidedPorts = {
   spawnJob: fromPromise<Result<SpawnOutput>, { lock: LockRecord }>(async () => missing('spawnJob')),
   /** Watch a live job: report its exit, its disappearance and signs of life. */
   watchJob: fromCallback<{ type: 'noop' }, { lock: LockRecord }>(() => missing('watchJob')),
-  /** Record the abort durably and interrupt the job's group (SIGINT), identity checked. */
+  /**
+   * Record the abort durably (unless it was found on disk), then deliver the interrupt unless
+   * `abort.interruptedAt` says it was delivered (ask the monitor, which escalates on its own; SIGINT
+   * the group if it is gone), then record when it was delivered. Identity checked.
+   */
   interruptJob: fromPromise<Result<null>, SignalInput>(async () => missing('interruptJob')),
   /** Kill the job's group (SIGKILL), identity checked. */
   killJob: fromPromise<Result<null>, SignalInput>(async () => missing('killJob')),

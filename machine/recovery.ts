@@ -1,6 +1,7 @@
 // Boot-time recovery as a pure decision over what was found on disk. The machine stores the
 // decision and routes on it; nothing here touches the world.
-import { graceLeftMs, outcomeOfExit, reasonOfExit } from './outcome.ts';
+import { resumedAbort } from './context.ts';
+import { outcomeOfExit, outcomeOfLoss, reasonOfExit } from './outcome.ts';
 import type {
   AbortRequest,
   DiskFinding,
@@ -10,12 +11,18 @@ import type {
   LockRecord,
   LockSource,
   Outcome,
+  RecordedRun,
 } from './types.ts';
 
 /** Where recovery sends the machine, with the facts the next state needs. */
 export type RecoveryDecision =
   | { readonly kind: 'idle' }
-  | { readonly kind: 'quarantine'; readonly detail: string }
+  | {
+      readonly kind: 'quarantine';
+      readonly detail: string;
+      readonly path: string;
+      readonly source: LockSource;
+    }
   | { readonly kind: 'wait'; readonly record: LockRecord }
   | { readonly kind: 'halt'; readonly error: ErrorInfo }
   | {
@@ -32,6 +39,9 @@ export type RecoveryDecision =
       readonly source: LockSource;
       readonly abort: AbortRequest;
       readonly graceLeftMs: number;
+      /** The deadline has passed (or SIGKILL was asked): kill now. */
+      readonly killNow: boolean;
+      readonly now: number;
     }
   | {
       readonly kind: 'finalize';
@@ -50,13 +60,46 @@ export type RecoveryKind = RecoveryDecision['kind'];
 /** Decide what to do with what was found. `startStuckMs`: how long a live starter may hold the lock. */
 export function decideRecovery(finding: DiskFinding, startStuckMs: number): RecoveryDecision {
   if (finding.lock === 'absent') return { kind: 'idle' };
-  if (finding.lock === 'unreadable') return { kind: 'quarantine', detail: finding.detail };
-  const { record, source, owner, job, exit, abort, now } = finding;
-  const silentMs = Math.max(0, now - (finding.lastActivityAt ?? record.startedAt ?? now));
-  const base = { record, source, abort, detectedAt: now };
-
+  if (finding.lock === 'unreadable') return decideUnreadable(finding, startStuckMs);
   // A live claimer is finalising an ended run: leave it alone; the workspace is free.
-  if (source.kind === 'claim' && owner.state === 'alive') return { kind: 'idle' };
+  if (finding.source.kind === 'claim' && finding.owner.state === 'alive') return { kind: 'idle' };
+  return decideRun(finding, finding.source, finding.now, startStuckMs);
+}
+
+type UnreadableFinding = Extract<DiskFinding, { lock: 'unreadable' }>;
+
+/**
+ * An unreadable lock or claim belongs to a run recorded in its run directory. A run there that
+ * may still be alive keeps the workspace (the corrupt lock stays where it is, so no start can
+ * take the slot); an ended one is finalised through the unreadable file; only when no run is
+ * left to account for is the file quarantined.
+ */
+function decideUnreadable(f: UnreadableFinding, startStuckMs: number): RecoveryDecision {
+  if (f.source.kind === 'claim' && f.claimer?.state === 'alive') return { kind: 'idle' };
+  const source: LockSource = { ...f.source, unreadable: `${f.path}: ${f.detail}` };
+  const decisions = f.runs.map((run) => decideRun(run, source, f.now, startStuckMs));
+  // A claim no longer holds the workspace: only an ended run can be finalised through it.
+  const usable = f.source.kind === 'claim' ? decisions.filter((d) => d.kind === 'finalize') : decisions;
+  const best = usable.sort((a, b) => rankOf(a) - rankOf(b))[0];
+  if (best !== undefined) return best;
+  return { kind: 'quarantine', detail: f.detail, path: f.path, source: f.source };
+}
+
+/** Which decision about a recorded run matters most: a live job first, an ended run last. */
+function rankOf(d: RecoveryDecision): number {
+  if (d.kind === 'finalize') return 2;
+  return d.kind === 'wait' ? 1 : 0;
+}
+
+function decideRun(
+  run: RecordedRun,
+  source: LockSource,
+  now: number,
+  startStuckMs: number,
+): RecoveryDecision {
+  const { record, owner, job, exit, abort } = run;
+  const silentMs = Math.max(0, now - (run.lastActivityAt ?? record.startedAt ?? now));
+  const base = { record, source, abort, detectedAt: now };
 
   if (record.job === null || job === null) {
     // No job recorded: a start is in flight, or its starter died before spawning.
@@ -73,13 +116,19 @@ export function decideRecovery(finding: DiskFinding, startStuckMs: number): Reco
   if (job.state === 'foreign') return { kind: 'halt', error: foreignError(record, job.detail) };
   if (job.state === 'alive') {
     if (abort === null) return { kind: 'reattach', record, source, silentMs, now };
-    return { kind: 'resume-abort', record, source, abort, graceLeftMs: graceLeftMs(abort, now) };
+    // The record promises an interrupt and a kill at the deadline: carry out what is left.
+    const resumed = resumedAbort(abort, now);
+    const killNow = abort.forced || (resumed.interruptedAt !== null && resumed.graceLeftMs === 0);
+    return { kind: 'resume-abort', record, source, abort, graceLeftMs: resumed.graceLeftMs, killNow, now };
   }
   if (exit !== null) {
     const outcome = outcomeOfExit(exit, abort);
-    return { ...base, kind: 'finalize', outcome, exit, reason: reasonOfExit(exit) };
+    const reason = reasonOfExit(exit) ?? (outcome === 'aborted' ? (abort?.reason ?? null) : null);
+    return { ...base, kind: 'finalize', outcome, exit, reason };
   }
-  return { ...base, kind: 'finalize', outcome: 'orphaned', exit: null, reason: job.reason };
+  // Gone without an exit record (its monitor died too): an abort asked for still makes it aborted.
+  const reason = abort?.reason ?? job.reason;
+  return { ...base, kind: 'finalize', outcome: outcomeOfLoss(abort), exit: null, reason };
 }
 
 function foreignError(record: LockRecord, detail: string): ErrorInfo {

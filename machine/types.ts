@@ -55,6 +55,8 @@ export interface LockRecord {
 export interface ClaimRef {
   readonly name: string;
   readonly record: LockRecord;
+  /** The claimed file is unreadable (why): releasing it quarantines it rather than deleting it. */
+  readonly unreadable?: string;
 }
 
 /** The job's exit as recorded durably by its monitor. */
@@ -66,12 +68,22 @@ export interface ExitRecord {
   readonly notStarted?: boolean;
 }
 
-/** An abort that was asked for; found on disk after a crash so the grace can resume. */
+/**
+ * An abort that was asked for, recorded before anything is signalled so that whoever finds it
+ * (a recovering process, an observer) carries it out: the record is a promise, not a log.
+ */
 export interface AbortRequest {
   readonly requestedAt: number;
   readonly graceMs: number;
   /** SIGKILL was already asked for. */
   readonly forced: boolean;
+  /**
+   * When the interrupt was delivered (the monitor asked, or SIGINT sent): the grace counts from
+   * here. Null or absent: recorded, not known delivered; whoever finds it delivers it.
+   */
+  readonly interruptedAt?: number | null;
+  /** Why the run is aborted when a rule asked for it (`stalled`), kept for the history record. */
+  readonly reason?: EndReason | null;
 }
 
 /** What a liveness probe found for a recorded identity. */
@@ -95,27 +107,52 @@ export type EndReason =
   | 'start-interrupted'
   | 'stalled';
 
-/** Where a lock found at boot lives: the workspace's active lock or a half-finished claim. */
-export type LockSource = { readonly kind: 'active' } | { readonly kind: 'claim'; readonly name: string };
+/**
+ * Where a lock found at boot lives: the workspace's active lock or a half-finished claim.
+ * `unreadable` (why, naming the file): that file is corrupt; the record was read from the run
+ * directory's copy instead.
+ */
+export type LockSource =
+  | { readonly kind: 'active'; readonly unreadable?: string }
+  | { readonly kind: 'claim'; readonly name: string; readonly unreadable?: string };
+
+/** A run as its records on disk show it (from the lock, a claim, or the run directory's copy). */
+export interface RecordedRun {
+  readonly record: LockRecord;
+  /** Liveness of the lock's owner (or claimer); only consulted while the job is not yet recorded. */
+  readonly owner: Liveness;
+  /** Liveness of the recorded job; null when no job was recorded yet. */
+  readonly job: Liveness | null;
+  readonly exit: ExitRecord | null;
+  readonly abort: AbortRequest | null;
+  /** The last sign of life of the job seen on disk (newest log or events write); null if none. */
+  readonly lastActivityAt: number | null;
+}
 
 /** Everything recovery needs to decide, read from disk and probed, as plain facts. */
 export type DiskFinding =
   | { readonly lock: 'absent'; readonly now: number }
-  | { readonly lock: 'unreadable'; readonly detail: string; readonly now: number }
   | {
+      /** The lock or a claim is corrupt or records an invalid identity. */
+      readonly lock: 'unreadable';
+      readonly detail: string;
+      /** The unreadable file, for messages. */
+      readonly path: string;
+      readonly source: LockSource;
+      /** For a claim: the liveness of the claimer its name records; null for the active lock. */
+      readonly claimer: Liveness | null;
+      /**
+       * Runs recorded only in their run directories (an identity copy, no history record, no
+       * readable lock or claim naming them): the run the unreadable file belonged to is among them.
+       */
+      readonly runs: readonly RecordedRun[];
+      readonly now: number;
+    }
+  | ({
       readonly lock: 'present';
       readonly source: LockSource;
-      readonly record: LockRecord;
-      /** Liveness of the lock's owner; only consulted while the job is not yet recorded. */
-      readonly owner: Liveness;
-      /** Liveness of the recorded job; null when no job was recorded yet. */
-      readonly job: Liveness | null;
-      readonly exit: ExitRecord | null;
-      readonly abort: AbortRequest | null;
-      /** The last sign of life of the job seen on disk (newest log or events write); null if none. */
-      readonly lastActivityAt: number | null;
       readonly now: number;
-    };
+    } & RecordedRun);
 
 /** An operating error carried as data (never thrown across a port). */
 export interface ErrorInfo {
@@ -144,13 +181,19 @@ export interface AbortState {
   /** Grace still to wait when the machine (re)entered the graceful phase. */
   readonly graceLeftMs: number;
   readonly forced: boolean;
-  /** Found on disk by recovery: the interrupt was already sent by an earlier process. */
+  /** Found on disk (by recovery or an observer) rather than asked of this actor. */
   readonly resumed: boolean;
+  /** When the interrupt was delivered, if known; null: the interrupt port delivers it. */
+  readonly interruptedAt: number | null;
+  /** When this actor's grace began to count (the delivery, or when it took the abort over). */
+  readonly graceFrom: number;
+  /** Why a rule asked for the abort (`stalled`); null for a user's abort. */
+  readonly reason: EndReason | null;
 }
 
 /** Something recovery did that a user should hear about, with the reason. */
 export interface RecoveryNote {
-  readonly kind: 'orphaned' | 'ended-unwatched' | 'quarantined' | 'abort-resumed';
+  readonly kind: 'orphaned' | 'ended-unwatched' | 'quarantined' | 'abort-resumed' | 'lock-unreadable';
   readonly runId: string | null;
   readonly reason: string;
 }

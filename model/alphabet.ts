@@ -48,7 +48,42 @@ const present = {
 /** One finding for every branch of recovery. */
 export const findings: readonly DiskFinding[] = [
   { lock: 'absent', now: 0 },
-  { lock: 'unreadable', detail: 'empty file', now: 0 },
+  {
+    lock: 'unreadable',
+    detail: 'empty file',
+    path: 'active.lock',
+    source: { kind: 'active' },
+    claimer: null,
+    runs: [],
+    now: 0,
+  },
+  {
+    lock: 'unreadable',
+    detail: 'owner.pid must be a positive integer, got 0',
+    path: 'active.lock',
+    source: { kind: 'active' },
+    claimer: null,
+    runs: [{ record, owner: alive, job: alive, exit: null, abort: null, lastActivityAt: 0 }],
+    now: 0,
+  },
+  {
+    lock: 'unreadable',
+    detail: 'not valid JSON',
+    path: 'active.lock.claimed-1',
+    source: { kind: 'claim', name: 'active.lock.claimed-1' },
+    claimer: gone,
+    runs: [{ record, owner: gone, job: gone, exit, abort: null, lastActivityAt: 0 }],
+    now: 0,
+  },
+  {
+    lock: 'unreadable',
+    detail: 'empty file',
+    path: 'active.lock.claimed-1',
+    source: { kind: 'claim', name: 'active.lock.claimed-1' },
+    claimer: alive,
+    runs: [],
+    now: 0,
+  },
   { ...present, record: starting, job: null },
   { ...present, record: starting, job: null, now: 1_000_000 },
   { ...present, record: starting, job: null, owner: gone },
@@ -58,6 +93,13 @@ export const findings: readonly DiskFinding[] = [
   { ...present, job: alive, now: 60_000 },
   { ...present, job: alive, abort: { requestedAt: 0, graceMs: 1_000, forced: false } },
   { ...present, job: alive, abort: { requestedAt: 0, graceMs: 1_000, forced: true } },
+  {
+    ...present,
+    job: alive,
+    abort: { requestedAt: 0, graceMs: 1_000, forced: false, interruptedAt: 0 },
+    now: 5_000,
+  },
+  { ...present, job: gone, abort: { requestedAt: 0, graceMs: 1_000, forced: false, reason: 'stalled' } },
   { ...present, job: gone, exit },
   { ...present, job: { state: 'gone', reason: 'reboot' } },
   { ...present, source: { kind: 'claim', name: 'c' }, job: gone, exit },
@@ -136,6 +178,11 @@ function eventsOf(type: string): AnyEvent[] {
       ];
     case 'process.lost':
       return [{ type, reason: 'process-gone', at: 10 }];
+    case 'abort.recorded':
+      return [
+        { type, abort: { requestedAt: 5, graceMs: 1_000, forced: false, interruptedAt: null }, at: 10 },
+        { type, abort: { requestedAt: 5, graceMs: 1_000, forced: true, interruptedAt: 5 }, at: 10 },
+      ];
     default:
       return [{ type }];
   }

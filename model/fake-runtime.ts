@@ -2,8 +2,17 @@
 // Each operation waits the world's op latency, then takes effect in one atomic step, the way
 // O_EXCL create and rename do on a real filesystem.
 import { fromCallback, fromPromise } from 'xstate';
+import { abortRequestOf } from '../machine/context.ts';
 import type { JobReport, Result, unprovidedPorts, WorkspaceReport } from '../machine/ports.ts';
-import type { DiskFinding, JobHandle, Liveness, LockRecord, OwnerHandle } from '../machine/types.ts';
+import type {
+  DiskFinding,
+  JobHandle,
+  Liveness,
+  LockRecord,
+  LockSource,
+  OwnerHandle,
+  RecordedRun,
+} from '../machine/types.ts';
 import type { JobSpec, World } from './world.ts';
 
 const ok = <T>(value: T): Result<T> => ({ ok: true, value });
@@ -36,40 +45,76 @@ function livenessOfOwner(world: World, owner: OwnerHandle): Liveness {
     : { state: 'gone', reason: 'process-gone' };
 }
 
-function findingOf(world: World): DiskFinding {
-  const now = world.now;
-  const slot = world.lock;
-  if (slot?.kind === 'corrupt') return { lock: 'unreadable', detail: slot.detail, now };
-  let source: { kind: 'active' } | { kind: 'claim'; name: string } = { kind: 'active' };
-  let record: LockRecord | null = slot?.record ?? null;
-  let owner: OwnerHandle | null = record?.owner ?? null;
-  if (record === null) {
-    const first = world.claims.entries().next();
-    if (first.done) return { lock: 'absent', now };
-    const [name, claim] = first.value;
-    source = { kind: 'claim', name };
-    record = claim.record;
-    owner = { kind: 'model', id: claim.claimer, boot: world.boot };
-  }
-  const runId = record.runId;
+function recordedRun(world: World, record: LockRecord, owner: Liveness): RecordedRun {
   return {
-    lock: 'present',
-    source,
     record,
-    owner: livenessOfOwner(world, owner ?? record.owner),
+    owner,
     job: record.job === null ? null : livenessOfJob(world, record.job),
-    exit: world.exits.get(runId) ?? null,
-    abort: world.aborts.get(runId) ?? null,
+    exit: world.exits.get(record.runId) ?? null,
+    abort: world.aborts.get(record.runId) ?? null,
     // The model tracks no output: silence counts from the job's start.
     lastActivityAt: null,
-    now,
   };
+}
+
+/** Runs only their run directories account for: a copy, no history, no readable lock or claim. */
+function unaccountedRuns(world: World): RecordedRun[] {
+  const named = new Set<string>();
+  if (world.lock?.kind === 'record') named.add(world.lock.record.runId);
+  for (const claim of world.claims.values()) if (claim.corrupt === undefined) named.add(claim.record.runId);
+  return [...world.runCopies.values()]
+    .filter((r) => !world.history.has(r.runId) && !named.has(r.runId))
+    .map((r) => recordedRun(world, r, livenessOfOwner(world, r.owner)));
+}
+
+/** What a faithful inspection of `world` finds (mutation tests derive broken ones from it). */
+export function findingOf(world: World): DiskFinding {
+  const now = world.now;
+  const slot = world.lock;
+  if (slot?.kind === 'corrupt') {
+    const source = { kind: 'active' } as const;
+    const runs = unaccountedRuns(world);
+    return { lock: 'unreadable', detail: slot.detail, path: 'active.lock', source, claimer: null, runs, now };
+  }
+  if (slot?.kind === 'record') {
+    const record = slot.record;
+    const run = recordedRun(world, record, livenessOfOwner(world, record.owner));
+    return { lock: 'present', source: { kind: 'active' }, now, ...run };
+  }
+  const first = world.claims.entries().next();
+  if (first.done) return { lock: 'absent', now };
+  const [name, claim] = first.value;
+  const claimer = livenessOfOwner(world, { kind: 'model', id: claim.claimer, boot: world.boot });
+  const source = { kind: 'claim', name } as const;
+  if (claim.corrupt !== undefined) {
+    const runs = unaccountedRuns(world);
+    return { lock: 'unreadable', detail: claim.corrupt, path: name, source, claimer, runs, now };
+  }
+  return { lock: 'present', source, now, ...recordedRun(world, claim.record, claimer) };
+}
+
+/** Whether the file a source names is there and is what the claimer expects (readable or not). */
+function sourceMatches(world: World, source: LockSource, record: LockRecord): boolean {
+  if (source.kind === 'active') {
+    const slot = world.lock;
+    if (slot?.kind === 'record') return slot.record.nonce === record.nonce;
+    return slot?.kind === 'corrupt' && source.unreadable !== undefined;
+  }
+  const claim = world.claims.get(source.name);
+  if (claim === undefined) return false;
+  return claim.corrupt === undefined ? claim.record.nonce === record.nonce : source.unreadable !== undefined;
 }
 
 /** The ports of one supervisor process (`ownerId`) acting on `world`. */
 export function fakeRuntime(world: World, ownerId: number): typeof unprovidedPorts {
   const ownerHandle: OwnerHandle = { kind: 'model', id: ownerId, boot: world.boot };
   let nonces = 0;
+  // A failpoint: this process dies right after the named durable step of an abort.
+  const diesAfter = (point: World['faults']['abortCrashAfter']): void => {
+    if (world.faults.abortCrashAfter === point || world.failpoints.get(ownerId) === point) {
+      world.crashOwner(ownerId);
+    }
+  };
   // Wait the operation's latency; a process that died meanwhile never takes its next step.
   const step = async (label: string): Promise<void> => {
     await world.delay(`${label}#${ownerId}`);
@@ -92,12 +137,19 @@ export function fakeRuntime(world: World, ownerId: number): typeof unprovidedPor
         world.clock.clearTimeout(first);
       };
     }),
-    quarantineLock: fromPromise(async () => {
+    quarantineLock: fromPromise(async ({ input }) => {
       await step('quarantineLock');
-      if (world.lock?.kind !== 'corrupt') return fail('RW_QUARANTINE_LOST', 'the lock changed meanwhile');
       const movedTo = `active.lock.corrupt-${world.quarantined.length + 1}`;
+      if (input.source.kind === 'active') {
+        if (world.lock?.kind !== 'corrupt') return fail('RW_QUARANTINE_LOST', 'the lock changed meanwhile');
+        world.lock = null;
+      } else {
+        const claim = world.claims.get(input.source.name);
+        if (claim?.corrupt === undefined) return fail('RW_QUARANTINE_LOST', 'the claim changed meanwhile');
+        world.claims.delete(input.source.name);
+      }
       world.quarantined.push(movedTo);
-      world.lock = null;
+      world.changed();
       return ok({ movedTo });
     }),
     acquireLock: fromPromise(async ({ input }) => {
@@ -113,6 +165,8 @@ export function fakeRuntime(world: World, ownerId: number): typeof unprovidedPor
         startedAt: null,
         config: input.config,
       };
+      // The run directory's copy first: a lock that turns unreadable always has its run on record.
+      world.runCopies.set(record.runId, record);
       world.lock = { kind: 'record', record };
       world.locked.set(record.runId, record.nonce);
       world.changed();
@@ -124,11 +178,17 @@ export function fakeRuntime(world: World, ownerId: number): typeof unprovidedPor
       const proc = world.spawn(input.lock.config.runId, jobSpecOf(input.lock.config.argv), ownerId);
       const handle = handleOf(world, proc.pid);
       const slot = world.lock;
+      if (slot?.kind === 'corrupt') {
+        world.exit(proc, 127, null, true);
+        return fail('RW_LOCK_UNREADABLE', 'the lock became unreadable during the start');
+      }
       if (slot?.kind !== 'record' || slot.record.nonce !== input.lock.nonce) {
         world.exit(proc, 127, null, true);
         return fail('RW_LOCK_LOST', 'the lock was taken away during the start');
       }
       const lock: LockRecord = { ...input.lock, job: handle, startedAt: world.now };
+      // The job's identity is recorded a second time, in its run directory, before the lock.
+      world.runCopies.set(lock.runId, lock);
       world.lock = { kind: 'record', record: lock };
       await step('spawnJob');
       // The starter died or gave up before letting the job go: it exits without running.
@@ -141,6 +201,8 @@ export function fakeRuntime(world: World, ownerId: number): typeof unprovidedPor
     }),
     watchJob: fromCallback<{ type: 'noop' }, { lock: LockRecord }>(({ input, sendBack }) => {
       const { lock } = input;
+      // A record already there is reported too: the machine ignores one it already carries out.
+      let seenAbort = 'null';
       const check = (): void => {
         const job = lock.job;
         if (job === null) return;
@@ -156,6 +218,13 @@ export function fakeRuntime(world: World, ownerId: number): typeof unprovidedPor
         const liveness = livenessOfJob(world, job);
         if (liveness.state === 'gone') {
           sendBack({ type: 'process.lost', reason: liveness.reason, at: world.now } satisfies JobReport);
+          return;
+        }
+        const abort = world.aborts.get(lock.runId);
+        const now = JSON.stringify(abort ?? null);
+        if (abort !== undefined && now !== seenAbort) {
+          seenAbort = now;
+          sendBack({ type: 'abort.recorded', abort, at: world.now } satisfies JobReport);
         }
       };
       const stop = world.onChange(check);
@@ -171,37 +240,51 @@ export function fakeRuntime(world: World, ownerId: number): typeof unprovidedPor
       const { lock, abort } = input;
       const job = lock.job;
       if (job === null) return fail('RW_NO_JOB', 'no job recorded');
+      if (abort.interruptedAt !== null) return ok(null);
+      // Each durable step is a point where this process may die; whoever finds the record goes on.
       if (!abort.resumed) {
-        const request = { requestedAt: abort.requestedAt, graceMs: abort.graceMs, forced: abort.forced };
-        world.aborts.set(lock.runId, request);
-        world.signal(job, 'SIGINT');
-        world.escalate(job, request);
+        world.recordAbort(lock.runId, abortRequestOf(abort));
+        diesAfter('recorded');
+        await step('interruptJob');
       }
+      if (!world.deliverAbort(lock.runId, job, abort.graceMs)) world.signal(job, 'SIGINT');
+      diesAfter('delivered');
+      await step('interruptJob');
+      world.recordAbort(lock.runId, { ...abortRequestOf(abort), interruptedAt: world.now });
       return ok(null);
     }),
     killJob: fromPromise(async ({ input }) => {
       await step('killJob');
       const job = input.lock.job;
       if (job === null) return fail('RW_NO_JOB', 'no job recorded');
-      const prior = world.aborts.get(input.lock.runId);
-      world.aborts.set(input.lock.runId, { ...(prior ?? input.abort), forced: true });
+      world.recordAbort(input.lock.runId, { ...abortRequestOf(input.abort), forced: true });
+      diesAfter('forced');
+      await step('killJob');
       world.signal(job, 'SIGKILL');
       return ok(null);
     }),
     claimLock: fromPromise(async ({ input }) => {
       await step('claimLock');
       const name = world.newClaimName(ownerId);
-      if (input.source.kind === 'active') {
-        const slot = world.lock;
-        if (slot?.kind !== 'record' || slot.record.nonce !== input.record.nonce) {
-          return fail('RW_CLAIM_LOST', 'another process claimed the lock first');
-        }
-        world.lock = null;
-      } else {
-        if (!world.claims.delete(input.source.name)) return fail('RW_CLAIM_LOST', 'claim taken');
+      if (!sourceMatches(world, input.source, input.record)) {
+        return fail('RW_CLAIM_LOST', 'another process claimed the lock first');
       }
-      world.claims.set(name, { record: input.record, claimer: ownerId });
-      return ok({ name, record: input.record });
+      // An unreadable file stays unreadable under its claim name.
+      const corrupt =
+        input.source.kind === 'active'
+          ? world.lock?.kind === 'corrupt'
+            ? world.lock.detail
+            : undefined
+          : world.claims.get(input.source.name)?.corrupt;
+      if (input.source.kind === 'active') world.lock = null;
+      else world.claims.delete(input.source.name);
+      const claim = { record: input.record, claimer: ownerId };
+      world.claims.set(name, corrupt === undefined ? claim : { ...claim, corrupt });
+      return ok(
+        corrupt === undefined
+          ? { name, record: input.record }
+          : { name, record: input.record, unreadable: corrupt },
+      );
     }),
     recordHistory: fromPromise(async ({ input }) => {
       await step('recordHistory');
@@ -221,6 +304,10 @@ export function fakeRuntime(world: World, ownerId: number): typeof unprovidedPor
     }),
     releaseLock: fromPromise(async ({ input }) => {
       await step('releaseLock');
+      // An unreadable claim is kept as evidence, moved aside.
+      if (world.claims.get(input.claim.name)?.corrupt !== undefined) {
+        world.quarantined.push(`${input.claim.name}.corrupt`);
+      }
       world.claims.delete(input.claim.name);
       return ok(null);
     }),

@@ -28,6 +28,8 @@ export type MachineUnderTest = typeof lifecycleMachine;
 export interface Supervisor {
   readonly ownerId: number;
   readonly actor: Actor<MachineUnderTest>;
+  /** When it booted (simulated ms). */
+  readonly bootedAt: number;
   alive: boolean;
 }
 
@@ -76,6 +78,11 @@ export class Simulation {
   constructor(options: SimulationOptions = {}) {
     this.world = new World(this.clock, options.faults);
     this.options = options;
+    // A failpoint in a port kills its own supervisor, as SIGKILL at that line would.
+    this.world.crashOwner = (owner) => {
+      const s = this.supervisors.find((x) => x.ownerId === owner);
+      if (s !== undefined) this.crash(s);
+    };
   }
 
   /** Boot a new supervisor process: it starts in recovery like any runwarden process. */
@@ -86,7 +93,7 @@ export class Simulation {
     const machine = this.options.machine ?? lifecycleMachine;
     const logic = machine.provide({ actors, delays: { ...simDelays, ...this.options.delays } });
     const actor = createActor(logic, { clock: this.clock, input: {} });
-    const supervisor: Supervisor = { ownerId, actor, alive: true };
+    const supervisor: Supervisor = { ownerId, actor, bootedAt: this.clock.now(), alive: true };
     let last = '';
     const ownSeq = new Map<string, number>();
     actor.subscribe((snapshot) => {
@@ -125,7 +132,7 @@ export class Simulation {
    * runs and let time pass until it is idle. Bounded; returns false if rest was not reached.
    */
   async settle(roundsMax = 20): Promise<boolean> {
-    Object.assign(this.world.faults, { spawnFails: false, opDelayMs: 0 });
+    Object.assign(this.world.faults, { spawnFails: false, opDelayMs: 0, abortCrashAfter: null });
     for (const s of this.living()) this.crash(s);
     for (let round = 0; round < roundsMax; round++) {
       const s = this.boot();

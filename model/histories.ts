@@ -15,8 +15,14 @@ export type Step =
       readonly graceMs: number;
       readonly stall: boolean;
     }
-  | { readonly kind: 'abort'; readonly who: number; readonly graceMs: number | undefined }
-  | { readonly kind: 'force'; readonly who: number }
+  | {
+      readonly kind: 'abort';
+      readonly who: number;
+      readonly graceMs: number | undefined;
+      /** The requester dies right after this durable step of its abort (a failpoint). */
+      readonly diesAfter?: 'recorded' | 'delivered';
+    }
+  | { readonly kind: 'force'; readonly who: number; readonly diesAfter?: 'forced' }
   | { readonly kind: 'advance'; readonly ms: number }
   | { readonly kind: 'fault'; readonly fault: FaultName }
   | { readonly kind: 'reboot' };
@@ -28,6 +34,11 @@ export type FaultName =
   | 'slowOps'
   | 'fastOps'
   | 'corruptLock'
+  | 'invalidLock'
+  | 'corruptClaim'
+  | 'requesterDiesRecorded'
+  | 'requesterDiesDelivered'
+  | 'killerDiesForced'
   | 'heal';
 
 const jobArb = fc.oneof(
@@ -53,10 +64,23 @@ export const stepArb: fc.Arbitrary<Step> = fc.oneof(
   {
     weight: 2,
     arbitrary: fc
-      .record({ who, graceMs: fc.option(fc.integer({ min: 0, max: 800 }), { nil: undefined }) })
-      .map((r) => ({ kind: 'abort' as const, ...r })),
+      .record({
+        who,
+        graceMs: fc.option(fc.integer({ min: 0, max: 800 }), { nil: undefined }),
+        diesAfter: fc.constantFrom(undefined, undefined, 'recorded' as const, 'delivered' as const),
+      })
+      .map(({ diesAfter, ...r }) => ({ kind: 'abort' as const, ...r, ...(diesAfter ? { diesAfter } : {}) })),
   },
-  { weight: 1, arbitrary: who.map((w) => ({ kind: 'force' as const, who: w })) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .record({ who, diesAfter: fc.constantFrom(undefined, 'forced' as const) })
+      .map(({ who: w, diesAfter }) => ({
+        kind: 'force' as const,
+        who: w,
+        ...(diesAfter ? { diesAfter } : {}),
+      })),
+  },
   {
     weight: 5,
     arbitrary: fc.integer({ min: 0, max: 1_500 }).map((ms) => ({ kind: 'advance' as const, ms })),
@@ -71,6 +95,11 @@ export const stepArb: fc.Arbitrary<Step> = fc.oneof(
         'slowOps',
         'fastOps',
         'corruptLock',
+        'invalidLock',
+        'corruptClaim',
+        'requesterDiesRecorded',
+        'requesterDiesDelivered',
+        'killerDiesForced',
         'heal',
       )
       .map((fault) => ({ kind: 'fault' as const, fault })),
@@ -88,7 +117,19 @@ function applyFault(sim: Simulation, fault: FaultName): void {
   else if (fault === 'slowOps') f.opDelayMs = 30;
   else if (fault === 'fastOps') f.opDelayMs = 0;
   else if (fault === 'corruptLock') sim.world.corruptLock('NUL bytes (torn write)');
-  else Object.assign(f, { spawnFails: false, monitorDies: false, reusePids: false, opDelayMs: 3 });
+  else if (fault === 'invalidLock') sim.world.corruptLock('owner.pid must be a positive integer, got 0');
+  else if (fault === 'corruptClaim') sim.world.corruptClaim('not valid JSON');
+  else if (fault === 'requesterDiesRecorded') f.abortCrashAfter = 'recorded';
+  else if (fault === 'requesterDiesDelivered') f.abortCrashAfter = 'delivered';
+  else if (fault === 'killerDiesForced') f.abortCrashAfter = 'forced';
+  else
+    Object.assign(f, {
+      spawnFails: false,
+      monitorDies: false,
+      reusePids: false,
+      opDelayMs: 3,
+      abortCrashAfter: null,
+    });
 }
 
 /** Apply one step. Commands go to the `who`-th living supervisor (booting one if none lives). */
@@ -114,16 +155,22 @@ export async function applyStep(sim: Simulation, step: Step): Promise<void> {
       target().actor.send({ type: 'run.start', config, at });
       break;
     }
-    case 'abort':
-      target().actor.send(
+    case 'abort': {
+      const requester = target();
+      if (step.diesAfter !== undefined) sim.world.failpoints.set(requester.ownerId, step.diesAfter);
+      requester.actor.send(
         step.graceMs === undefined
           ? { type: 'run.abort', at }
           : { type: 'run.abort', at, graceMs: step.graceMs },
       );
       break;
-    case 'force':
-      target().actor.send({ type: 'run.force', at });
+    }
+    case 'force': {
+      const requester = target();
+      if (step.diesAfter !== undefined) sim.world.failpoints.set(requester.ownerId, step.diesAfter);
+      requester.actor.send({ type: 'run.force', at });
       break;
+    }
     case 'advance':
       await sim.clock.advance(step.ms);
       break;

@@ -12,12 +12,13 @@ export const oneLiveRun: Invariant = (sim) => {
   return live.length <= 1 ? [] : [`${live.length} live jobs: ${live.map((p) => p.runId).join(', ')}`];
 };
 
-/** A live job's run holds the workspace lock. */
+/** A live job's run holds the workspace lock (a lock that turned unreadable still holds it). */
 export const lockWhileLive: Invariant = (sim) => {
   const slot = sim.world.lock;
+  const holder = slot === null ? null : slot.kind === 'record' ? slot.record.runId : slot.runId;
   return sim.world
     .liveJobs()
-    .filter((p) => slot?.kind !== 'record' || slot.record.runId !== p.runId)
+    .filter((p) => holder !== p.runId)
     .map((p) => `job of ${p.runId} is alive but the lock does not name it`);
 };
 
@@ -25,7 +26,7 @@ export const lockWhileLive: Invariant = (sim) => {
 export const lockUntilFinalized: Invariant = (sim) => {
   const locked = sim.world.lockedRuns();
   const lost = [...sim.world.locked.keys()].filter(
-    (runId) => !sim.world.history.has(runId) && !locked.has(runId) && !sim.world.corrupted.has(runId),
+    (runId) => !sim.world.history.has(runId) && !locked.has(runId),
   );
   return lost.map((runId) => `run ${runId} has neither a lock nor a history record`);
 };
@@ -33,17 +34,66 @@ export const lockUntilFinalized: Invariant = (sim) => {
 /** No signal reaches a process other than the recorded job; no live or finished directory is deleted. */
 export const noWrongEffects: Invariant = (sim) => sim.world.incidents.map((i) => `t=${i.at}: ${i.what}`);
 
-/** An abort ends the job within its grace plus the kill timeout, whoever died meanwhile. */
+/** An interrupt delivered ends the job within its grace plus the kill timeout, whoever died meanwhile. */
 export const abortBounded: Invariant = (sim) => {
   const now = sim.world.now;
   const late: string[] = [];
-  for (const [runId, request] of sim.world.aborts) {
-    const deadline = request.requestedAt + request.graceMs + simDelays.killTimeoutMs;
+  for (const [runId, delivery] of sim.world.delivered) {
+    const deadline = delivery.at + delivery.graceMs + simDelays.killTimeoutMs;
     const alive = sim.world.liveJobs().some((p) => p.runId === runId);
     if (alive && now > deadline)
       late.push(`run ${runId} still alive ${now - deadline} ms past its abort deadline`);
   }
   return late;
+};
+
+/**
+ * How long a living supervisor may take to carry out an abort it can see on disk: its recovery
+ * or its watcher, then the durable steps of the interrupt, each an op latency (at most 30 ms).
+ */
+export const carryOutMs = 250;
+
+/** The living supervisors that are not halted (a halted one waits for a user), with boot times. */
+function working(sim: Simulation) {
+  return sim.living().filter((s) => !s.actor.getSnapshot().hasTag('halted'));
+}
+
+/**
+ * A recorded abort is carried out by any process that is up: the interrupt delivered (the
+ * monitor then escalates on its own) and a recorded SIGKILL sent, even if the process that
+ * recorded it died right after any durable step.
+ */
+export const abortCarriedOut: Invariant = (sim) => {
+  const w = sim.world;
+  const now = w.now;
+  const up = working(sim);
+  const out: string[] = [];
+  for (const [runId, request] of w.aborts) {
+    if (!w.liveJobs().some((p) => p.runId === runId)) continue;
+    const since = request.forced ? w.forcedAt.get(runId) : w.abortRecordedAt.get(runId);
+    if (since === undefined || (!request.forced && w.delivered.has(runId))) continue;
+    const late = up.find((s) => Math.max(s.bootedAt, since) + carryOutMs < now);
+    if (late !== undefined) {
+      const what = request.forced ? 'its SIGKILL' : 'its interrupt';
+      out.push(
+        `the abort of run ${runId} recorded at t=${since} is not carried out (${what}) though supervisor ${late.ownerId} is up`,
+      );
+    }
+  }
+  return out;
+};
+
+/** Every supervisor watching a run sees an abort recorded by another process (issue 16). */
+export const observersSeeAbort: Invariant = (sim) => {
+  const w = sim.world;
+  return working(sim).flatMap((s) => {
+    const snap = s.actor.getSnapshot();
+    const runId = snap.context.run?.runId;
+    if (runId === undefined || !snap.matches({ live: 'running' })) return [];
+    const since = w.abortRecordedAt.get(runId);
+    if (since === undefined || Math.max(since, s.bootedAt) + carryOutMs >= w.now) return [];
+    return [`supervisor ${s.ownerId} still shows run ${runId} running; its abort was recorded at t=${since}`];
+  });
 };
 
 /** A start resolves (running or failed) within its timeout. */
@@ -62,15 +112,19 @@ export const historyOnce: Invariant = (sim) =>
     .filter(([, n]) => n > 1)
     .map(([runId, n]) => `run ${runId} has ${n} history records`);
 
-/** A run whose job exited after an abort was requested (by any process) is recorded as aborted. */
+/**
+ * A run whose job ended after an abort was requested (by any process) is recorded as aborted,
+ * also when its monitor died with it and left no exit record; a rule's reason (stalled) is kept.
+ */
 export const abortRecorded: Invariant = (sim) =>
   [...sim.world.history.values()].flatMap((entry) => {
     const request = sim.world.aborts.get(entry.runId);
-    const exit = sim.world.exits.get(entry.runId);
-    if (request === undefined || exit === undefined || request.requestedAt > exit.endedAt) return [];
-    return entry.outcome === 'aborted'
-      ? []
-      : [`run ${entry.runId} was aborted but recorded ${entry.outcome}`];
+    const endedAt = sim.world.exits.get(entry.runId)?.endedAt ?? sim.world.diedAt.get(entry.runId);
+    if (request === undefined || endedAt === undefined || request.requestedAt > endedAt) return [];
+    if (entry.outcome !== 'aborted') return [`run ${entry.runId} was aborted but recorded ${entry.outcome}`];
+    if (request.reason === 'stalled' && entry.reason !== 'stalled')
+      return [`run ${entry.runId} was aborted as stalled but recorded reason ${entry.reason}`];
+    return [];
   });
 
 /** Each run's lifecycle journal has strictly increasing sequence numbers. */
@@ -116,6 +170,8 @@ export const invariants: Readonly<Record<string, Invariant>> = {
   lockUntilFinalized,
   noWrongEffects,
   abortBounded,
+  abortCarriedOut,
+  observersSeeAbort,
   startBounded,
   historyOnce,
   abortRecorded,
@@ -139,7 +195,6 @@ export function quiescentViolations(sim: Simulation): string[] {
   if (w.claims.size > 0) out.push(`${w.claims.size} claims remain at rest`);
   if (w.liveJobs().length > 0) out.push('a job is still alive at rest');
   for (const runId of w.locked.keys()) {
-    if (w.corrupted.has(runId)) continue;
     const n = w.historyCreations.get(runId) ?? 0;
     if (n !== 1) out.push(`run ${runId} has ${n} history records at rest`);
   }

@@ -39,15 +39,32 @@ export interface Faults {
   skipIdentityCheck: boolean;
   /** Latency of every disk/process operation, in simulated ms. */
   opDelayMs: number;
+  /**
+   * The process asking for an abort dies right after one durable step of it: having recorded
+   * the abort, having delivered the interrupt, or having recorded that SIGKILL was asked.
+   */
+  abortCrashAfter: 'recorded' | 'delivered' | 'forced' | null;
 }
 
+/**
+ * The workspace lock. A corrupt one (torn by power loss, damaged, or naming an invalid identity)
+ * still occupies the slot; `runId` is the model's ground truth of whose lock it was (no port sees it).
+ */
 export type LockSlot =
   | { readonly kind: 'record'; readonly record: LockRecord }
-  | { readonly kind: 'corrupt'; readonly detail: string };
+  | { readonly kind: 'corrupt'; readonly detail: string; readonly runId: string | null };
 
 export interface Claim {
   readonly record: LockRecord;
   readonly claimer: number;
+  /** The claim file is unreadable (ports see only that); `record` is the ground truth. */
+  readonly corrupt?: string;
+}
+
+/** An interrupt the job's monitor received: it escalates to SIGKILL `graceMs` later on its own. */
+export interface Delivery {
+  readonly at: number;
+  readonly graceMs: number;
 }
 
 /** A safety violation seen while an operation ran (checked by the invariants). */
@@ -71,14 +88,25 @@ export class World {
   readonly owners = new Map<number, { alive: boolean }>();
   readonly exits = new Map<string, ExitRecord>();
   readonly aborts = new Map<string, AbortRequest>();
+  /** When each run's abort record was first written, and when it first said SIGKILL. */
+  readonly abortRecordedAt = new Map<string, number>();
+  readonly forcedAt = new Map<string, number>();
+  /** Interrupts the monitors received (a second request adds nothing, as in rw-monitor). */
+  readonly delivered = new Map<string, Delivery>();
+  /** When each run's job died (ground truth, whether or not an exit record was written). */
+  readonly diedAt = new Map<string, number>();
+  /** Each run directory's copy of its lock record (written before the lock, updated before it). */
+  readonly runCopies = new Map<string, LockRecord>();
+  /** Per supervisor: the durable step of an abort after which it dies (a failpoint armed for one request). */
+  readonly failpoints = new Map<number, NonNullable<Faults['abortCrashAfter']>>();
+  /** Set by the simulation: a supervisor process dies at once (SIGKILL from a failpoint). */
+  crashOwner: (owner: number) => void = () => {};
   readonly history = new Map<string, HistoryEntry>();
   readonly historyCreations = new Map<string, number>();
   readonly deleted = new Set<string>();
   /** Every run that ever took the lock, with the lock's nonce. */
   readonly locked = new Map<string, string>();
   readonly incidents: Incident[] = [];
-  /** Runs whose lock was destroyed by a corruption fault (their record is lost with it). */
-  readonly corrupted = new Set<string>();
   /** Per run, the lifecycle journal's sequence numbers in append order. */
   readonly journal = new Map<string, number[]>();
   private readonly listeners = new Set<() => void>();
@@ -92,6 +120,7 @@ export class World {
       reusePids: false,
       skipIdentityCheck: false,
       opDelayMs: 0,
+      abortCrashAfter: null,
       ...faults,
     };
   }
@@ -170,6 +199,7 @@ export class World {
   exit(proc: Proc, code: number | null, signal: string | null, notStarted = false): void {
     if (!proc.alive || proc.boot !== this.boot) return;
     proc.alive = false;
+    this.diedAt.set(proc.runId, this.now);
     if (!this.faults.monitorDies) {
       this.exits.set(proc.runId, { code, signal, endedAt: this.now, ...(notStarted ? { notStarted } : {}) });
     }
@@ -214,13 +244,34 @@ export class World {
     }
   }
 
-  /** The job's monitor escalates a durable abort request on its own: SIGKILL at the deadline. */
-  escalate(handle: JobHandle, request: AbortRequest): void {
-    const wait = Math.max(0, request.requestedAt + request.graceMs - this.now);
+  /**
+   * Ask the job's monitor to abort (SIGUSR1 with the grace file written): it SIGINTs the job and
+   * SIGKILLs it `graceMs` later on its own, whoever dies meanwhile. A second request adds nothing.
+   * Returns false when the monitor is gone (the caller then signals the job itself).
+   */
+  deliverAbort(runId: string, handle: JobHandle, graceMs: number): boolean {
+    if (this.resolve(handle) === null) return false;
+    if (this.delivered.has(runId)) return true;
+    this.delivered.set(runId, { at: this.now, graceMs });
+    this.signal(handle, 'SIGINT');
     this.clock.setTimeout(() => {
-      const proc = this.resolve(handle);
-      if (proc !== null) this.signal(handle, 'SIGKILL');
-    }, wait);
+      if (this.resolve(handle) !== null) this.signal(handle, 'SIGKILL');
+    }, graceMs);
+    return true;
+  }
+
+  /** Write a run's abort record (merging with what is there: SIGKILL asked stays asked). */
+  recordAbort(runId: string, request: AbortRequest): void {
+    const prior = this.aborts.get(runId);
+    const merged: AbortRequest = {
+      ...request,
+      forced: request.forced || prior?.forced === true,
+      interruptedAt: request.interruptedAt ?? prior?.interruptedAt ?? null,
+    };
+    this.aborts.set(runId, merged);
+    if (!this.abortRecordedAt.has(runId)) this.abortRecordedAt.set(runId, this.now);
+    if (merged.forced && !this.forcedAt.has(runId)) this.forcedAt.set(runId, this.now);
+    this.changed();
   }
 
   /** The machine reboots: every process dies without an exit record; the boot id changes. */
@@ -232,16 +283,22 @@ export class World {
   }
 
   /**
-   * Power loss tears the lock file: only possible when its job is dead (every lock write is
-   * tmp + rename, so a torn lock means the machine went down with it). Returns false otherwise.
+   * The lock file becomes unreadable or names an invalid identity — at any time, also while its
+   * job runs (a damaged disk, a user's editor, a buggy tool). An absent lock becomes a stray one.
    */
-  corruptLock(detail: string): boolean {
+  corruptLock(detail: string): void {
     const slot = this.lock;
-    if (slot !== null) {
-      if (slot.kind !== 'record' || this.liveJobs().some((p) => p.runId === slot.record.runId)) return false;
-      this.corrupted.add(slot.record.runId);
-    }
-    this.lock = { kind: 'corrupt', detail };
+    const runId = slot === null ? null : slot.kind === 'record' ? slot.record.runId : slot.runId;
+    this.lock = { kind: 'corrupt', detail, runId };
+    this.changed();
+  }
+
+  /** The first claim file becomes unreadable. Returns false when there is no claim. */
+  corruptClaim(detail: string): boolean {
+    const first = this.claims.entries().next();
+    if (first.done) return false;
+    const [name, claim] = first.value;
+    this.claims.set(name, { ...claim, corrupt: detail });
     this.changed();
     return true;
   }
@@ -261,6 +318,7 @@ export class World {
   lockedRuns(): Set<string> {
     const runs = new Set<string>();
     if (this.lock?.kind === 'record') runs.add(this.lock.record.runId);
+    if (this.lock?.kind === 'corrupt' && this.lock.runId !== null) runs.add(this.lock.runId);
     for (const claim of this.claims.values()) runs.add(claim.record.runId);
     return runs;
   }

@@ -3,7 +3,7 @@ import { assign } from 'xstate';
 import { newAbort, resumedAbort } from '../../machine/context.ts';
 import { need } from '../../machine/event-results.ts';
 import { lifecycleSetup } from '../../machine/lifecycle-setup.ts';
-import { outcomeOfExit, reasonOfExit } from '../../machine/outcome.ts';
+import { outcomeOfExit, outcomeOfLoss, reasonOfExit } from '../../machine/outcome.ts';
 
 export const live = lifecycleSetup.createStateConfig({
   tags: ['settled', 'live'],
@@ -17,21 +17,26 @@ export const live = lifecycleSetup.createStateConfig({
       target: 'claiming',
       // The abort may have been asked by another process: the record on disk says so.
       actions: assign(({ context, event }) => {
-        const abort = context.abort ?? (event.abort === null ? null : resumedAbort(event.abort, 0));
+        const endedAt = event.exit.endedAt;
+        const abort = context.abort ?? (event.abort === null ? null : resumedAbort(event.abort, endedAt));
+        const outcome = outcomeOfExit(event.exit, abort);
+        // A rule's reason (stalled) survives whoever finished the abort: it is in the record.
+        const ruleReason = outcome === 'aborted' ? (abort?.reason ?? event.abort?.reason ?? null) : null;
         return {
           exit: event.exit,
           abort,
-          outcome: outcomeOfExit(event.exit, abort),
-          reason: reasonOfExit(event.exit) ?? context.reason,
-          detectedAt: event.exit.endedAt,
+          outcome,
+          reason: reasonOfExit(event.exit) ?? ruleReason ?? context.reason,
+          detectedAt: endedAt,
         };
       }),
     },
     'process.lost': {
       target: 'claiming',
-      actions: assign(({ event }) => ({
-        outcome: 'orphaned' as const,
-        reason: event.reason,
+      // Its monitor died with it: an abort asked for still makes the run aborted.
+      actions: assign(({ context, event }) => ({
+        outcome: outcomeOfLoss(context.abort),
+        reason: context.abort?.reason ?? event.reason,
         detectedAt: event.at,
       })),
     },
@@ -52,6 +57,11 @@ export const live = lifecycleSetup.createStateConfig({
           target: 'aborting.forced',
           actions: assign(({ event }) => ({ abort: newAbort(event.at, 0, true) })),
         },
+        // Another process recorded an abort: every observer carries it out and shows it.
+        'abort.recorded': [
+          { guard: 'recordForced', target: 'aborting.forced', actions: 'adoptRecordedAbort' },
+          { target: 'aborting', actions: 'adoptRecordedAbort' },
+        ],
         'job.activity': {
           target: '.healthy',
           reenter: true,
@@ -73,7 +83,7 @@ export const live = lifecycleSetup.createStateConfig({
               const silenceEnds =
                 (context.lastActivityAt ?? context.startedAt ?? 0) + (run.stallAfterMs ?? 0);
               const at = Math.max(silenceEnds, context.watchingSince ?? 0);
-              return { abort: newAbort(at, run.graceMs, false), reason: 'stalled' as const };
+              return { abort: newAbort(at, run.graceMs, false, 'stalled'), reason: 'stalled' as const };
             }),
           },
         },
@@ -97,7 +107,10 @@ export const live = lifecycleSetup.createStateConfig({
             onError: { actions: 'noteSignalError' },
           },
           after: { abortGraceMs: 'forced' },
-          on: { 'run.force': 'forced' },
+          on: {
+            'run.force': 'forced',
+            'abort.recorded': { guard: 'recordForced', target: 'forced' },
+          },
         },
         forced: {
           entry: assign(({ context }) => ({

@@ -73,7 +73,7 @@ export const recovering = lifecycleSetup.createStateConfig({
                 exit: d.exit,
                 reason: d.reason,
                 detectedAt: d.detectedAt,
-                abort: d.abort === null ? null : resumedAbort(d.abort, 0),
+                abort: d.abort === null ? null : resumedAbort(d.abort, d.detectedAt),
               };
             }),
           ],
@@ -86,7 +86,9 @@ export const recovering = lifecycleSetup.createStateConfig({
         src: 'quarantineLock',
         input: ({ context }) => {
           const d = need(context.decision, 'decision');
-          return { detail: d.kind === 'quarantine' ? d.detail : 'unreadable' };
+          if (d.kind !== 'quarantine')
+            throw new Error('runwarden machine invariant: quarantining without a decision');
+          return { detail: d.detail, path: d.path, source: d.source };
         },
         onDone: [
           {
@@ -94,12 +96,12 @@ export const recovering = lifecycleSetup.createStateConfig({
             target: 'inspecting',
             actions: assign(({ context, event }) => {
               const d = need(context.decision, 'decision');
-              const detail = d.kind === 'quarantine' ? d.detail : '';
+              const why = d.kind === 'quarantine' ? `${d.detail} in ${d.path}` : '';
               const movedTo = event.output.ok ? event.output.value.movedTo : '?';
               const note = {
                 kind: 'quarantined' as const,
                 runId: null,
-                reason: `${detail}; moved to ${movedTo}`,
+                reason: `${why}; no run recorded in a run directory was left to account for; moved to ${movedTo}`,
               };
               return { recovered: withNote(context.recovered, note) };
             }),

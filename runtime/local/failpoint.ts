@@ -1,6 +1,12 @@
 // Named failpoints for crash tests: RW_FAILPOINT=<name> makes this process SIGKILL itself there.
 /** The places a runwarden process can be made to die, in lifecycle order. */
-export const failpointNames = ['after-lock', 'after-spawn', 'abort-grace', 'before-finalize'] as const;
+export const failpointNames = [
+  'after-lock',
+  'after-spawn',
+  'abort-recorded',
+  'abort-grace',
+  'before-finalize',
+] as const;
 export type FailpointName = (typeof failpointNames)[number];
 
 /** Die at once (SIGKILL, no cleanup) if RW_FAILPOINT names this point. */

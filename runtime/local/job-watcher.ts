@@ -16,6 +16,16 @@ export interface WatchOptions {
 
 const activityFiles = ['stdout', 'stderr', 'events'] as const;
 
+/** A cheap key of a file's version (inode, size, mtime): the abort record is read only when it changes. */
+function versionOf(path: string): string {
+  try {
+    const st = statSync(path);
+    return `${st.ino}:${st.size}:${st.mtimeMs}`;
+  } catch {
+    return 'none';
+  }
+}
+
 function sizeOf(path: string): number {
   try {
     return statSync(path).size;
@@ -37,6 +47,9 @@ export function watchJob(
 ) {
   const runId = lock.runId;
   const sizes = activityFiles.map((f) => sizeOf(layout.runFile(runId, f)));
+  const abortPath = layout.runFile(runId, 'abort');
+  // A record already there is reported too: the machine ignores one it already carries out.
+  let abortSeen = 'none';
   let ended = false;
 
   const look = () => {
@@ -54,6 +67,13 @@ export function watchJob(
       report({ type: 'process.lost', reason, at: options.now() });
       return;
     }
+    // Another process recorded (or escalated) an abort: this watcher's machine takes it over.
+    const abortNow = versionOf(abortPath);
+    if (abortNow !== abortSeen) {
+      abortSeen = abortNow;
+      const abort = readAbortRequest(layout, runId);
+      if (abort !== null) report({ type: 'abort.recorded', abort, at: options.now() });
+    }
     const now = activityFiles.map((f) => sizeOf(layout.runFile(runId, f)));
     if (now.some((size, i) => size !== sizes[i])) {
       now.forEach((size, i) => {
@@ -67,7 +87,7 @@ export function watchJob(
   try {
     // The exit record lands by rename into the run directory: be told at once rather than polled.
     watcher = watch(layout.runDir(runId), (_event, name) => {
-      if (name === 'exit.json') look();
+      if (name === 'exit.json' || name === 'abort.json') look();
     });
     watcher.on('error', () => watcher?.close());
   } catch {

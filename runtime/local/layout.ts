@@ -10,6 +10,11 @@ export const runFiles = {
   lifecycle: 'lifecycle.ndjson',
   exit: 'exit.json',
   abort: 'abort.json',
+  /**
+   * The run's copy of its lock record (owner, job identity), written durably before the lock
+   * and before each lock update: the run stays discoverable when the lock turns unreadable.
+   */
+  identity: 'identity.json',
   /** The monitor reads the grace of an abort from here (a plain integer: C needs no JSON). */
   abortGrace: 'abort-grace-ms',
 } as const;

@@ -13,6 +13,7 @@ import { type JsonFileState, readJsonFile } from '../fs/read-json.ts';
 import { randomHex } from '../fs/unique.ts';
 import type { LocalIdentity } from './identity.ts';
 import type { Layout } from './layout.ts';
+import { lockIdentityProblem } from './lock-identity.ts';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
@@ -31,12 +32,15 @@ export function isLockRecord(v: unknown): v is LockRecord {
 }
 
 /**
- * Read a lock or claim file: missing, ok, or corrupt with the reason. Locks and claims live
- * directly in the workspace, so its directory is the confinement root (a symlink or FIFO there is
- * refused, never followed or waited on).
+ * Read a lock or claim file (or a run directory's copy of one): missing, ok, or corrupt with
+ * the reason. Locks and claims live directly in the workspace, so its directory is the
+ * confinement root (a symlink or FIFO there is refused). A record naming an invalid identity (pid 0, -1, 1.5, "12") is corrupt too.
  */
 export function readLock(path: string): Result<JsonFileState<LockRecord>> {
-  return readJsonFile(dirname(path), path, isLockRecord);
+  const read = readJsonFile(dirname(path), path, isLockRecord);
+  if (!read.ok || read.value.state !== 'ok') return read;
+  const problem = lockIdentityProblem(read.value.value as unknown as Record<string, unknown>);
+  return problem === null ? read : success({ state: 'corrupt', detail: `invalid identity: ${problem}` });
 }
 
 const serialize = (record: LockRecord) => `${JSON.stringify(record)}\n`;
@@ -54,6 +58,12 @@ export function createLock(layout: Layout, record: LockRecord): Result<'created'
 export function updateLock(layout: Layout, record: LockRecord): Result<LockRecord> {
   const current = readLock(layout.lock);
   if (!current.ok) return current;
+  if (current.value.state === 'corrupt') {
+    return failure(
+      'RW_LOCK_UNREADABLE',
+      `updating ${layout.lock}: it became unreadable (${current.value.detail}) during the start of ${record.runId}`,
+    );
+  }
   if (current.value.state !== 'ok' || current.value.value.nonce !== record.nonce) {
     return failure(
       'RW_LOCK_LOST',
@@ -78,6 +88,8 @@ export function sourcePath(layout: Layout, source: LockSource): string {
  * Take the lock (or a stale claim) out of the way by renaming it to a claim of ours. Exactly
  * one of several claimers wins: the others find the file gone (`RW_CLAIM_LOST`). If the file we
  * renamed is a newer lock than `record` (the run ended and another started), it is put back.
+ * A source known to be unreadable (the record came from the run directory) is claimed as such
+ * when what was renamed is still unreadable.
  */
 export function claimLock(
   layout: Layout,
@@ -100,6 +112,9 @@ export function claimLock(
   if (claimed.ok && claimed.value.state === 'ok' && claimed.value.value.nonce === record.nonce) {
     return success({ name, record: claimed.value.value });
   }
+  if (claimed.ok && claimed.value.state === 'corrupt' && source.unreadable !== undefined) {
+    return success({ name, record, unreadable: source.unreadable });
+  }
   return restore(to, from);
 }
 
@@ -114,11 +129,19 @@ function restore(claimPath: string, lockPath: string): Result<ClaimRef> {
   return failure('RW_CLAIM_LOST', `claiming ${lockPath}: it belongs to a newer run; left in place`);
 }
 
-/** Remove a claim: the last step of a run. Idempotent. */
+/**
+ * Remove a claim: the last step of a run. Idempotent. An unreadable claim (the run was found in
+ * its run directory) is kept as evidence: moved aside as `active.lock.corrupt-…`, not deleted.
+ */
 export function releaseClaim(layout: Layout, claim: ClaimRef): Result<null> {
   const path = join(layout.root, claim.name);
   try {
-    unlinkSync(path);
+    if (claim.unreadable === undefined) unlinkSync(path);
+    else
+      renameSync(
+        path,
+        `${layout.lock}.corrupt-${new Date().toISOString().replace(/[-:.]/g, '')}-${unique()}`,
+      );
   } catch (error) {
     const errno = errnoOf(error);
     if (errno !== 'ENOENT') return failure('RW_RELEASE_FAILED', `removing ${path}: ${errno}`);
@@ -142,7 +165,7 @@ export function listClaims(layout: Layout): FoundClaim[] {
     return [];
   }
   return names
-    .filter((n) => n.startsWith(layout.claimPrefix))
+    .filter((n) => n.startsWith(layout.claimPrefix) && !n.includes('.corrupt-') && !n.includes('.tmp-'))
     .sort()
     .map((name) => {
       const m = /^(\d+)-(\d+)-([0-9a-f]{8})-/.exec(basename(name).slice(layout.claimPrefix.length));
@@ -152,28 +175,26 @@ export function listClaims(layout: Layout): FoundClaim[] {
 }
 
 /**
- * Move an unreadable lock aside (`active.lock.corrupt-<time>-<rand>`) and return where it went.
- * If what was moved turns out readable (another process replaced the corrupt lock meanwhile),
- * it is put back and `RW_QUARANTINE_LOST` returned.
+ * Move an unreadable lock or claim aside (`active.lock.corrupt-<time>-<rand>`, never read as a
+ * lock or claim again) and return where it went. If what was moved turns out readable
+ * (another process replaced it meanwhile), it is put back and `RW_QUARANTINE_LOST` returned.
  */
-export function quarantineLock(layout: Layout): Result<{ movedTo: string }> {
+export function quarantineLock(layout: Layout, source: LockSource): Result<{ movedTo: string }> {
+  const from = sourcePath(layout, source);
   const stamp = new Date().toISOString().replace(/[-:.]/g, '');
   const to = `${layout.lock}.corrupt-${stamp}-${unique()}`;
   try {
-    renameSync(layout.lock, to);
+    renameSync(from, to);
   } catch (error) {
     const errno = errnoOf(error);
-    if (errno === 'ENOENT')
-      return failure('RW_QUARANTINE_LOST', `moving ${layout.lock} aside: it is gone already`);
-    return failure(
-      'RW_QUARANTINE_FAILED',
-      `moving ${layout.lock} aside: ${errno}; check the workspace directory`,
-    );
+    if (errno === 'ENOENT') return failure('RW_QUARANTINE_LOST', `moving ${from} aside: it is gone already`);
+    return failure('RW_QUARANTINE_FAILED', `moving ${from} aside: ${errno}; check the workspace directory`);
   }
   const moved = readLock(to);
   if (moved.ok && moved.value.state === 'ok') {
-    const back = restore(to, layout.lock);
-    return back.ok ? failure('RW_QUARANTINE_LOST', 'the lock became readable') : back;
+    const back = restore(to, from);
+    return back.ok ? failure('RW_QUARANTINE_LOST', `${from} became readable`) : back;
   }
-  return success({ movedTo: to });
+  const synced = fsyncDir(layout.root, layout.root);
+  return synced.ok ? success({ movedTo: to }) : synced;
 }

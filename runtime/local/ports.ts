@@ -2,6 +2,7 @@
 // workspace directory, jobs under rw-monitor, identities from /proc).
 import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { fromCallback, fromPromise } from 'xstate';
+import { abortRequestOf } from '../../machine/context.ts';
 import type {
   AcquireInput,
   ClaimInput,
@@ -24,7 +25,7 @@ import { watchJob } from './job-watcher.ts';
 import { type Layout, layoutOf } from './layout.ts';
 import { claimLock, createLock, quarantineLock, readLock, releaseClaim, updateLock } from './lock-file.ts';
 import { selfIdentity, selfOwner } from './owner.ts';
-import { createRunDir, writeAbortRequest } from './run-records.ts';
+import { createRunDir, writeAbortGrace, writeAbortRequest, writeRunIdentity } from './run-records.ts';
 import { signalIfSame } from './signal-process.ts';
 import { watchWorkspace } from './workspace-watcher.ts';
 
@@ -66,7 +67,15 @@ function acquire(layout: Layout, { config, at }: AcquireInput): Result<LockRecor
       `creating the workspace ${layout.root}: ${errnoOf(error)}; check the path`,
     );
   }
+  // The run directory's copy of the record first: a lock that later turns unreadable always
+  // has its run on record, so recovery can tell whether that run may still be alive.
+  const dir = createRunDir(layout, record);
+  if (!dir.ok) {
+    removeRunDir(layout, config.runId);
+    return dir;
+  }
   const made = createLock(layout, record);
+  if (!made.ok || made.value === 'exists') removeRunDir(layout, config.runId);
   if (!made.ok) return made;
   if (made.value === 'exists') {
     const holder = holderOf(layout);
@@ -75,10 +84,17 @@ function acquire(layout: Layout, { config, at }: AcquireInput): Result<LockRecor
       `run ${holder} is already active; watch it with 'runwarden watch' or stop it with 'runwarden abort'`,
     );
   }
-  const dir = createRunDir(layout, config);
-  if (!dir.ok) return dir;
   failpoint('after-lock');
   return success(record);
+}
+
+/** Remove the directory of a run that never took the lock (its id is unique: nobody else's). */
+function removeRunDir(layout: Layout, runId: string): void {
+  try {
+    rmSync(layout.runDir(runId), { recursive: true, force: true });
+  } catch {
+    // left behind: it holds no lock, and recovery reads it only to account for an unreadable lock
+  }
 }
 
 async function spawn(
@@ -113,6 +129,13 @@ async function spawn(
   }
   const handle = { ...job, monitorPid: monitor.pid, monitorStartTime: monitor.startTime };
   const at = options.now();
+  // The job's identity is recorded a second time, in its run directory, before the lock and
+  // before the job is let go: liveness stays discoverable if the lock turns unreadable.
+  const copied = writeRunIdentity(layout, { ...lock, job: handle, startedAt: at });
+  if (!copied.ok) {
+    launched.value.cancel();
+    return copied;
+  }
   const updated = updateLock(layout, { ...lock, job: handle, startedAt: at });
   if (!updated.ok || signal.aborted) {
     launched.value.cancel();
@@ -125,32 +148,36 @@ async function spawn(
 }
 
 /**
- * Record the abort and ask the job's monitor to carry it out (it escalates on its own, even if
- * this process dies). If the request cannot be recorded (a full disk) or the monitor is gone,
- * SIGINT the group directly and report the error: the machine's own grace timer escalates.
+ * Carry out the interrupt an abort promises, in durable steps any process can resume: record
+ * the abort (unless it was found on disk), write the grace and ask the job's monitor (it SIGINTs
+ * the group and SIGKILLs it at the deadline on its own; a second request adds nothing), then
+ * record when the interrupt was delivered. An abort whose delivery is recorded is left to the
+ * monitor. If the monitor is gone, SIGINT the group directly: the machine's grace timer escalates.
+ * A record that cannot be written (a full disk) does not stop the interrupt; its error is reported.
  */
-function interrupt(layout: Layout, { lock, abort }: SignalInput): Result<null> {
+function interrupt(layout: Layout, now: () => number, { lock, abort }: SignalInput): Result<null> {
   if (lock.job === null) return failure('RW_NO_JOB', `run ${lock.runId} has no job to interrupt`);
-  if (!abort.resumed) {
-    const request = { requestedAt: abort.requestedAt, graceMs: abort.graceMs, forced: abort.forced };
-    const written = writeAbortRequest(layout, lock.runId, request);
-    const { identity, monitor } = jobIdentities(lock.job);
-    const asked = written.ok && monitor !== null ? signalIfSame(monitor, 'SIGUSR1') : null;
-    if (asked === null || !asked.ok || asked.value === 'gone') {
-      const sent = identity === null ? success('gone') : signalGroupIfSame(identity, 'SIGINT');
-      if (!sent.ok) return sent;
-    }
-    if (!written.ok) return written;
+  if (abort.interruptedAt !== null) return success(null);
+  const request = abortRequestOf(abort);
+  const recorded = abort.resumed ? success(null) : writeAbortRequest(layout, lock.runId, request);
+  failpoint('abort-recorded');
+  const grace = writeAbortGrace(layout, lock.runId, abort.graceMs);
+  const { identity, monitor } = jobIdentities(lock.job);
+  const asked = grace.ok && monitor !== null ? signalIfSame(monitor, 'SIGUSR1') : null;
+  if (asked === null || !asked.ok || asked.value === 'gone') {
+    const sent = identity === null ? success('gone') : signalGroupIfSame(identity, 'SIGINT');
+    if (!sent.ok) return sent;
   }
   failpoint('abort-grace');
-  return success(null);
+  const delivered = writeAbortRequest(layout, lock.runId, { ...request, interruptedAt: now() });
+  if (!recorded.ok) return recorded;
+  return grace.ok ? delivered : grace;
 }
 
-/** SIGKILL the job's group now, through its monitor and directly. */
+/** SIGKILL the job's group now, through its monitor and directly, having recorded that it was asked. */
 function kill(layout: Layout, { lock, abort }: SignalInput): Result<null> {
   if (lock.job === null) return failure('RW_NO_JOB', `run ${lock.runId} has no job to kill`);
-  const request = { requestedAt: abort.requestedAt, graceMs: abort.graceMs, forced: true };
-  writeAbortRequest(layout, lock.runId, request);
+  writeAbortRequest(layout, lock.runId, { ...abortRequestOf(abort), forced: true });
   const { identity, monitor } = jobIdentities(lock.job);
   if (monitor !== null) signalIfSame(monitor, 'SIGUSR2');
   if (identity === null) return success(null);
@@ -191,11 +218,13 @@ export function localRuntime(options: LocalRuntimeOptions): Ports {
   return {
     inspectDisk: fromPromise(async () => inspectWorkspace(layout, opts.now())),
     watchWorkspace: fromCallback(({ sendBack }) => watchWorkspace(layout, opts.pollMs, sendBack)),
-    quarantineLock: fromPromise(async () => quarantineLock(layout)),
+    quarantineLock: fromPromise(async ({ input }) => quarantineLock(layout, input.source)),
     acquireLock: fromPromise(async ({ input }: { input: AcquireInput }) => acquire(layout, input)),
     spawnJob: fromPromise(async ({ input, signal }) => spawn(layout, opts, input.lock, signal)),
     watchJob: fromCallback(({ input, sendBack }) => watchJob(layout, input.lock, opts, sendBack)),
-    interruptJob: fromPromise(async ({ input }: { input: SignalInput }) => interrupt(layout, input)),
+    interruptJob: fromPromise(async ({ input }: { input: SignalInput }) =>
+      interrupt(layout, opts.now, input),
+    ),
     killJob: fromPromise(async ({ input }: { input: SignalInput }) => kill(layout, input)),
     claimLock: fromPromise(async ({ input }: { input: ClaimInput }) =>
       claimLock(layout, input.source, input.record, selfIdentity()),

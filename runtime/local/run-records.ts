@@ -1,17 +1,20 @@
 // The small records of a run directory other than the lock: config snapshot and abort request.
 import { mkdirSync } from 'node:fs';
 import type { Result } from '../../machine/ports.ts';
-import type { AbortRequest, RunConfig } from '../../machine/types.ts';
+import type { AbortRequest, LockRecord, RunConfig } from '../../machine/types.ts';
 import { writeFileAtomic } from '../fs/atomic-write.ts';
 import { errnoOf, failure, success } from '../fs/fs-error.ts';
 import { readJsonFile } from '../fs/read-json.ts';
 import type { Layout } from './layout.ts';
+import { readLock } from './lock-file.ts';
 
 /**
- * Create the run directory (0700: other local users cannot read the job's output) and write the
- * immutable config snapshot the job starts with.
+ * Create the run directory (0700: other local users cannot read the job's output), write the immutable config snapshot the job starts with and the
+ * run's copy of its lock record (before the lock itself, so a lock that turns unreadable always
+ * has its run on record).
  */
-export function createRunDir(layout: Layout, config: RunConfig): Result<string> {
+export function createRunDir(layout: Layout, record: LockRecord): Result<string> {
+  const config = record.config;
   const dir = layout.runDir(config.runId);
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -23,7 +26,24 @@ export function createRunDir(layout: Layout, config: RunConfig): Result<string> 
     layout.runFile(config.runId, 'config'),
     `${JSON.stringify(config, null, 2)}\n`,
   );
-  return written.ok ? success(dir) : written;
+  if (!written.ok) return written;
+  const copied = writeRunIdentity(layout, record);
+  return copied.ok ? success(dir) : copied;
+}
+
+/** Durably write the run directory's copy of its lock record (tmp + fsync + rename + dir fsync). */
+export function writeRunIdentity(layout: Layout, record: LockRecord): Result<null> {
+  return writeFileAtomic(
+    layout.root,
+    layout.runFile(record.runId, 'identity'),
+    `${JSON.stringify(record)}\n`,
+  );
+}
+
+/** The run directory's copy of its lock record, validated like the lock; null when missing or unreadable. */
+export function readRunIdentity(layout: Layout, runId: string): LockRecord | null {
+  const read = readLock(layout.runFile(runId, 'identity'));
+  return read.ok && read.value.state === 'ok' && read.value.value.runId === runId ? read.value.value : null;
 }
 
 const isAbortRequest = (v: unknown): v is AbortRequest =>
@@ -34,20 +54,31 @@ const isAbortRequest = (v: unknown): v is AbortRequest =>
   'graceMs' in v &&
   typeof v.graceMs === 'number' &&
   'forced' in v &&
-  typeof v.forced === 'boolean';
+  typeof v.forced === 'boolean' &&
+  (!('interruptedAt' in v) || v.interruptedAt === null || typeof v.interruptedAt === 'number');
 
-/**
- * Record an abort durably: the grace for the monitor (a plain integer it reads on SIGUSR1) and
- * the request for runwarden processes that recover later.
- */
-export function writeAbortRequest(layout: Layout, runId: string, request: AbortRequest): Result<null> {
-  const grace = writeFileAtomic(
+/** Durably write the grace the monitor reads on SIGUSR1 (a plain integer: C needs no JSON). */
+export function writeAbortGrace(layout: Layout, runId: string, graceMs: number): Result<null> {
+  return writeFileAtomic(
     layout.root,
     layout.runFile(runId, 'abortGrace'),
-    `${Math.max(0, Math.round(request.graceMs))}\n`,
+    `${Math.max(0, Math.round(graceMs))}\n`,
   );
-  if (!grace.ok) return grace;
-  return writeFileAtomic(layout.root, layout.runFile(runId, 'abort'), `${JSON.stringify(request)}\n`);
+}
+
+/**
+ * Durably write the abort record runwarden processes find (recovering ones, observers), merged
+ * with the one on disk: SIGKILL asked stays asked, a recorded delivery stays recorded.
+ */
+export function writeAbortRequest(layout: Layout, runId: string, request: AbortRequest): Result<null> {
+  const prior = readAbortRequest(layout, runId);
+  const merged: AbortRequest = {
+    ...request,
+    forced: request.forced || prior?.forced === true,
+    interruptedAt: request.interruptedAt ?? prior?.interruptedAt ?? null,
+    reason: request.reason ?? prior?.reason ?? null,
+  };
+  return writeFileAtomic(layout.root, layout.runFile(runId, 'abort'), `${JSON.stringify(merged)}\n`);
 }
 
 /** The abort request of a run, or null when none was made (or it is unreadable). */

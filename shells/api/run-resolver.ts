@@ -2,6 +2,7 @@
 // (never a path), among the active run, the run directories and the history.
 import { readdirSync } from 'node:fs';
 import { listHistory, recordIds } from '../../runtime/local/history-store.ts';
+import { activeRunId } from '../../runtime/local/inspect.ts';
 import { type Layout, runIdPattern } from '../../runtime/local/layout.ts';
 import { readLock } from '../../runtime/local/lock-file.ts';
 import { RunwardenError } from './errors.ts';
@@ -13,7 +14,13 @@ import { RunwardenError } from './errors.ts';
  */
 export function resolveRun(layout: Layout, arg: string | undefined, fallback: 'active' | 'latest'): string {
   const active = readLock(layout.lock);
-  const activeId = active.ok && active.value.state === 'ok' ? active.value.value.runId : null;
+  // An unreadable lock may still belong to a live run: find it through its run directory.
+  const activeId =
+    active.ok && active.value.state === 'ok'
+      ? active.value.value.runId
+      : active.ok && active.value.state === 'corrupt'
+        ? activeRunId(layout, Date.now())
+        : null;
   if (arg === undefined) {
     const latest = fallback === 'latest' ? (activeId ?? listHistory(layout)[0]?.id ?? null) : activeId;
     if (latest === null) {

@@ -58,7 +58,7 @@ export function ensureServeToken(workspace: string): { token: string; path: stri
   const kept = readServeToken(workspace);
   if (kept !== null) return { token: kept, path, created: false };
   const token = randomBytes(32).toString('base64url');
-  const made = createFileExclusive(path, `${token}\n`, { mode: 0o600 });
+  const made = createFileExclusive(resolve(workspace), path, `${token}\n`, { mode: 0o600 });
   if (!made.ok) throw new RunwardenError('RW_USAGE', `writing the serve token: ${made.error.message}`);
   if (made.value === 'exists') {
     // Another serve created it (or a short file was there): use what is there now.

@@ -98,7 +98,8 @@ export function statusViewOf(
                     requestedAt: c.abort.requestedAt,
                     graceMs: c.abort.graceMs,
                     forced: c.abort.forced,
-                    killAt: c.abort.forced ? null : c.abort.requestedAt + c.abort.graceMs,
+                    // The grace counts from the interrupt's delivery (or from when it was taken over).
+                    killAt: c.abort.forced ? null : c.abort.graceFrom + c.abort.graceMs,
                   },
           },
   };

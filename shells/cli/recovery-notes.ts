@@ -21,6 +21,8 @@ export function recoveryLine(note: RecoveryNote): string {
       return `warning: run ${run} ended while no runwarden process was watching: ${note.reason}; recorded`;
     case 'quarantined':
       return `warning: the workspace lock was unreadable (${note.reason}); the workspace is usable again`;
+    case 'lock-unreadable':
+      return `warning: ${note.reason}; run ${run} was found in its run directory and is kept (the workspace stays in use until it ends)`;
     case 'abort-resumed':
       return `warning: an abort of run ${run} was in progress when its runwarden process died; resumed (${note.reason})`;
   }

@@ -47,7 +47,9 @@ export function recoveryNotice(note: RecoveryNote): Notice {
         ? 'a run that ended while nobody watched was recorded'
         : note.kind === 'quarantined'
           ? 'an unreadable lock was moved aside'
-          : 'an abort in flight was resumed';
+          : note.kind === 'lock-unreadable'
+            ? 'a run was found through its directory: its lock is unreadable'
+            : 'an abort in flight was resumed';
   return {
     kind: 'recovered',
     level: 'warning',

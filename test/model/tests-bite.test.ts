@@ -3,10 +3,11 @@
 
 import { describe, expect, it } from 'vitest';
 import { assign, fromCallback, fromPromise } from 'xstate';
+import { abortRequestOf } from '../../machine/context.ts';
 import { lifecycleMachine, lifecycleSetup } from '../../machine/lifecycle.ts';
 import type { Result, SpawnOutput } from '../../machine/ports.ts';
-import type { LockRecord, RunConfig } from '../../machine/types.ts';
-import { jobSpecOf } from '../../model/fake-runtime.ts';
+import type { DiskFinding, LockRecord, RunConfig } from '../../machine/types.ts';
+import { findingOf, jobSpecOf } from '../../model/fake-runtime.ts';
 import {
   type MachineUnderTest,
   type Ports,
@@ -79,6 +80,34 @@ function withLiveAbortGoingStraightToClaiming(): MachineUnderTest {
     },
   };
   // The copied config loses its literal types; the shape is unchanged but for one transition.
+  return lifecycleSetup.createMachine(broken as never) as unknown as MachineUnderTest;
+}
+
+/** A copy of the machine that records a job lost without an exit record as orphaned, aborted or not. */
+function withLossAlwaysOrphaned(): MachineUnderTest {
+  const config = lifecycleMachine.config;
+  const live = config.states?.live;
+  if (live === undefined) throw new Error('machine shape changed');
+  const broken = {
+    ...config,
+    states: {
+      ...config.states,
+      live: {
+        ...live,
+        on: {
+          ...live.on,
+          'process.lost': {
+            target: 'claiming',
+            actions: assign(({ event }) => ({
+              outcome: 'orphaned' as const,
+              reason: event.type === 'process.lost' ? event.reason : null,
+              detectedAt: event.type === 'process.lost' ? event.at : 0,
+            })),
+          },
+        },
+      },
+    },
+  };
   return lifecycleSetup.createMachine(broken as never) as unknown as MachineUnderTest;
 }
 
@@ -179,11 +208,14 @@ describe('the invariant checks catch a broken', () => {
     const sigintOnly = (world: World): Partial<Ports> => ({
       interruptJob: fromPromise(async ({ input }) => {
         const job = input.lock.job;
-        world.aborts.set(input.lock.runId, {
+        const { runId } = input.lock;
+        world.recordAbort(runId, {
           requestedAt: input.abort.requestedAt,
           graceMs: input.abort.graceMs,
           forced: false,
         });
+        // The monitor takes the interrupt but never escalates.
+        world.delivered.set(runId, { at: world.now, graceMs: input.abort.graceMs });
         if (job !== null) world.signal(job, 'SIGINT');
         return ok(null);
       }),
@@ -201,6 +233,85 @@ describe('the invariant checks catch a broken', () => {
     });
     expect(bad.join('\n')).toContain('past its abort deadline');
     expect(await faithful('abortBounded', steps, {})).toEqual([]);
+  });
+
+  it('runtime that records the job only in the lock (F1): a corrupt lock while it runs gives two live jobs: oneLiveRun', async () => {
+    // Recovery sees no run directory's copy, so it quarantines the lock and frees the workspace.
+    const lockOnly = (world: World): Partial<Ports> => ({
+      inspectDisk: fromPromise<DiskFinding>(async () => {
+        await world.delay();
+        const found = findingOf(world);
+        return found.lock === 'unreadable' ? { ...found, runs: [] } : found;
+      }),
+    });
+    const steps = script(
+      start(['job', 'forever']),
+      advance(100),
+      { kind: 'fault', fault: 'corruptLock' },
+      { kind: 'boot' },
+      advance(100),
+      start(['job', 'forever'], 300, 1),
+      advance(100),
+    );
+    expect((await caught('oneLiveRun', steps, { ports: lockOnly })).join('\n')).toContain('2 live jobs');
+    expect(await faithful('oneLiveRun', steps, {})).toEqual([]);
+    const invalid = steps.map((s) => (s.kind === 'fault' ? { ...s, fault: 'invalidLock' as const } : s));
+    expect((await caught('oneLiveRun', invalid, { ports: lockOnly })).join('\n')).toContain('2 live jobs');
+    expect(await faithful('oneLiveRun', invalid, {})).toEqual([]);
+  });
+
+  it('abort resumed without delivering what its record promises (F2): abortCarriedOut', async () => {
+    // Today's port: a resumed abort sends nothing; only a watcher's grace timer ever kills.
+    const sendsNothingOnResume = (world: World, ownerId: number): Partial<Ports> => ({
+      interruptJob: fromPromise(async ({ input }) => {
+        await world.delay();
+        const job = input.lock.job;
+        if (job === null || input.abort.resumed) return ok(null);
+        world.recordAbort(input.lock.runId, abortRequestOf(input.abort));
+        if (world.faults.abortCrashAfter === 'recorded') world.crashOwner(ownerId);
+        if (!world.owners.get(ownerId)?.alive) return new Promise<never>(() => {});
+        world.deliverAbort(input.lock.runId, job, input.abort.graceMs);
+        return ok(null);
+      }),
+    });
+    const steps = script(
+      start(['job', 'forever', '0', 'ignore-int'], 800),
+      advance(100),
+      { kind: 'fault', fault: 'requesterDiesRecorded' },
+      { kind: 'abort', who: 0, graceMs: undefined },
+      advance(10),
+      { kind: 'fault', fault: 'heal' },
+      { kind: 'boot' },
+      advance(700),
+    );
+    const bad = await caught('abortCarriedOut', steps, { ports: sendsNothingOnResume });
+    expect(bad.join('\n')).toContain('is not carried out (its interrupt)');
+    expect(await faithful('abortCarriedOut', steps, {})).toEqual([]);
+    expect(await faithful('abortBounded', steps, {})).toEqual([]);
+  });
+
+  it('watcher blind to an abort another process recorded (issue 16): observersSeeAbort', async () => {
+    const blind = (world: World): Partial<Ports> => ({
+      watchJob: fromCallback(({ input, sendBack }) => {
+        const check = () => {
+          const exit = world.exits.get(input.lock.runId);
+          if (exit !== undefined) sendBack({ type: 'process.exited', exit, abort: null });
+        };
+        return world.onChange(check);
+      }),
+    });
+    // Supervisor 1 watches; supervisor 2 aborts a job that ignores SIGINT, with a long grace.
+    const steps = script(
+      start(['job', 'forever', '0', 'ignore-int'], 800, 0),
+      advance(50),
+      { kind: 'boot' },
+      advance(50),
+      { kind: 'abort', who: 1, graceMs: undefined },
+      advance(600),
+    );
+    const bad = await caught('observersSeeAbort', steps, { ports: blind });
+    expect(bad.join('\n')).toContain('still shows run');
+    expect(await faithful('observersSeeAbort', steps, {})).toEqual([]);
   });
 
   it('start whose spawn never answers and whose timeout was removed: startBounded', async () => {
@@ -270,6 +381,19 @@ describe('the invariant checks catch a broken', () => {
     const bad = await caught('abortRecorded', steps, { ports: forgetful });
     expect(bad.join('\n')).toContain('was aborted but recorded failed');
     expect(await faithful('abortRecorded', steps, {})).toEqual([]);
+  });
+
+  it('machine that calls an aborted run orphaned when its monitor died with it: abortRecorded', async () => {
+    const steps = script(
+      start(['job', 'forever'], 300),
+      advance(50),
+      { kind: 'abort', who: 0, graceMs: undefined },
+      advance(1_000),
+    );
+    const faults = { monitorDies: true };
+    const bad = await caught('abortRecorded', steps, { faults, machine: withLossAlwaysOrphaned() });
+    expect(bad.join('\n')).toContain('was aborted but recorded orphaned');
+    expect(await faithful('abortRecorded', steps, faults)).toEqual([]);
   });
 
   it('journal numbered by each process on its own: journalIncreasing', async () => {

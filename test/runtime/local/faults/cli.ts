@@ -28,6 +28,8 @@ export interface CliProcess {
   readonly pid: number;
   /** Resolves once the process has exited and its output is closed (never rejects). */
   readonly done: Promise<CliResult>;
+  /** What it printed on stdout so far (for following a long-lived command such as watch). */
+  readonly stdoutSoFar: () => string;
 }
 
 /** Options of one CLI run. */
@@ -78,7 +80,7 @@ export function spawnCli(
       resolve({ pid, code, signal, stdout, stderr: stderr + note });
     });
   });
-  return { pid, done };
+  return { pid, done, stdoutSoFar: () => stdout };
 }
 
 /** The JSON a `--json` command printed, or an Error naming the command and its output. */
