@@ -30,6 +30,7 @@ export function eventsOfSegment(text: string, at: ReadTime, barsOnly: boolean): 
       message: bar.description ?? undefined,
       stepsPerS: bar.stepsPerS ?? undefined,
       etaMs: bar.etaMs ?? undefined,
+      elapsedMs: bar.elapsedMs,
     };
     return [event];
   }
