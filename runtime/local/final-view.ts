@@ -2,6 +2,7 @@
 // progress, metrics and error event, so nothing about a failure is lost with its directory.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { type ProgressSummary, summaryOf } from '../progress/progress-summary.ts';
+import { lastRedraw } from '../progress/redrawn-line.ts';
 import { progressOfRunDir } from '../progress/run-follower.ts';
 import type { Layout } from './layout.ts';
 
@@ -44,7 +45,8 @@ export function tailLines(path: string, linesMax: number): string[] {
 /** The final view of a run, read from its directory. */
 export function finalViewOf(layout: Layout, runId: string): FinalView {
   return {
-    stderrTail: tailLines(layout.runFile(runId, 'stderr'), stderrTailLinesMax),
+    // A person reads this tail: a line tqdm redrew with '\r' is kept as its last state.
+    stderrTail: tailLines(layout.runFile(runId, 'stderr'), stderrTailLinesMax).map(lastRedraw),
     progress: summaryOf(progressOfRunDir(layout.runDir(runId), { final: true })),
   };
 }

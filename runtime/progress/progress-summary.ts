@@ -23,6 +23,8 @@ export interface ProgressSummary extends CurrentNumbers {
   readonly lastError: { readonly message: string; readonly traceback: string | null } | null;
   /** Lines skipped as malformed, over all sources. */
   readonly skippedLines: number;
+  /** Lines of the events file that broke the protocol, and the first of them (line and why). */
+  readonly badEvents: { readonly count: number; readonly line: number; readonly reason: string } | null;
 }
 
 /** At most `max` items, evenly spread, always including the last (for plots and records). */
@@ -43,6 +45,7 @@ export function thin<T>(items: readonly T[], max: number): T[] {
 export function summaryOf(state: ProgressState): ProgressSummary | null {
   const metricNames = Object.keys(state.metrics);
   const anything =
+    state.skipped.firstBadEvent !== null ||
     state.phase !== null ||
     state.percent !== null ||
     state.step !== null ||
@@ -78,5 +81,13 @@ export function summaryOf(state: ProgressState): ProgressSummary | null {
         : { message: state.lastError.message, traceback: state.lastError.traceback ?? null },
     lastEventAt: state.lastEventAt,
     skippedLines: state.skipped.total,
+    badEvents:
+      state.skipped.firstBadEvent === null
+        ? null
+        : {
+            count: state.skipped.events,
+            line: state.skipped.firstBadEvent.line,
+            reason: state.skipped.firstBadEvent.reason,
+          },
   };
 }

@@ -63,6 +63,7 @@ export class ProgressTracker {
   };
   #skips: Skips = { total: 0, events: 0, stdout: 0, stderr: 0 };
   #warnings: Record<SkipSource, SkipWarning[]> = { events: [], stderr: [], stdout: [] };
+  #firstBadEvent: SkipWarning | null = null;
 
   /** A tracker that continues from a view. */
   static from(state: ProgressState): ProgressTracker {
@@ -87,8 +88,9 @@ export class ProgressTracker {
     tracker.#lastError = state.lastError;
     tracker.#lastEventAt = state.lastEventAt;
     tracker.#counts = { ...state.counts };
-    const { warnings, ...skips } = state.skipped;
+    const { warnings, firstBadEvent, ...skips } = state.skipped;
     tracker.#skips = { ...skips };
+    tracker.#firstBadEvent = firstBadEvent;
     for (const warning of warnings) tracker.#warnings[warning.source].push(warning);
     return tracker;
   }
@@ -120,6 +122,8 @@ export class ProgressTracker {
   skip(source: SkipSource, count: number, warnings: readonly SkipWarning[]): void {
     this.#skips.total += count;
     this.#skips[source] += count;
+    const firstEvent = warnings.find((warning) => warning.source === 'events' && warning.line > 0);
+    if (this.#firstBadEvent === null && firstEvent !== undefined) this.#firstBadEvent = firstEvent;
     for (const warning of warnings.slice(-warningsMax)) {
       const kept = this.#warnings[warning.source];
       kept.push(warning);
@@ -154,7 +158,11 @@ export class ProgressTracker {
       lastError: this.#lastError,
       lastEventAt: this.#lastEventAt,
       counts: { ...this.#counts },
-      skipped: { ...this.#skips, warnings: [...warnings.events, ...warnings.stderr, ...warnings.stdout] },
+      skipped: {
+        ...this.#skips,
+        warnings: [...warnings.events, ...warnings.stderr, ...warnings.stdout],
+        firstBadEvent: this.#firstBadEvent,
+      },
       lanes: {
         explicit: { counters: explicit.counters, message: explicit.message, samples: [...explicit.samples] },
         parsed: { ...this.#parsed, samples: [...this.#parsed.samples], done: [...this.#parsed.done] },

@@ -80,6 +80,8 @@ export interface SkipCounts {
   readonly stdout: number;
   readonly stderr: number;
   readonly warnings: readonly SkipWarning[];
+  /** The first line of the events file that broke the protocol (kept for good, for one warning). */
+  readonly firstBadEvent: SkipWarning | null;
 }
 
 /**

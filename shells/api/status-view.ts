@@ -20,7 +20,15 @@ export interface RunView {
   readonly id: string;
   readonly name: string;
   readonly dir: string;
+  /**
+   * Program and arguments, cut to `argvCharsMax` characters in all: a cut argument ends with
+   * `…[N more characters]` and further arguments are left out (`argvChars` says how long it was).
+   */
   readonly argv: readonly string[];
+  /** Characters of the whole argv (its arguments' lengths added), cut or not. */
+  readonly argvChars: number;
+  /** True when `argv` was cut for the view (the run's config keeps it whole). */
+  readonly argvCut: boolean;
   /** The job's pid; null before it was spawned. */
   readonly pid: number | null;
   readonly startedAt: number | null;
@@ -48,6 +56,27 @@ export interface StatusView {
 }
 
 export type LifecycleSnapshot = SnapshotFrom<typeof lifecycleMachine>;
+
+/** Most characters of a run's argv a view carries (a 1.9 MB argv is the config's, not the view's). */
+export const argvCharsMax = 2_000;
+
+/** `argv` cut to `argvCharsMax` characters in all, with a marker saying how much was left out. */
+export function cutArgv(argv: readonly string[]): { argv: string[]; chars: number; cut: boolean } {
+  const chars = argv.reduce((sum, arg) => sum + arg.length, 0);
+  if (chars <= argvCharsMax) return { argv: [...argv], chars, cut: false };
+  const out: string[] = [];
+  let room = argvCharsMax;
+  for (const arg of argv) {
+    if (arg.length <= room) {
+      out.push(arg);
+      room -= arg.length;
+      continue;
+    }
+    out.push(`${arg.slice(0, room)}…[${chars - argvCharsMax} more characters]`);
+    break;
+  }
+  return { argv: out, chars, cut: true };
+}
 
 /** The user-facing state of a snapshot. */
 export function runStateOf(snap: LifecycleSnapshot): RunState {
@@ -84,7 +113,7 @@ export function statusViewOf(
             id: run.runId,
             name: run.name,
             dir: dirOf(run.runId),
-            argv: run.argv,
+            ...argvFields(run.argv),
             pid: typeof pid === 'number' ? pid : null,
             startedAt,
             elapsedMs: startedAt === null ? null : Math.max(0, now - startedAt),
@@ -102,4 +131,10 @@ export function statusViewOf(
                   },
           },
   };
+}
+
+/** The view's argv fields. */
+function argvFields(argv: readonly string[]): Pick<RunView, 'argv' | 'argvChars' | 'argvCut'> {
+  const shown = cutArgv(argv);
+  return { argv: shown.argv, argvChars: shown.chars, argvCut: shown.cut };
 }

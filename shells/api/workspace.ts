@@ -122,6 +122,14 @@ export class Workspace {
     return this.withSession(async (_session, settled) => this.view(settled), { allowHalted: true });
   }
 
+  /**
+   * Recover what needs recovering and return the notes of what was done; every reading command
+   * calls it first, so a run that ended while nobody watched has its history record.
+   */
+  async recover(): Promise<readonly RecoveryNote[]> {
+    return (await this.status()).recovered;
+  }
+
   /** Start a run; resolves once the job is confirmed running. RW_CONFLICT if a run is active. */
   start(options: StartOptions): Promise<StartedRun> {
     const config = this.configOf(options);

@@ -9,6 +9,7 @@ export interface AbortFlags {
   grace?: number;
   wait?: boolean;
   json?: boolean;
+  ifActive?: boolean;
 }
 
 export async function abortCommand(
@@ -19,10 +20,15 @@ export async function abortCommand(
   const status = await ws.status();
   if (status.state === 'halted' && status.error !== null) throw RunwardenError.of(status.error);
   const active = status.run?.id ?? null;
+  if (active === null && flags.ifActive === true) {
+    if (flags.json === true) printJson({ id: null, state: status.state });
+    else process.stdout.write('no run is active; nothing to abort\n');
+    return 0;
+  }
   if (active === null) {
     throw new RunwardenError(
       'RW_NO_ACTIVE_RUN',
-      'no run is active in this workspace; nothing to abort (see runwarden list)',
+      'no run is active in this workspace; nothing to abort (exit 4; pass --if-active to exit 0 instead)',
     );
   }
   if (runId !== undefined && runId !== active) {

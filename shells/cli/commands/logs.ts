@@ -6,7 +6,7 @@ import { tailLines } from '../../../runtime/local/final-view.ts';
 import { runFiles } from '../../../runtime/local/layout.ts';
 import { RunwardenError } from '../../api/errors.ts';
 import type { Workspace } from '../../api/workspace.ts';
-import { neutralize, warn } from '../output.ts';
+import { jobLine, warn } from '../output.ts';
 
 export interface LogsFlags {
   follow?: boolean;
@@ -18,10 +18,41 @@ export interface LogsFlags {
 const chunkBytes = 64 * 1024;
 const followPollMs = 200;
 
-/** Write text to stdout, neutralising control characters when stdout is a terminal. */
-function emit(text: string): void {
-  process.stdout.write(process.stdout.isTTY ? neutralize(text) : text);
+/** Most characters of an unfinished line held for a terminal before it is shown anyway. */
+const pendingCharsMax = 1024 * 1024;
+
+/**
+ * Text for stdout. In a pipe it is copied as it is (the raw log); on a terminal it goes out line
+ * by line as a person reads it (`jobLine`: the last state of a `\r`-redrawn tqdm line, colours
+ * only where colour is on), holding an unfinished line until it ends or `flush`.
+ */
+class Output {
+  #pending = '';
+
+  write(text: string): void {
+    if (!process.stdout.isTTY) {
+      process.stdout.write(text);
+      return;
+    }
+    const lines = (this.#pending + text).split('\n');
+    this.#pending = lines.pop() ?? '';
+    if (this.#pending.length > pendingCharsMax) {
+      lines.push(this.#pending);
+      this.#pending = '';
+    }
+    if (lines.length > 0) process.stdout.write(`${lines.map((l) => jobLine(l)).join('\n')}\n`);
+  }
+
+  /** Shows the unfinished line, if any (the end of a log that does not end with a newline). */
+  flush(): void {
+    if (this.#pending !== '') process.stdout.write(`${jobLine(this.#pending)}\n`);
+    this.#pending = '';
+  }
 }
+
+const out = new Output();
+const decoder = new TextDecoder();
+const emit = (text: string) => out.write(text);
 
 /** Copy bytes [from, to) of a file to stdout in bounded chunks; returns where it stopped. */
 function copyRange(path: string, from: number, to: number): number {
@@ -32,7 +63,7 @@ function copyRange(path: string, from: number, to: number): number {
     while (at < to) {
       const read = readSync(fd, buffer, 0, Math.min(chunkBytes, to - at), at);
       if (read <= 0) break;
-      if (process.stdout.isTTY) emit(buffer.subarray(0, read).toString('utf8'));
+      if (process.stdout.isTTY) emit(decoder.decode(buffer.subarray(0, read), { stream: true }));
       else process.stdout.write(Buffer.from(buffer.subarray(0, read)));
       at += read;
     }
@@ -79,6 +110,8 @@ export async function logsCommand(
   runArg: string | undefined,
   flags: LogsFlags,
 ): Promise<number> {
+  // Recover first (as status does): a run that ended unwatched gets its record before we look.
+  await ws.recover();
   const runId = ws.resolveRun(runArg, 'latest');
   const dir = join(ws.dir, runId);
   const files = flags.all
@@ -92,12 +125,16 @@ export async function logsCommand(
       `run ${runId}'s directory was deleted (retention for ${record.outcome} runs); showing the stderr lines its history kept`,
     );
     for (const line of record.stderrTail.slice(-(flags.tail ?? record.stderrTail.length))) emit(`${line}\n`);
+    out.flush();
     return 0;
   }
   const paths = files.map((f) => join(dir, f));
   const offsets = printOnce(paths, flags.tail);
   if (flags.follow === true) {
-    const stop = () => process.exit(0);
+    const stop = () => {
+      out.flush();
+      process.exit(0);
+    };
     process.once('SIGINT', stop);
     await followFiles(
       paths,
@@ -106,5 +143,6 @@ export async function logsCommand(
     );
     process.off('SIGINT', stop);
   }
+  out.flush();
   return 0;
 }

@@ -5,7 +5,7 @@ import type { StatusView } from '../../api/status-view.ts';
 import type { Workspace } from '../../api/workspace.ts';
 import { formatArgv, formatDuration, neutralize, painter, printJson, warn } from '../output.ts';
 import { progressLines } from '../progress-lines.ts';
-import { recoveryLine } from '../recovery-notes.ts';
+import { notice } from '../recovery-notes.ts';
 import { recordLines } from './show.ts';
 
 /** The human lines describing a status view. */
@@ -49,7 +49,7 @@ export async function statusCommand(ws: Workspace, opts: { json?: boolean }): Pr
   if (opts.json === true) {
     printJson(view);
   } else {
-    for (const note of view.recovered) warn(recoveryLine(note));
+    for (const note of view.recovered) notice(note);
     const lines = statusLines(view, Date.now());
     // Idle: the frozen view of the run that ended last.
     const last = view.run === null ? latestRecord(ws) : null;
