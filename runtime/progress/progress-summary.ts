@@ -41,6 +41,16 @@ export function thin<T>(items: readonly T[], max: number): T[] {
   return out;
 }
 
+/** A percentage as people read it: one decimal (33.3, not 33.333333333333336). */
+export function roundPercent(percent: number | null): number | null {
+  return percent === null ? null : Math.round(percent * 10) / 10;
+}
+
+/** A rate as people read it: four significant digits. */
+export function roundRate(perS: number | null): number | null {
+  return perS === null || !Number.isFinite(perS) ? perS : Number(perS.toPrecision(4));
+}
+
 /** The summary of a progress state, or null when the job reported nothing and printed no bars. */
 export function summaryOf(state: ProgressState): ProgressSummary | null {
   const metricNames = Object.keys(state.metrics);
@@ -63,11 +73,11 @@ export function summaryOf(state: ProgressState): ProgressSummary | null {
   return {
     phase: state.phase,
     phasesDone: state.phasesDone,
-    percent: state.percent,
+    percent: roundPercent(state.percent),
     step: state.step,
     total: state.total,
-    stepsPerS: state.stepsPerS,
-    etaMs: state.etaMs,
+    stepsPerS: roundRate(state.stepsPerS),
+    etaMs: state.etaMs === null ? null : Math.round(state.etaMs),
     message: state.message,
     metrics,
     series,

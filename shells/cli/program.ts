@@ -110,7 +110,8 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
   program
     .command('status')
     .description('recover orphans and stale locks (saying why), then show the state of the workspace')
-    .option('--json', 'print {"state","run","recovered"} as JSON')
+    .option('--json', 'print {"state","run","recovered","error"} as JSON (docs/cli.md#json)')
+    .option('--series', "with --json: include the metrics' kept history (long)")
     .action(async (flags) => {
       const { statusCommand } = await import('./commands/status.ts');
       run(statusCommand(await workspaceOf(program), flags));
@@ -121,6 +122,7 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .description('follow a run live; exits with its exit code; Ctrl-C leaves it running')
     .argument('[run]', 'run id or unique prefix (default: the active run)')
     .option('--json', 'print the status view as one JSON line every second (NDJSON), then the history record')
+    .option('--series', "with --json: include the metrics' kept history in every line (long)")
     .addOption(progressEveryOption())
     .action(async (runArg: string | undefined, flags) => {
       const { watchCommand } = await import('./commands/watch.ts');
@@ -179,6 +181,7 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .description("an ended run's record: how it ended, its last progress and metrics, stderr tail")
     .argument('[run]', 'run id or unique prefix (default: the latest run)')
     .option('--json', 'print the whole history record as JSON')
+    .option('--series', "with --json: include the metrics' kept history (long)")
     .action(async (runArg: string | undefined, flags) => {
       const { showCommand } = await import('./commands/show.ts');
       run(showCommand(await workspaceOf(program), runArg, flags));

@@ -3,6 +3,7 @@
 import { closeSync, fstatSync, openSync, readSync, realpathSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { runFiles } from '../../runtime/local/layout.ts';
+import { lastRedraw } from '../api/terminal-text.ts';
 import { HttpError } from './errors.ts';
 import { logLineCharsMax } from './run-watch.ts';
 
@@ -77,6 +78,7 @@ export function readTail(
   if (slice.from > 0) all.shift();
   const kept = all
     .slice(-lines)
+    .map(lastRedraw)
     .map((l) => (l.length > logLineCharsMax ? `${l.slice(0, logLineCharsMax)}…` : l));
   return { ...slice, text: '', lines: kept };
 }

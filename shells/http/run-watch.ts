@@ -3,6 +3,7 @@ import { statSync } from 'node:fs';
 import { tailLines } from '../../runtime/local/final-view.ts';
 import { runFiles } from '../../runtime/local/layout.ts';
 import { RunFollower } from '../../runtime/progress/run-follower.ts';
+import { lastRedraw } from '../api/terminal-text.ts';
 import { type ProgressView, progressViewOf } from './progress-view.ts';
 
 /** Lines of each log a client gets, and the longest line sent (longer ones are cut). */
@@ -24,11 +25,11 @@ function sizeOf(path: string): number {
   }
 }
 
-/** The tail of one log, each line cut to `logLineCharsMax`. */
+/** The tail of one log, each line its last `\r` redraw (tqdm), cut to `logLineCharsMax`. */
 export function logTailOf(path: string): string[] {
-  return tailLines(path, logLinesMax).map((l) =>
-    l.length > logLineCharsMax ? `${l.slice(0, logLineCharsMax)}…` : l,
-  );
+  return tailLines(path, logLinesMax)
+    .map(lastRedraw)
+    .map((l) => (l.length > logLineCharsMax ? `${l.slice(0, logLineCharsMax)}…` : l));
 }
 
 /** What changed since the last look: a new progress view, new log tails, or nothing (null). */

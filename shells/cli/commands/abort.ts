@@ -1,5 +1,6 @@
 // `runwarden abort [RUN]`: SIGINT, then SIGKILL after the grace; waits for the end by default.
 import { RunwardenError } from '../../api/errors.ts';
+import { recordJson } from '../../api/view-json.ts';
 import type { Workspace } from '../../api/workspace.ts';
 import { endedHow } from '../exit-code.ts';
 import { formatDuration, printJson } from '../output.ts';
@@ -54,7 +55,7 @@ export async function abortCommand(
     else process.stdout.write(`abort of ${active} under way (follow it with: runwarden watch)\n`);
     return 0;
   }
-  if (flags.json === true) printJson(record);
+  if (flags.json === true) printJson(recordJson(record));
   else process.stdout.write(`run ${active} ${endedHow(record)}\n`);
   return 0;
 }

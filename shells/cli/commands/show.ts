@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { HistoryRecord } from '../../../runtime/local/history-store.ts';
 import { RunwardenError } from '../../api/errors.ts';
 import { cutArgv } from '../../api/status-view.ts';
+import { recordJson } from '../../api/view-json.ts';
 import type { Workspace } from '../../api/workspace.ts';
 import { endedHow } from '../exit-code.ts';
 import {
@@ -72,7 +73,7 @@ export function endLines(record: HistoryRecord, dir: string): string[] {
 export async function showCommand(
   ws: Workspace,
   runArg: string | undefined,
-  flags: { json?: boolean },
+  flags: { json?: boolean; series?: boolean },
 ): Promise<number> {
   // Recover first (as status does): a run that ended unwatched gets its record before we look.
   for (const note of await ws.recover()) if (flags.json !== true) notice(note);
@@ -84,7 +85,7 @@ export async function showCommand(
       `run ${runId} has not ended yet; follow it with: runwarden watch`,
     );
   }
-  if (flags.json === true) printJson(record);
+  if (flags.json === true) printJson(recordJson(record, { series: flags.series === true }));
   else process.stdout.write(`${recordLines(record, 10, join(ws.dir, runId)).join('\n')}\n`);
   return 0;
 }

@@ -2,6 +2,7 @@
 
 import { listHistory } from '../../../runtime/local/history-store.ts';
 import type { StatusView } from '../../api/status-view.ts';
+import { statusJson } from '../../api/view-json.ts';
 import type { Workspace } from '../../api/workspace.ts';
 import { formatArgv, formatDuration, neutralize, painter, printJson, warn } from '../output.ts';
 import { progressLines } from '../progress-lines.ts';
@@ -43,11 +44,14 @@ function latestRecord(ws: Workspace) {
   return newest === undefined ? null : ws.history(newest.id);
 }
 
-export async function statusCommand(ws: Workspace, opts: { json?: boolean }): Promise<number> {
+export async function statusCommand(
+  ws: Workspace,
+  opts: { json?: boolean; series?: boolean },
+): Promise<number> {
   const view = await ws.status();
   const p = painter(process.stdout);
   if (opts.json === true) {
-    printJson(view);
+    printJson(statusJson(view, { series: opts.series === true }));
   } else {
     for (const note of view.recovered) notice(note);
     const lines = statusLines(view, Date.now());

@@ -8,6 +8,7 @@ import { RunFollower } from '../../../runtime/progress/run-follower.ts';
 import { RunwardenError } from '../../api/errors.ts';
 import type { Session } from '../../api/session.ts';
 import type { StatusView } from '../../api/status-view.ts';
+import { recordJson, statusJson } from '../../api/view-json.ts';
 import type { Workspace } from '../../api/workspace.ts';
 import { exitCodeOf } from '../exit-code.ts';
 import { formatDuration, jobLine, printJsonLine, warn } from '../output.ts';
@@ -24,6 +25,8 @@ export const progressEveryDefaultMs = 10_000;
 /** How `watch` prints. */
 export interface WatchOptions {
   readonly json: boolean;
+  /** With `json`: include the metric series in every line (long). */
+  readonly series?: boolean;
   /** In a pipe: at most one progress line per this many ms. */
   readonly progressEveryMs?: number;
 }
@@ -106,7 +109,7 @@ async function follow(ws: Workspace, session: Session, runId: string, opts: Watc
   const render = () => {
     const view = ws.view(session.snapshot(), follower);
     const now = Date.now();
-    if (opts.json) printJsonLine(view);
+    if (opts.json) printJsonLine(statusJson(view, { series: opts.series === true }));
     else screen.draw([...frameLines(view, now), ...logTail(view)], view, now);
   };
   render();
@@ -121,7 +124,7 @@ async function follow(ws: Workspace, session: Session, runId: string, opts: Watc
   try {
     const record = await ws.awaitEnd(session, runId);
     clearInterval(timer);
-    if (opts.json) printJsonLine(record);
+    if (opts.json) printJsonLine(recordJson(record, { series: opts.series === true }));
     else screen.finish(frozenView(ws, record));
     return exitCodeOf(record);
   } finally {
@@ -149,7 +152,7 @@ export async function watchRun(
           'RW_NOT_FOUND',
           `no run ${target} in ${ws.dir}; see runs with: runwarden list`,
         );
-      if (opts.json) printJsonLine(record);
+      if (opts.json) printJsonLine(recordJson(record, { series: opts.series === true }));
       else process.stdout.write(`${frozenView(ws, record).join('\n')}\n`);
       return exitCodeOf(record);
     }
@@ -162,10 +165,11 @@ export async function watchRun(
 export function watchCommand(
   ws: Workspace,
   runId: string | undefined,
-  opts: { json?: boolean; progressEvery?: number },
+  opts: { json?: boolean; series?: boolean; progressEvery?: number },
 ): Promise<number> {
   return watchRun(ws, runId, {
     json: opts.json === true,
+    series: opts.series === true,
     ...(opts.progressEvery === undefined ? {} : { progressEveryMs: opts.progressEvery }),
   });
 }
