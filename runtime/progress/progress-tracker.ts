@@ -109,7 +109,8 @@ export class ProgressTracker {
       else replaceParsed(this.#parsed, event);
     } else if (event.kind === 'metric') {
       this.#metric(event, source);
-    } else if (event.kind === 'checkpoint' && source === 'explicit') {
+    } else if (event.kind === 'checkpoint' && (source === 'explicit' || this.#counts.checkpoint === 0)) {
+      // A checkpoint line in the logs counts until the job reports checkpoints itself.
       this.#lastCheckpoint = event;
     } else if (event.kind === 'error' && source === 'explicit') {
       this.#lastError = event;

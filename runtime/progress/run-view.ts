@@ -132,8 +132,10 @@ export function emptyProgressState(): ProgressState {
  * the parsed bar (a phase change clears them until the job reports counters again; the parsed bar
  * is shown meanwhile); (2) once the job reported metric X itself, parsed values of X are ignored
  * and the parsed history of X is replaced by the explicit one; (3) the last explicit message wins
- * over a parsed bar's description. Phases, checkpoints, errors and `lastEventAt` come from
- * explicit events only. The result depends only on the order within each source, not on how the
+ * over a parsed bar's description; (4) a checkpoint line parsed from the logs counts until the job
+ * reports a checkpoint itself. Errors and `lastEventAt` come from explicit events only; phases are
+ * the job's own, then the tqdm bars' (a described bar replaced by another, or that reached its
+ * total, is a phase done). The result depends only on the order within each source, not on how the
  * two sources interleave.
  */
 export function reduce(state: ProgressState, event: JobEvent, source: EventSource): ProgressState {

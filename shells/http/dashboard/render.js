@@ -90,8 +90,10 @@ function applySgr(classes, params) {
     if (code === 0) next = new Set();
     else if (code === 1) next.add('ansi-bold');
     else if (code === 2) next.add('ansi-dim');
-    else if (code === 22) next.delete('ansi-bold'), next.delete('ansi-dim');
-    else if ((code >= 30 && code <= 37) || (code >= 90 && code <= 97)) {
+    else if (code === 22) {
+      next.delete('ansi-bold');
+      next.delete('ansi-dim');
+    } else if ((code >= 30 && code <= 37) || (code >= 90 && code <= 97)) {
       for (const c of [...next]) if (c.startsWith('ansi-fg-')) next.delete(c);
       next.add(`ansi-fg-${colours[code % 10]}`);
     } else if (code === 39) for (const c of [...next]) if (c.startsWith('ansi-fg-')) next.delete(c);

@@ -79,3 +79,15 @@ describe('the ETA of a parsed bar', () => {
     expect(afterBars('100%|##########| 10/10 [00:05<00:00,  2.00it/s]').etaMs).toBe(0);
   });
 });
+
+describe('checkpoint lines in the logs', () => {
+  it('reads a Trainer-style checkpoint line until the job reports checkpoints itself', () => {
+    const state = afterBars('Saving model checkpoint to out/checkpoint-80', "{'loss': 0.5, 'epoch': 0.2}");
+    expect(state.lastCheckpoint).toMatchObject({ path: 'out/checkpoint-80', step: 80 });
+    const tracker = new ProgressTracker();
+    tracker.apply({ kind: 'checkpoint', t: at.t, atMs: at.atMs, extra: {}, path: 'mine.pt' }, 'explicit');
+    for (const event of eventsOfSegment('Saving model checkpoint to out/checkpoint-9', at, false))
+      tracker.apply(event, 'parsed');
+    expect(tracker.view().lastCheckpoint).toMatchObject({ path: 'mine.pt' });
+  });
+});
