@@ -57,6 +57,7 @@ export function summaryOf(state: ProgressState): ProgressSummary | null {
   const anything =
     state.skipped.firstBadEvent !== null ||
     state.phase !== null ||
+    state.phases.length > 0 ||
     state.percent !== null ||
     state.step !== null ||
     metricNames.length > 0 ||
