@@ -79,7 +79,23 @@ export function decideRecovery(finding: DiskFinding, startStuckMs: number): Reco
     const outcome = outcomeOfExit(exit, abort);
     return { ...base, kind: 'finalize', outcome, exit, reason: reasonOfExit(exit) };
   }
-  return { ...base, kind: 'finalize', outcome: 'orphaned', exit: null, reason: job.reason };
+  // Nobody saw the job go and nothing recorded its exit: its last sign of life is when it ended
+  // at the earliest; `now` would inflate the run by however long nobody looked.
+  return {
+    ...base,
+    kind: 'finalize',
+    outcome: 'orphaned',
+    exit: null,
+    reason: job.reason,
+    detectedAt: lastSignOf(finding),
+  };
+}
+
+/** The job's last sign of life (output, events), within [start, now]; `now` when unknown. */
+function lastSignOf(finding: Extract<DiskFinding, { lock: 'present' }>): number {
+  const last = finding.lastActivityAt;
+  if (last === null || last > finding.now) return finding.now;
+  return Math.max(last, finding.record.startedAt ?? last);
 }
 
 function foreignError(record: LockRecord, detail: string): ErrorInfo {

@@ -1,7 +1,7 @@
 // What a user sees of a workspace: the machine's snapshot turned into plain data (no decisions).
 import type { SnapshotFrom } from 'xstate';
 import type { lifecycleMachine } from '../../machine/lifecycle.ts';
-import type { ErrorInfo, RecoveryNote } from '../../machine/types.ts';
+import type { ErrorInfo, JobHandle, RecoveryNote } from '../../machine/types.ts';
 import type { ProgressSummary } from '../../runtime/progress/progress-summary.ts';
 
 /** The states a user can see; sub-states of the machine fold into these. */
@@ -36,6 +36,11 @@ export interface RunView {
   /** The last sign of life (an event or log growth), if seen since this process looked. */
   readonly lastActivityAt: number | null;
   readonly graceMs: number;
+  /**
+   * True when the job lives but its monitor is gone (killed): its exit code can no longer be
+   * recorded, and the run will end `orphaned` once the job is gone.
+   */
+  readonly monitorLost: boolean;
   /** What the job reported (or its log bars showed); null when nothing yet. */
   readonly progress: ProgressSummary | null;
   readonly abort: {
@@ -96,10 +101,12 @@ export function statusViewOf(
   now: number,
   dirOf: (id: string) => string,
   progressOf: (id: string) => ProgressSummary | null = () => null,
+  monitorLostOf: (job: JobHandle) => boolean = () => false,
 ): StatusView {
   const c = snap.context;
   const state = runStateOf(snap);
   const run = c.run;
+  const job = c.handle ?? c.lock?.job ?? null;
   const pid = c.handle?.pid ?? c.lock?.job?.pid;
   const startedAt = c.startedAt ?? c.lock?.startedAt ?? null;
   return {
@@ -119,6 +126,7 @@ export function statusViewOf(
             elapsedMs: startedAt === null ? null : Math.max(0, now - startedAt),
             lastActivityAt: c.lastActivityAt,
             graceMs: run.graceMs,
+            monitorLost: job === null ? false : monitorLostOf(job),
             progress: progressOf(run.runId),
             abort:
               c.abort === null

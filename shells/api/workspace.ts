@@ -7,6 +7,7 @@ import {
   listHistory,
 } from '../../runtime/local/history-store.ts';
 import { type Layout, layoutOf } from '../../runtime/local/layout.ts';
+import { monitorLost } from '../../runtime/local/monitor-liveness.ts';
 import { summaryOf } from '../../runtime/progress/progress-summary.ts';
 import { progressOfRunDir, type RunFollower } from '../../runtime/progress/run-follower.ts';
 import { RunwardenError } from './errors.ts';
@@ -114,7 +115,10 @@ export class Workspace {
       follower === 'skip'
         ? null
         : summaryOf(follower === undefined ? progressOfRunDir(resolve(this.dir, id)) : follower.poll());
-    return statusViewOf(snap, Date.now(), (id) => resolve(this.dir, id), progressOf);
+    const live = snap.hasTag('live');
+    return statusViewOf(snap, Date.now(), (id) => resolve(this.dir, id), progressOf, (job) =>
+      live ? monitorLost(job) : false,
+    );
   }
 
   /** Recover what needs recovering (orphans, stale locks, unwatched exits), then report. */

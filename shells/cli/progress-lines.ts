@@ -21,6 +21,11 @@ function bar(fraction: number): string {
   return `[${'█'.repeat(full)}${'░'.repeat(barWidth - full)}]`;
 }
 
+/** The line saying a run's monitor is gone while its job lives. */
+export function monitorLostLine(pid: number | null): string {
+  return `warning: the monitor of this job is gone (killed?) while the job${pid === null ? '' : ` (pid ${pid})`} lives: its exit code can no longer be recorded; the run will end orphaned`;
+}
+
 /** One line naming the first line of the events file that broke the protocol, and how many did. */
 export function protocolWarning(bad: NonNullable<ProgressSummary['badEvents']>): string {
   const more = bad.count > 1 ? ` (${bad.count} bad lines in all)` : '';

@@ -5,7 +5,7 @@ import type { StatusView } from '../../api/status-view.ts';
 import { statusJson } from '../../api/view-json.ts';
 import type { Workspace } from '../../api/workspace.ts';
 import { formatArgv, formatDuration, neutralize, painter, printJson, warn } from '../output.ts';
-import { progressLines } from '../progress-lines.ts';
+import { monitorLostLine, progressLines } from '../progress-lines.ts';
 import { notice } from '../recovery-notes.ts';
 import { recordLines } from './show.ts';
 
@@ -21,6 +21,7 @@ export function statusLines(view: StatusView, now: number): string[] {
     const elapsed = run.elapsedMs === null ? '' : `   elapsed: ${formatDuration(run.elapsedMs)}`;
     lines.push(`pid:     ${run.pid ?? '-'}${elapsed}`);
     lines.push(`dir:     ${run.dir}`);
+    if (run.monitorLost) lines.push(p.red(monitorLostLine(run.pid)));
     const progress = progressLines(run.progress);
     if (progress.length > 0) lines.push('progress:', ...progress);
     if (run.abort !== null) {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../helpers/wait-for.ts';
 import { runInPty } from './pty.ts';
-import { runCli, useWorkspaces } from './run-cli.ts';
+import { alive, runCli, useWorkspaces } from './run-cli.ts';
 
 const { workspace } = useWorkspaces();
 const ESC = '\u001b';
@@ -243,6 +243,39 @@ describe('watch', () => {
     await start(other, bars);
     const rarely = await runCli(other, ['watch', '--progress-every', '1h']);
     expect(rarely.stdout.split('\n').filter((l) => /\d+\/30/.test(l) && l.startsWith('['))).toHaveLength(1);
+  });
+});
+
+describe('a monitor killed while its job lives', () => {
+  it("is reported at once, and the orphaned run ends at the job's last sign of life, not when looked at", async () => {
+    const ws = workspace();
+    const run = await start(ws, ['sh', '-c', 'echo started; exec sleep 60']);
+    const lock = JSON.parse(readFileSync(join(ws, 'active.lock'), 'utf8')) as {
+      job: { pid: number; monitorPid: number };
+    };
+    process.kill(lock.job.monitorPid, 'SIGKILL');
+    await waitFor(() => !alive(lock.job.monitorPid), {
+      timeoutMs: 10_000,
+      description: 'the monitor to die',
+    });
+    const status = await runCli(ws, ['status']);
+    expect(status.stdout).toContain('its exit code can no longer be recorded');
+    const json = JSON.parse((await runCli(ws, ['status', '--json'])).stdout) as {
+      run: { monitorLost: boolean };
+    };
+    expect(json.run.monitorLost).toBe(true);
+    const killedAt = Date.now();
+    process.kill(-lock.job.pid, 'SIGKILL');
+    await waitFor(() => !alive(lock.job.pid), { timeoutMs: 10_000, description: 'the job to die' });
+    await runCli(ws, ['status']);
+    const record = JSON.parse((await runCli(ws, ['show', '--json', run.id])).stdout) as {
+      outcome: string;
+      endedAt: number;
+      startedAt: number;
+    };
+    expect(record.outcome).toBe('orphaned');
+    expect(record.endedAt).toBeLessThanOrEqual(killedAt);
+    expect(record.endedAt).toBeGreaterThanOrEqual(record.startedAt);
   });
 });
 
