@@ -116,8 +116,12 @@ export class Workspace {
         ? null
         : summaryOf(follower === undefined ? progressOfRunDir(resolve(this.dir, id)) : follower.poll());
     const live = snap.hasTag('live');
-    return statusViewOf(snap, Date.now(), (id) => resolve(this.dir, id), progressOf, (job) =>
-      live ? monitorLost(job) : false,
+    return statusViewOf(
+      snap,
+      Date.now(),
+      (id) => resolve(this.dir, id),
+      progressOf,
+      (job) => (live ? monitorLost(job) : false),
     );
   }
 

@@ -58,7 +58,8 @@ export function progressLines(progress: ProgressSummary | null): string[] {
     );
   if (progress.phasesDone.length > 0)
     lines.push(`  ${p.dim(`done: ${progress.phasesDone.map(neutralize).join(' → ')}`)}`);
-  if (progress.message !== null && progress.message !== progress.phase) lines.push(`  ${p.dim(neutralize(progress.message).slice(0, 200))}`);
+  if (progress.message !== null && progress.message !== progress.phase)
+    lines.push(`  ${p.dim(neutralize(progress.message).slice(0, 200))}`);
   if (progress.badEvents !== null) lines.push(`  ${p.yellow(protocolWarning(progress.badEvents))}`);
   if (progress.lastError !== null)
     lines.push(`  ${p.red(`error: ${neutralize(progress.lastError.message).slice(0, 200)}`)}`);

@@ -1,7 +1,7 @@
 // Proves that every CLI view tells the whole truth readably (issue 16): reading commands recover
 // first, notes weigh what happened, \r lines show their last state, watch prints NDJSON and a
 // frozen view, exit codes keep the contract — by running `runwarden` on real jobs.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
