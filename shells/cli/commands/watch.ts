@@ -12,7 +12,7 @@ import { recordJson, statusJson } from '../../api/view-json.ts';
 import type { Workspace } from '../../api/workspace.ts';
 import { exitCodeOf } from '../exit-code.ts';
 import { formatDuration, jobLine, printJsonLine, warn } from '../output.ts';
-import { progressLines } from '../progress-lines.ts';
+import { monitorLostLine, progressLines } from '../progress-lines.ts';
 import { frameLines } from '../watch-frame.ts';
 import { endLines } from './show.ts';
 
@@ -40,6 +40,7 @@ class Screen {
   private lastState = '';
   private lastProgress = '';
   private lastProgressAtMs = Number.NEGATIVE_INFINITY;
+  private monitorLostSaid = false;
   private readonly tty = process.stdout.isTTY === true;
   private readonly progressEveryMs: number;
 
@@ -76,6 +77,10 @@ class Screen {
     if (living && state !== this.lastState) process.stdout.write(`${lines[0] ?? state}\n`);
     this.lastState = state;
     if (!living || view.run === null) return;
+    if (view.run.monitorLost && !this.monitorLostSaid) {
+      process.stdout.write(`${monitorLostLine(view.run.pid)}\n`);
+      this.monitorLostSaid = true;
+    }
     const progress = progressLines(view.run.progress)
       .map((l) => l.trim())
       .join('  ');

@@ -1,15 +1,16 @@
 // Proves that every CLI view tells the whole truth readably (issue 16): reading commands recover
 // first, notes weigh what happened, \r lines show their last state, watch prints NDJSON and a
 // frozen view, exit codes keep the contract — by running `runwarden` on real jobs.
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../helpers/wait-for.ts';
 import { runInPty } from './pty.ts';
-import { alive, runCli, useWorkspaces } from './run-cli.ts';
+import { alive, binPath, runCli, useWorkspaces } from './run-cli.ts';
 
-const { workspace } = useWorkspaces();
+const { workspace, track } = useWorkspaces();
 const ESC = '\u001b';
 
 /** Start `argv` in `ws` (extra flags before --) and return the run's id and dir. */
@@ -276,6 +277,44 @@ describe('a monitor killed while its job lives', () => {
     expect(record.outcome).toBe('orphaned');
     expect(record.endedAt).toBeLessThanOrEqual(killedAt);
     expect(record.endedAt).toBeGreaterThanOrEqual(record.startedAt);
+  });
+});
+
+describe('a monitor killed while its job lives, watched', () => {
+  it('watch says so at once and ends with the run orphaned', async () => {
+    const ws = workspace();
+    await start(ws, ['sh', '-c', 'echo started; exec sleep 60']);
+    const lock = JSON.parse(readFileSync(join(ws, 'active.lock'), 'utf8')) as {
+      job: { pid: number; monitorPid: number };
+    };
+    process.kill(lock.job.monitorPid, 'SIGKILL');
+    await waitFor(() => !alive(lock.job.monitorPid), {
+      timeoutMs: 10_000,
+      description: 'the monitor to die',
+    });
+    const child = spawn(process.execPath, [binPath, 'watch'], {
+      env: { ...process.env, NO_COLOR: '1', RUNWARDEN_WORKSPACE: ws },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    if (child.pid !== undefined) track(child.pid);
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    // watch says it while the job still lives, before anything ends.
+    await waitFor(() => stdout.includes('its exit code can no longer be recorded'), {
+      timeoutMs: 20_000,
+      description: 'watch to report the lost monitor',
+    });
+    process.kill(-lock.job.pid, 'SIGKILL');
+    expect(await closed).toBe(1);
+    const watch = { stdout };
+    const lines = watch.stdout.split('\n');
+    const warned = lines.findIndex((l) => l.includes('its exit code can no longer be recorded'));
+    const ended = lines.findIndex((l) => /run \S+ orphaned/.test(l));
+    expect(warned).toBeGreaterThanOrEqual(0);
+    expect(ended).toBeGreaterThan(warned);
   });
 });
 
