@@ -127,8 +127,23 @@ function decideRun(
     return { ...base, kind: 'finalize', outcome, exit, reason };
   }
   // Gone without an exit record (its monitor died too): an abort asked for still makes it aborted.
-  const reason = abort?.reason ?? job.reason;
-  return { ...base, kind: 'finalize', outcome: outcomeOfLoss(abort), exit: null, reason };
+  // Nobody saw the job go: its last sign of life is when it ended at the earliest; `now` would
+  // inflate the run by however long nobody looked.
+  return {
+    ...base,
+    kind: 'finalize',
+    outcome: outcomeOfLoss(abort),
+    exit: null,
+    reason: abort?.reason ?? job.reason,
+    detectedAt: lastSignOf(run, now),
+  };
+}
+
+/** The job's last sign of life (output, events), within [start, now]; `now` when unknown. */
+function lastSignOf(run: RecordedRun, now: number): number {
+  const last = run.lastActivityAt;
+  if (last === null || last > now) return now;
+  return Math.max(last, run.record.startedAt ?? last);
 }
 
 function foreignError(record: LockRecord, detail: string): ErrorInfo {

@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { closeQuietly } from '../fs/cleanup.ts';
 import { openConfined, readUpTo } from '../fs/confined.ts';
 import { type ProgressSummary, summaryOf } from '../progress/progress-summary.ts';
+import { lastRedraw } from '../progress/redrawn-line.ts';
 import { progressOfRunDir } from '../progress/run-follower.ts';
 import type { Layout } from './layout.ts';
 import { readExitRecord } from './monitor/exit-record.ts';
@@ -74,7 +75,8 @@ export function tailLines(path: string, linesMax: number, root = dirname(dirname
 /** The final view of a run, read from its directory. */
 export function finalViewOf(layout: Layout, runId: string): FinalView {
   return {
-    stderrTail: tailLines(layout.runFile(runId, 'stderr'), stderrTailLinesMax, layout.root),
+    // A person reads this tail: a line tqdm redrew with '\r' is kept as its last state.
+    stderrTail: tailLines(layout.runFile(runId, 'stderr'), stderrTailLinesMax, layout.root).map(lastRedraw),
     progress: summaryOf(progressOfRunDir(layout.runDir(runId), { final: true })),
     containment: containmentOf(layout, runId),
   };

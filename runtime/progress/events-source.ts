@@ -2,6 +2,7 @@
 import { NdjsonReader } from '../fs/ndjson-reader.ts';
 import { recordLines } from './event-lines.ts';
 import { normalizeEvent } from './events.ts';
+import type { ReadTime } from './log-events.ts';
 import type { ProgressTracker } from './progress-tracker.ts';
 import type { SkipWarning } from './run-view.ts';
 
@@ -37,8 +38,11 @@ export class EventsSource {
     return this.#reader.counters.bufferedBytesPeak;
   }
 
-  /** Reads at most `callsMax` batches into `tracker`; true when it reached the end of the file. */
-  poll(tracker: ProgressTracker, callsMax: number, final: boolean): boolean {
+  /**
+   * Reads at most `callsMax` batches into `tracker`; true when it reached the end of the file.
+   * Events without `t` are stamped with `at`, the time of this read.
+   */
+  poll(tracker: ProgressTracker, callsMax: number, final: boolean, at: ReadTime): boolean {
     for (let call = 0; call < callsMax; call += 1) {
       const before = this.#reader.counters;
       const result = this.#reader.read({ final });
@@ -59,7 +63,7 @@ export class EventsSource {
       const after = this.#reader.counters;
       const skipped =
         after.malformedLines + after.overlongLines - before.malformedLines - before.overlongLines;
-      this.#apply(tracker, result.value.records, result.value.skipped, skipped, result.value.line);
+      this.#apply(tracker, result.value.records, result.value.skipped, skipped, result.value.line, at);
       if (!result.value.more) return true;
     }
     return false;
@@ -72,6 +76,7 @@ export class EventsSource {
     skipped: readonly { line: number; reason: string }[],
     skippedCount: number,
     endLine: number,
+    at: ReadTime,
   ): void {
     const firstLine = this.#line;
     this.#line = endLine;
@@ -79,7 +84,7 @@ export class EventsSource {
     const warnings: SkipWarning[] = skipped.map((skip) => ({ source: 'events', ...skip }));
     let invalid = 0;
     records.forEach((record, index) => {
-      const check = normalizeEvent(record);
+      const check = normalizeEvent(record, at);
       if (check.ok) {
         tracker.apply(check.event, 'explicit');
         return;

@@ -40,6 +40,8 @@ export interface ProgressEvent extends EventBase {
   readonly stepsPerS?: number;
   /** Time left as estimated by whoever made the event (a parsed tqdm bar); never from the job. */
   readonly etaMs?: number;
+  /** How long the parsed bar has run by its own clock (tqdm's elapsed); never from the job. */
+  readonly elapsedMs?: number;
 }
 
 /** One value of a named metric (loss, accuracy). Non-finite values travel as "NaN"/"Infinity". */

@@ -1,7 +1,20 @@
 // Turning one segment of a job's log into the events it implies: a progress bar or metric values.
-import type { JobEvent, MetricEvent, ProgressEvent } from './events.ts';
+import {
+  type CheckpointEvent,
+  type JobEvent,
+  type MetricEvent,
+  type ProgressEvent,
+  pathCharsMax,
+} from './events.ts';
 import { parseMetricLine } from './metric-line-parser.ts';
 import { parseTqdm } from './tqdm-parser.ts';
+
+/**
+ * A checkpoint a log line announces: Hugging Face Trainer's `Saving model checkpoint to DIR`,
+ * Lightning's and common scripts' `Saving checkpoint to PATH` / `checkpoint saved to PATH`.
+ */
+const checkpointLine =
+  /^(?:.*\b)?(?:saving (?:model )?checkpoint to|checkpoint saved (?:to|at))\s+['"]?([^'"\s]+)['"]?\s*$/i;
 
 const noExtra: Readonly<Record<string, unknown>> = Object.freeze(Object.create(null));
 
@@ -30,10 +43,27 @@ export function eventsOfSegment(text: string, at: ReadTime, barsOnly: boolean): 
       message: bar.description ?? undefined,
       stepsPerS: bar.stepsPerS ?? undefined,
       etaMs: bar.etaMs ?? undefined,
+      elapsedMs: bar.elapsedMs,
     };
     return [event];
   }
   if (barsOnly) return [];
+  const checkpoint = checkpointLine.exec(text.trim());
+  if (checkpoint !== null) {
+    const path = checkpoint[1]?.trim() ?? '';
+    const step = /(?:checkpoint|step)[-_](\d+)/.exec(path);
+    if (path !== '' && path.length <= pathCharsMax) {
+      const event: CheckpointEvent = {
+        kind: 'checkpoint',
+        t: at.t,
+        atMs: at.atMs,
+        extra: noExtra,
+        path,
+        ...(step === null ? {} : { step: Number(step[1]) }),
+      };
+      return [event];
+    }
+  }
   const metrics = parseMetricLine(text);
   if (metrics === null) return [];
   return metrics.map(

@@ -35,13 +35,18 @@ const fieldsOf: Readonly<Record<string, readonly string[]>> = {
 };
 
 /**
- * Validates a record read from the events file. Needs `kind` (a non-empty string) and `t` (a
- * string `Date.parse` understands); a known kind's fields must have their types (`null` counts as
+ * Validates a record read from the events file. Needs `kind` (a non-empty string); `t`, when
+ * given, must be a string `Date.parse` understands. A record without `t` (or with `t: null`) is
+ * stamped with `readAt`, the time runwarden read it, when the caller gives one (the events file
+ * does: `t` is optional in the protocol), and is refused otherwise. A known kind's fields must have their types (`null` counts as
  * absent). Unknown kinds become `UnknownEvent`s and unknown fields go to `extra`: both are kept.
  * Long messages are cut, long tracebacks keep their end; long names and paths are refused.
  * Never throws.
  */
-export function normalizeEvent(record: Readonly<Record<string, unknown>>): EventCheck {
+export function normalizeEvent(
+  record: Readonly<Record<string, unknown>>,
+  readAt?: { readonly t: string; readonly atMs: number },
+): EventCheck {
   const problems: string[] = [];
   const kind = record.kind;
   if (typeof kind !== 'string' || kind === '' || kind.length > nameCharsMax) {
@@ -49,8 +54,9 @@ export function normalizeEvent(record: Readonly<Record<string, unknown>>): Event
       `kind must be a non-empty string of at most ${nameCharsMax} characters, got ${show(kind)}`,
     );
   }
-  const t = record.t;
-  const atMs = typeof t === 'string' ? Date.parse(t) : Number.NaN;
+  const stamped = (record.t === undefined || record.t === null) && readAt !== undefined;
+  const t = stamped ? readAt.t : record.t;
+  const atMs = stamped ? readAt.atMs : typeof t === 'string' ? Date.parse(t) : Number.NaN;
   if (typeof t !== 'string' || !Number.isFinite(atMs)) {
     return invalid(`${kind}: t must be an ISO 8601 time string, got ${show(t)}`);
   }

@@ -23,6 +23,8 @@ export interface ProgressSummary extends CurrentNumbers {
   readonly lastError: { readonly message: string; readonly traceback: string | null } | null;
   /** Lines skipped as malformed, over all sources. */
   readonly skippedLines: number;
+  /** Lines of the events file that broke the protocol, and the first of them (line and why). */
+  readonly badEvents: { readonly count: number; readonly line: number; readonly reason: string } | null;
 }
 
 /** At most `max` items, evenly spread, always including the last (for plots and records). */
@@ -39,11 +41,23 @@ export function thin<T>(items: readonly T[], max: number): T[] {
   return out;
 }
 
+/** A percentage as people read it: one decimal (33.3, not 33.333333333333336). */
+export function roundPercent(percent: number | null): number | null {
+  return percent === null ? null : Math.round(percent * 10) / 10;
+}
+
+/** A rate as people read it: four significant digits. */
+export function roundRate(perS: number | null): number | null {
+  return perS === null || !Number.isFinite(perS) ? perS : Number(perS.toPrecision(4));
+}
+
 /** The summary of a progress state, or null when the job reported nothing and printed no bars. */
 export function summaryOf(state: ProgressState): ProgressSummary | null {
   const metricNames = Object.keys(state.metrics);
   const anything =
+    state.skipped.firstBadEvent !== null ||
     state.phase !== null ||
+    state.phases.length > 0 ||
     state.percent !== null ||
     state.step !== null ||
     metricNames.length > 0 ||
@@ -60,11 +74,11 @@ export function summaryOf(state: ProgressState): ProgressSummary | null {
   return {
     phase: state.phase,
     phasesDone: state.phasesDone,
-    percent: state.percent,
+    percent: roundPercent(state.percent),
     step: state.step,
     total: state.total,
-    stepsPerS: state.stepsPerS,
-    etaMs: state.etaMs,
+    stepsPerS: roundRate(state.stepsPerS),
+    etaMs: state.etaMs === null ? null : Math.round(state.etaMs),
     message: state.message,
     metrics,
     series,
@@ -78,5 +92,13 @@ export function summaryOf(state: ProgressState): ProgressSummary | null {
         : { message: state.lastError.message, traceback: state.lastError.traceback ?? null },
     lastEventAt: state.lastEventAt,
     skippedLines: state.skipped.total,
+    badEvents:
+      state.skipped.firstBadEvent === null
+        ? null
+        : {
+            count: state.skipped.events,
+            line: state.skipped.firstBadEvent.line,
+            reason: state.skipped.firstBadEvent.reason,
+          },
   };
 }

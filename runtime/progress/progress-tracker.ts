@@ -42,7 +42,7 @@ export class ProgressTracker {
   #phase: string | null = null;
   #phases: string[] = [];
   #explicit: ExplicitLaneDraft = { counters: null, message: null, samples: [] };
-  #parsed: ParsedLaneDraft = { counters: null, message: null };
+  #parsed: ParsedLaneDraft = { counters: null, message: null, samples: [], bar: null, done: [] };
   #metrics = new Map<string, SeriesDraft>();
   #shown = new Map<string, { count: number; source: EventSource; series: MetricSeries }>();
   #lastCheckpoint: CheckpointEvent | null = null;
@@ -63,6 +63,7 @@ export class ProgressTracker {
   };
   #skips: Skips = { total: 0, events: 0, stdout: 0, stderr: 0 };
   #warnings: Record<SkipSource, SkipWarning[]> = { events: [], stderr: [], stdout: [] };
+  #firstBadEvent: SkipWarning | null = null;
 
   /** A tracker that continues from a view. */
   static from(state: ProgressState): ProgressTracker {
@@ -75,14 +76,21 @@ export class ProgressTracker {
       message: explicit.message,
       samples: [...explicit.samples],
     };
-    tracker.#parsed = { counters: parsed.counters, message: parsed.message };
+    tracker.#parsed = {
+      counters: parsed.counters,
+      message: parsed.message,
+      samples: [...parsed.samples],
+      bar: parsed.bar,
+      done: [...parsed.done],
+    };
     for (const series of Object.values(state.metrics)) tracker.#metrics.set(series.name, draftOf(series));
     tracker.#lastCheckpoint = state.lastCheckpoint;
     tracker.#lastError = state.lastError;
     tracker.#lastEventAt = state.lastEventAt;
     tracker.#counts = { ...state.counts };
-    const { warnings, ...skips } = state.skipped;
+    const { warnings, firstBadEvent, ...skips } = state.skipped;
     tracker.#skips = { ...skips };
+    tracker.#firstBadEvent = firstBadEvent;
     for (const warning of warnings) tracker.#warnings[warning.source].push(warning);
     return tracker;
   }
@@ -101,7 +109,8 @@ export class ProgressTracker {
       else replaceParsed(this.#parsed, event);
     } else if (event.kind === 'metric') {
       this.#metric(event, source);
-    } else if (event.kind === 'checkpoint' && source === 'explicit') {
+    } else if (event.kind === 'checkpoint' && (source === 'explicit' || this.#counts.checkpoint === 0)) {
+      // A checkpoint line in the logs counts until the job reports checkpoints itself.
       this.#lastCheckpoint = event;
     } else if (event.kind === 'error' && source === 'explicit') {
       this.#lastError = event;
@@ -114,6 +123,8 @@ export class ProgressTracker {
   skip(source: SkipSource, count: number, warnings: readonly SkipWarning[]): void {
     this.#skips.total += count;
     this.#skips[source] += count;
+    const firstEvent = warnings.find((warning) => warning.source === 'events' && warning.line > 0);
+    if (this.#firstBadEvent === null && firstEvent !== undefined) this.#firstBadEvent = firstEvent;
     for (const warning of warnings.slice(-warningsMax)) {
       const kept = this.#warnings[warning.source];
       kept.push(warning);
@@ -125,29 +136,72 @@ export class ProgressTracker {
   view(): ProgressState {
     const explicit = this.#explicit;
     const warnings = this.#warnings;
-    const shown = explicit.counters ?? this.#parsed.counters;
+    const bars = this.#barPhases();
+    const shown = explicit.counters ?? bars.counters;
+    const phase = this.#phase ?? bars.current;
+    const phases = [...this.#phases];
+    for (const name of [...bars.done, ...(bars.current === null ? [] : [bars.current])]) {
+      if (!phases.includes(name)) phases.push(name);
+    }
     return {
-      phase: this.#phase,
-      phases: [...this.#phases],
-      phasesDone: this.#phases.filter((phase) => phase !== this.#phase),
+      phase,
+      phases,
+      phasesDone: phases.filter((name) => name !== phase),
       percent: shown?.percent ?? null,
       step: shown?.step ?? null,
       total: shown?.total ?? null,
       stepsPerS: shown?.stepsPerS ?? null,
       etaMs: shown?.etaMs ?? null,
       progressSource: explicit.counters !== null ? 'explicit' : shown !== null ? 'parsed' : null,
-      message: explicit.message ?? this.#parsed.message,
+      message: explicit.message ?? bars.message,
       metrics: this.#metricsView(),
       lastCheckpoint: this.#lastCheckpoint,
       lastError: this.#lastError,
       lastEventAt: this.#lastEventAt,
       counts: { ...this.#counts },
-      skipped: { ...this.#skips, warnings: [...warnings.events, ...warnings.stderr, ...warnings.stdout] },
+      skipped: {
+        ...this.#skips,
+        warnings: [...warnings.events, ...warnings.stderr, ...warnings.stdout],
+        firstBadEvent: this.#firstBadEvent,
+      },
       lanes: {
         explicit: { counters: explicit.counters, message: explicit.message, samples: [...explicit.samples] },
-        parsed: { ...this.#parsed },
+        parsed: { ...this.#parsed, samples: [...this.#parsed.samples], done: [...this.#parsed.done] },
       },
     };
+  }
+
+  /**
+   * The parsed bars as phases: the bar being drawn is the current one (named by its description);
+   * a described bar that reached its total is done, and its counters are no longer the run's.
+   */
+  #barPhases(): {
+    current: string | null;
+    done: readonly string[];
+    counters: ProgressState['lanes']['parsed']['counters'];
+    message: string | null;
+  } {
+    const lane = this.#parsed;
+    const bar = lane.bar;
+    const finished =
+      bar !== null &&
+      bar.description !== null &&
+      bar.total !== null &&
+      bar.total > 0 &&
+      bar.step >= bar.total;
+    if (bar === null || !finished) {
+      return {
+        current: bar?.description ?? null,
+        done: lane.done,
+        counters: lane.counters,
+        message: lane.message,
+      };
+    }
+    const done =
+      bar.description === null || lane.done.includes(bar.description)
+        ? lane.done
+        : [...lane.done, bar.description];
+    return { current: null, done, counters: null, message: null };
   }
 
   /** A progress event from the job: a new phase clears the counters, then its fields merge in. */

@@ -19,7 +19,7 @@ export interface RunFollowerOptions {
   readonly lineBytesMax?: number;
   /** Longest log segment parsed; default 16 KiB. */
   readonly segmentBytesMax?: number;
-  /** The clock stamping parsed events (they never affect the view); default `Date.now`. */
+  /** The clock stamping parsed events and events without `t`; default `Date.now`. */
   readonly nowMs?: () => number;
 }
 
@@ -99,7 +99,7 @@ export class RunFollower {
     const callsMax = Math.ceil(this.pollBytesMax / this.readBytesMax);
     let caughtUp = true;
     for (const log of this.#logs) caughtUp = log.poll(this.#tracker, callsMax, at, final) && caughtUp;
-    caughtUp = this.#events.poll(this.#tracker, callsMax, final) && caughtUp;
+    caughtUp = this.#events.poll(this.#tracker, callsMax, final, at) && caughtUp;
     this.#caughtUp = caughtUp;
     return this.#tracker.view();
   }

@@ -1,8 +1,8 @@
 // The current view of a run's progress, and the pure reducer that folds events into it.
 import type { CheckpointEvent, ErrorEvent, EventSource, JobEvent } from './events.ts';
 import type { MetricSeries } from './metric-series.ts';
+import type { BarIdentity } from './progress-lanes.ts';
 import { ProgressTracker } from './progress-tracker.ts';
-
 import type { RateSample } from './rate-window.ts';
 
 export type { MetricPoint, MetricSeries } from './metric-series.ts';
@@ -27,10 +27,16 @@ export interface ExplicitLane {
   readonly samples: readonly RateSample[];
 }
 
-/** What was parsed from the logs: the latest progress bar and its description. */
+/** What was parsed from the logs: the latest progress bar, its description, and the bars before. */
 export interface ParsedLane {
   readonly counters: ProgressCounters | null;
   readonly message: string | null;
+  /** Positions of the current bar on its own clock (for our own rate). */
+  readonly samples: readonly RateSample[];
+  /** The current bar's identity (null before the first bar). */
+  readonly bar: BarIdentity | null;
+  /** Descriptions of bars that were replaced by another (the parsed phases done). */
+  readonly done: readonly string[];
 }
 
 /** The file a skipped line was in. */
@@ -74,6 +80,8 @@ export interface SkipCounts {
   readonly stdout: number;
   readonly stderr: number;
   readonly warnings: readonly SkipWarning[];
+  /** The first line of the events file that broke the protocol (kept for good, for one warning). */
+  readonly firstBadEvent: SkipWarning | null;
 }
 
 /**
@@ -84,9 +92,12 @@ export interface SkipCounts {
  * parsed bar; an explicit message wins over a parsed one.
  */
 export interface ProgressState {
-  /** The current phase (explicit events only); null before the first. */
+  /**
+   * The current phase: the job's own, else the description of the tqdm bar being drawn (a bar
+   * that reached its total is a phase done, not the current one); null before the first.
+   */
   readonly phase: string | null;
-  /** Every phase seen, in the order first reported. */
+  /** Every phase seen: the job's own in the order first reported, then the parsed bars'. */
   readonly phases: readonly string[];
   /** `phases` without the current one. */
   readonly phasesDone: readonly string[];
@@ -121,8 +132,10 @@ export function emptyProgressState(): ProgressState {
  * the parsed bar (a phase change clears them until the job reports counters again; the parsed bar
  * is shown meanwhile); (2) once the job reported metric X itself, parsed values of X are ignored
  * and the parsed history of X is replaced by the explicit one; (3) the last explicit message wins
- * over a parsed bar's description. Phases, checkpoints, errors and `lastEventAt` come from
- * explicit events only. The result depends only on the order within each source, not on how the
+ * over a parsed bar's description; (4) a checkpoint line parsed from the logs counts until the job
+ * reports a checkpoint itself. Errors and `lastEventAt` come from explicit events only; phases are
+ * the job's own, then the tqdm bars' (a described bar replaced by another, or that reached its
+ * total, is a phase done). The result depends only on the order within each source, not on how the
  * two sources interleave.
  */
 export function reduce(state: ProgressState, event: JobEvent, source: EventSource): ProgressState {

@@ -12,6 +12,8 @@ export interface TqdmBar {
   readonly stepsPerS: number | null;
   /** tqdm's own estimate of the time left; null when it prints `?` or has no total. */
   readonly etaMs: number | null;
+  /** How long the bar has run by its own clock (`[00:10<…`): the times its rate is measured on. */
+  readonly elapsedMs: number;
   /** The unit tqdm counts in (`it`, `B`, `ex`). */
   readonly unit: string;
 }
@@ -72,7 +74,7 @@ function knownBar(m: RegExpExecArray): TqdmBar | null {
     nScale = '',
     total = '',
     totalScale = '',
-    ,
+    elapsed = '',
     left = '',
     rateText = '',
   ] = m;
@@ -87,13 +89,14 @@ function knownBar(m: RegExpExecArray): TqdmBar | null {
     total: totalCount,
     stepsPerS: rate.perS,
     etaMs: left === '?' ? null : clockMs(left),
+    elapsedMs: clockMs(elapsed),
     unit: rate.unit,
   };
 }
 
 /** A bar without a total: `desc: 420it [00:10, 41.2it/s]`. */
 function unknownBar(m: RegExpExecArray): TqdmBar | null {
-  const [, desc = '', n = '', nScale = '', unitText = '', , rateText = ''] = m;
+  const [, desc = '', n = '', nScale = '', unitText = '', elapsed = '', rateText = ''] = m;
   const rate = parseRate(rateText);
   if (rate.unit === '' && unitText === '') return null;
   return {
@@ -103,6 +106,7 @@ function unknownBar(m: RegExpExecArray): TqdmBar | null {
     total: null,
     stepsPerS: rate.perS,
     etaMs: null,
+    elapsedMs: clockMs(elapsed),
     unit: unitText !== '' ? unitText : rate.unit,
   };
 }

@@ -16,8 +16,22 @@ export const defaultGraceMs = 30_000;
 
 const baseName = (program: string) => program.split('/').filter(Boolean).at(-1) ?? 'run';
 
-/** The config of a new run; RW_USAGE without a program. */
-/** The immutable config of a new run. */
+/**
+ * The variables runwarden adds to a job's environment unless the caller set them (in `env` or
+ * its own environment): `PYTHONUNBUFFERED=1`, so a Python job's stdout reaches its log as it
+ * prints (block-buffered, a loss printed every step shows up kilobytes later).
+ */
+export function defaultJobEnv(
+  env: Readonly<Record<string, string>>,
+  callerEnv: NodeJS.ProcessEnv = process.env,
+): Record<string, string> {
+  const added: Record<string, string> = {};
+  if (env.PYTHONUNBUFFERED === undefined && callerEnv.PYTHONUNBUFFERED === undefined)
+    added.PYTHONUNBUFFERED = '1';
+  return { ...added, ...env };
+}
+
+/** The immutable config of a new run; RW_USAGE without a program. */
 export function runConfigOf(options: StartOptions): RunConfig {
   const program = options.argv[0];
   if (program === undefined || program === '') {
@@ -33,7 +47,7 @@ export function runConfigOf(options: StartOptions): RunConfig {
     name,
     argv: [...options.argv],
     cwd: resolve(options.cwd ?? process.cwd()),
-    env: { ...options.env },
+    env: defaultJobEnv(options.env ?? {}),
     graceMs: options.graceMs ?? defaultGraceMs,
     stallAfterMs: options.stallAfterMs ?? null,
     abortOnStall: options.abortOnStall ?? false,

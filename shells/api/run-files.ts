@@ -7,6 +7,7 @@ import { readRangeConfined, tailLinesConfined } from '../../runtime/fs/confined-
 import { type HistoryRecord, type HistorySummary, listHistory } from '../../runtime/local/history-store.ts';
 import type { Layout } from '../../runtime/local/layout.ts';
 import { RunwardenError } from './errors.ts';
+import { lastRedraw } from './terminal-text.ts';
 
 /** The files of a run a client may read, and what a message calls each. */
 const readable = { stdout: 'stdout log', stderr: 'stderr log', lifecycle: 'lifecycle journal' } as const;
@@ -54,7 +55,7 @@ export function readLogRange(
   return { stream, from: read.fromBytes, to: read.fromBytes + read.bytes.length, size: read.sizeBytes, text };
 }
 
-/** The last `lines` lines of a run's log (reading at most its last 1 MiB), each cut to `lineCharsMax`. */
+/** The last `lines` lines of a run's log (at most its last 1 MiB), each its last `\r` redraw (tqdm), cut to `lineCharsMax`. */
 export function readLogTail(
   layout: Layout,
   runId: string,
@@ -66,7 +67,10 @@ export function readLogTail(
   const all = slice.text.split(/\r?\n/);
   if (all.at(-1) === '') all.pop();
   if (slice.from > 0) all.shift();
-  const kept = all.slice(-lines).map((l) => (l.length > lineCharsMax ? `${l.slice(0, lineCharsMax)}…` : l));
+  const kept = all
+    .slice(-lines)
+    .map(lastRedraw)
+    .map((l) => (l.length > lineCharsMax ? `${l.slice(0, lineCharsMax)}…` : l));
   return { ...slice, text: '', lines: kept };
 }
 

@@ -1,7 +1,7 @@
 // What a user sees of a workspace: the machine's snapshot turned into plain data (no decisions).
 import type { SnapshotFrom } from 'xstate';
 import type { lifecycleMachine } from '../../machine/lifecycle.ts';
-import type { ErrorInfo, RecoveryNote } from '../../machine/types.ts';
+import type { ErrorInfo, JobHandle, RecoveryNote } from '../../machine/types.ts';
 import type { ProgressSummary } from '../../runtime/progress/progress-summary.ts';
 
 /** The states a user can see; sub-states of the machine fold into these. */
@@ -20,7 +20,15 @@ export interface RunView {
   readonly id: string;
   readonly name: string;
   readonly dir: string;
+  /**
+   * Program and arguments, cut to `argvCharsMax` characters in all: a cut argument ends with
+   * `…[N more characters]` and further arguments are left out (`argvChars` says how long it was).
+   */
   readonly argv: readonly string[];
+  /** Characters of the whole argv (its arguments' lengths added), cut or not. */
+  readonly argvChars: number;
+  /** True when `argv` was cut for the view (the run's config keeps it whole). */
+  readonly argvCut: boolean;
   /** The job's pid; null before it was spawned. */
   readonly pid: number | null;
   readonly startedAt: number | null;
@@ -28,6 +36,11 @@ export interface RunView {
   /** The last sign of life (an event or log growth), if seen since this process looked. */
   readonly lastActivityAt: number | null;
   readonly graceMs: number;
+  /**
+   * True when the job lives but its monitor is gone (killed): its exit code can no longer be
+   * recorded, and the run will end `orphaned` once the job is gone.
+   */
+  readonly monitorLost: boolean;
   /** What the job reported (or its log bars showed); null when nothing yet. */
   readonly progress: ProgressSummary | null;
   readonly abort: {
@@ -49,6 +62,27 @@ export interface StatusView {
 
 export type LifecycleSnapshot = SnapshotFrom<typeof lifecycleMachine>;
 
+/** Most characters of a run's argv a view carries (a 1.9 MB argv is the config's, not the view's). */
+export const argvCharsMax = 2_000;
+
+/** `argv` cut to `argvCharsMax` characters in all, with a marker saying how much was left out. */
+export function cutArgv(argv: readonly string[]): { argv: string[]; chars: number; cut: boolean } {
+  const chars = argv.reduce((sum, arg) => sum + arg.length, 0);
+  if (chars <= argvCharsMax) return { argv: [...argv], chars, cut: false };
+  const out: string[] = [];
+  let room = argvCharsMax;
+  for (const arg of argv) {
+    if (arg.length <= room) {
+      out.push(arg);
+      room -= arg.length;
+      continue;
+    }
+    out.push(`${arg.slice(0, room)}…[${chars - argvCharsMax} more characters]`);
+    break;
+  }
+  return { argv: out, chars, cut: true };
+}
+
 /** The user-facing state of a snapshot. */
 export function runStateOf(snap: LifecycleSnapshot): RunState {
   if (snap.matches('recovering')) return 'recovering';
@@ -67,10 +101,12 @@ export function statusViewOf(
   now: number,
   dirOf: (id: string) => string,
   progressOf: (id: string) => ProgressSummary | null = () => null,
+  monitorLostOf: (job: JobHandle) => boolean = () => false,
 ): StatusView {
   const c = snap.context;
   const state = runStateOf(snap);
   const run = c.run;
+  const job = c.handle ?? c.lock?.job ?? null;
   const pid = c.handle?.pid ?? c.lock?.job?.pid;
   const startedAt = c.startedAt ?? c.lock?.startedAt ?? null;
   return {
@@ -84,12 +120,13 @@ export function statusViewOf(
             id: run.runId,
             name: run.name,
             dir: dirOf(run.runId),
-            argv: run.argv,
+            ...argvFields(run.argv),
             pid: typeof pid === 'number' ? pid : null,
             startedAt,
             elapsedMs: startedAt === null ? null : Math.max(0, now - startedAt),
             lastActivityAt: c.lastActivityAt,
             graceMs: run.graceMs,
+            monitorLost: job === null ? false : monitorLostOf(job),
             progress: progressOf(run.runId),
             abort:
               c.abort === null
@@ -103,4 +140,10 @@ export function statusViewOf(
                   },
           },
   };
+}
+
+/** The view's argv fields. */
+function argvFields(argv: readonly string[]): Pick<RunView, 'argv' | 'argvChars' | 'argvCut'> {
+  const shown = cutArgv(argv);
+  return { argv: shown.argv, argvChars: shown.chars, argvCut: shown.cut };
 }

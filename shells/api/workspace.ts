@@ -7,6 +7,7 @@ import {
   listHistory,
 } from '../../runtime/local/history-store.ts';
 import { type Layout, layoutOf } from '../../runtime/local/layout.ts';
+import { monitorLost } from '../../runtime/local/monitor-liveness.ts';
 import { summaryOf } from '../../runtime/progress/progress-summary.ts';
 import { progressOfRunDir, type RunFollower } from '../../runtime/progress/run-follower.ts';
 import { RunwardenError } from './errors.ts';
@@ -114,12 +115,27 @@ export class Workspace {
       follower === 'skip'
         ? null
         : summaryOf(follower === undefined ? progressOfRunDir(resolve(this.dir, id)) : follower.poll());
-    return statusViewOf(snap, Date.now(), (id) => resolve(this.dir, id), progressOf);
+    const live = snap.hasTag('live');
+    return statusViewOf(
+      snap,
+      Date.now(),
+      (id) => resolve(this.dir, id),
+      progressOf,
+      (job) => (live ? monitorLost(job) : false),
+    );
   }
 
   /** Recover what needs recovering (orphans, stale locks, unwatched exits), then report. */
   status(): Promise<StatusView> {
     return this.withSession(async (_session, settled) => this.view(settled), { allowHalted: true });
+  }
+
+  /**
+   * Recover what needs recovering and return the notes of what was done; every reading command
+   * calls it first, so a run that ended while nobody watched has its history record.
+   */
+  async recover(): Promise<readonly RecoveryNote[]> {
+    return (await this.status()).recovered;
   }
 
   /** Start a run; resolves once the job is confirmed running. RW_CONFLICT if a run is active. */

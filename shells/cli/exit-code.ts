@@ -12,13 +12,27 @@ export function exitCodeOf(record: Pick<HistoryRecord, 'outcome' | 'exitCode' | 
   return signo === undefined ? 1 : 128 + signo;
 }
 
-/** How a run ended, in words: `finished`, `failed (exit code 3)`, `aborted (killed by SIGKILL)`. */
+/** What a recorded reason says to a person. */
+const reasonWords: Readonly<Record<string, string>> = {
+  stalled: 'stalled',
+  'start-timeout': 'did not start in time',
+  'spawn-failed': 'could not be started',
+  'start-interrupted': 'start interrupted',
+  'starter-died': 'its starter died',
+};
+
+/**
+ * How a run ended, in words, the reason first whenever there is one: `finished`, `failed (exit
+ * code 3)`, `aborted (stalled; killed by SIGINT)`, `orphaned (process-gone)`.
+ */
 export function endedHow(record: Pick<HistoryRecord, 'outcome' | 'exitCode' | 'signal' | 'reason'>): string {
-  const how =
+  const exit =
     record.signal !== null
       ? `killed by ${record.signal}`
-      : record.exitCode !== null
+      : record.exitCode !== null && (record.exitCode !== 0 || record.outcome !== 'finished')
         ? `exit code ${record.exitCode}`
-        : (record.reason ?? '');
+        : '';
+  const reason = record.reason === null ? '' : (reasonWords[record.reason] ?? record.reason);
+  const how = [reason, exit].filter((part) => part !== '').join('; ');
   return how === '' ? record.outcome : `${record.outcome} (${how})`;
 }

@@ -4,6 +4,20 @@ import { RunwardenError } from '../api/errors.ts';
 import { warn } from './output.ts';
 import { buildProgram, CommanderError, usageExit } from './program.ts';
 
+/** The one line for a server that could not listen (`serve` on a busy port), or null. */
+function listenFailure(error: unknown): string | null {
+  if (!(error instanceof Error) || !('code' in error)) return null;
+  const { code, port, address } = error as Error & { code?: unknown; port?: unknown; address?: unknown };
+  const where = `${typeof address === 'string' ? address : 'the address'}:${typeof port === 'number' ? port : '?'}`;
+  if (code === 'EADDRINUSE')
+    return `RW_PORT_IN_USE: port ${where} is already in use (another runwarden serve?); pick another with --port`;
+  if (code === 'EACCES')
+    return `RW_PORT_DENIED: not allowed to listen on ${where}; pick a port above 1023 with --port`;
+  if (code === 'EADDRNOTAVAIL')
+    return `RW_BAD_HOST: cannot listen on ${where}: no such local address; check --host`;
+  return null;
+}
+
 /** Report a failure the way the CLI promises, and return its exit code. */
 function failureCode(error: unknown): number {
   if (error instanceof RunwardenError) {
@@ -11,6 +25,11 @@ function failureCode(error: unknown): number {
     return error.exitCode;
   }
   if (error instanceof CommanderError) return usageExit(error) ?? 2;
+  const listen = listenFailure(error);
+  if (listen !== null) {
+    warn(listen);
+    return 1;
+  }
   warn(`internal error: ${error instanceof Error ? error.message : String(error)} (please report it)`);
   if (process.env.RUNWARDEN_DEBUG) console.error(error);
   return 1;

@@ -1,6 +1,9 @@
 // How the CLI writes: colour only on a TTY without NO_COLOR, job text made safe for terminals,
 // durations and times for humans, and one-line errors on stderr.
+import { colourOnly, lastRedraw, withoutEscapes } from '../api/terminal-text.ts';
+
 const ESC = String.fromCharCode(27);
+const sgr = new RegExp(`(${ESC}\\[[0-9;]*m)`);
 
 /** Whether to colour a stream: a TTY, and NO_COLOR unset (https://no-color.org). */
 export function colorOn(stream: NodeJS.WriteStream): boolean {
@@ -38,6 +41,21 @@ export function neutralize(text: string): string {
   return out;
 }
 
+/**
+ * One line of a job's output as a person reads it on `stream`: the last state of a line rewritten
+ * with `\r` (tqdm), its colours kept where colour is on (and reset at its end) and removed
+ * elsewhere, every other escape or control character removed or neutralised.
+ */
+export function jobLine(line: string, stream: NodeJS.WriteStream = process.stdout): string {
+  const last = lastRedraw(line);
+  if (!colorOn(stream)) return neutralize(withoutEscapes(last));
+  const parts = colourOnly(last).split(sgr);
+  if (parts.length === 1) return neutralize(parts[0] ?? '');
+  // Odd parts are the colour codes the split kept; only the text between them is neutralised.
+  const shown = parts.map((part, i) => (i % 2 === 1 ? part : neutralize(part))).join('');
+  return `${shown}${ESC}[0m`;
+}
+
 /** `1h02m`, `3m05s`, `4.2s`, `120ms`. */
 export function formatDuration(ms: number): string {
   if (ms < 1_000) return `${Math.round(ms)}ms`;
@@ -65,6 +83,11 @@ export function formatArgv(argv: readonly string[]): string {
 /** Print JSON (and nothing else) to stdout. */
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** Print one JSON value as one line (NDJSON: a stream of these is one object per line). */
+export function printJsonLine(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value)}\n`);
 }
 
 /** A one-line message on stderr, prefixed with the program name. */

@@ -3,6 +3,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import type { Workspace } from '../api/workspace.ts';
 import { parseDuration, parseInspectUrl, parseOutcome, parsePositiveInt, parseRetention } from './parse.ts';
+import { suggestCommand } from './suggest.ts';
 
 /** The workspace the global options name. */
 async function workspaceOf(program: Command): Promise<Workspace> {
@@ -11,7 +12,30 @@ async function workspaceOf(program: Command): Promise<Workspace> {
   return openWorkspace(dir);
 }
 
+/** `--progress-every`: how often `watch` prints a progress line when its output is not a terminal. */
+function progressEveryOption(): Option {
+  return new Option(
+    '--progress-every <duration>',
+    'when output is not a terminal (CI logs), a progress line at most this often',
+  )
+    .default(10_000, '10s')
+    .argParser(parseDuration);
+}
+
 const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** Commander's error text as one line, with a suggestion for a mistyped command. */
+function usageLine(text: string, program: Command): string {
+  const message = text
+    .replace(/^error: /, '')
+    .replaceAll('\n', ' ')
+    .trim();
+  const unknown = /^unknown command '([^']*)'/.exec(message);
+  const names = program.commands.map((c) => c.name());
+  const meant = unknown === null ? null : suggestCommand(unknown[1] ?? '', names);
+  const hint = meant === null ? 'see runwarden --help' : `did you mean: runwarden ${meant}?`;
+  return `runwarden: ${message} (${hint})`;
+}
 
 /** Build the program; `run` receives each command's exit code. */
 export function buildProgram(run: (code: Promise<number>) => void): Command {
@@ -32,9 +56,9 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     })
     .enablePositionalOptions()
     .exitOverride()
+    .showSuggestionAfterError(false)
     .configureOutput({
-      outputError: (text, write) =>
-        write(`runwarden: ${text.replace(/^error: /, '').trim()} (see runwarden --help)\n`),
+      outputError: (text, write) => write(`${usageLine(text, program)}\n`),
     });
 
   program
@@ -69,9 +93,14 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     )
     .option('--abort-on-stall', 'abort the run when it stalls')
     .option('-C, --cwd <dir>', 'working directory of the job (default: the current one)')
-    .option('-e, --env <KEY=VALUE>', 'extra environment variable for the job (repeatable)', collect)
+    .option(
+      '-e, --env <KEY=VALUE>',
+      "extra environment variable for the job (repeatable); a bare KEY passes on the caller's KEY (refused when unset)",
+      collect,
+    )
     .option('--watch', "follow the run and exit with the job's exit code (130 after an abort)")
-    .option('--json', 'print {"id","dir","pid"} as JSON')
+    .addOption(progressEveryOption())
+    .option('--json', 'print {"id","dir","pid"} as JSON (a failure as {"error":{"code","message"}})')
     .passThroughOptions()
     .action(async (argv: string[], flags) => {
       const { startCommand } = await import('./commands/start.ts');
@@ -81,7 +110,8 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
   program
     .command('status')
     .description('recover orphans and stale locks (saying why), then show the state of the workspace')
-    .option('--json', 'print {"state","run","recovered"} as JSON')
+    .option('--json', 'print {"state","run","recovered","error"} as JSON (docs/cli.md#json)')
+    .option('--series', "with --json: include the metrics' kept history (long)")
     .action(async (flags) => {
       const { statusCommand } = await import('./commands/status.ts');
       run(statusCommand(await workspaceOf(program), flags));
@@ -91,7 +121,9 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .command('watch')
     .description('follow a run live; exits with its exit code; Ctrl-C leaves it running')
     .argument('[run]', 'run id or unique prefix (default: the active run)')
-    .option('--json', 'print a JSON status line every second, then the history record')
+    .option('--json', 'print the status view as one JSON line every second (NDJSON), then the history record')
+    .option('--series', "with --json: include the metrics' kept history in every line (long)")
+    .addOption(progressEveryOption())
     .action(async (runArg: string | undefined, flags) => {
       const { watchCommand } = await import('./commands/watch.ts');
       const ws = await workspaceOf(program);
@@ -105,6 +137,7 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .option('-f, --force', 'SIGKILL now')
     .option('-g, --grace <duration>', "override the run's grace for this abort", parseDuration)
     .option('--no-wait', 'return once the abort is under way')
+    .option('--if-active', 'exit 0 when no run is active (default: exit 4, for scripts that must know)')
     .option('--json', 'print the history record (or the pending abort) as JSON')
     .action(async (runArg: string | undefined, flags) => {
       const { abortCommand } = await import('./commands/abort.ts');
@@ -148,6 +181,7 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .description("an ended run's record: how it ended, its last progress and metrics, stderr tail")
     .argument('[run]', 'run id or unique prefix (default: the latest run)')
     .option('--json', 'print the whole history record as JSON')
+    .option('--series', "with --json: include the metrics' kept history (long)")
     .action(async (runArg: string | undefined, flags) => {
       const { showCommand } = await import('./commands/show.ts');
       run(showCommand(await workspaceOf(program), runArg, flags));

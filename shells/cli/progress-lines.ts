@@ -21,6 +21,17 @@ function bar(fraction: number): string {
   return `[${'█'.repeat(full)}${'░'.repeat(barWidth - full)}]`;
 }
 
+/** The line saying a run's monitor is gone while its job lives. */
+export function monitorLostLine(pid: number | null): string {
+  return `warning: the monitor of this job is gone (killed?) while the job${pid === null ? '' : ` (pid ${pid})`} lives: its exit code can no longer be recorded; the run will end orphaned`;
+}
+
+/** One line naming the first line of the events file that broke the protocol, and how many did. */
+export function protocolWarning(bad: NonNullable<ProgressSummary['badEvents']>): string {
+  const more = bad.count > 1 ? ` (${bad.count} bad lines in all)` : '';
+  return `warning: events.ndjson line ${bad.line} was skipped: ${neutralize(bad.reason).slice(0, 200)}${more}; see docs/protocol.md`;
+}
+
 /** The lines describing progress (none when the job reported nothing). */
 export function progressLines(progress: ProgressSummary | null): string[] {
   if (progress === null) return [];
@@ -47,7 +58,9 @@ export function progressLines(progress: ProgressSummary | null): string[] {
     );
   if (progress.phasesDone.length > 0)
     lines.push(`  ${p.dim(`done: ${progress.phasesDone.map(neutralize).join(' → ')}`)}`);
-  if (progress.message !== null) lines.push(`  ${p.dim(neutralize(progress.message).slice(0, 200))}`);
+  if (progress.message !== null && progress.message !== progress.phase)
+    lines.push(`  ${p.dim(neutralize(progress.message).slice(0, 200))}`);
+  if (progress.badEvents !== null) lines.push(`  ${p.yellow(protocolWarning(progress.badEvents))}`);
   if (progress.lastError !== null)
     lines.push(`  ${p.red(`error: ${neutralize(progress.lastError.message).slice(0, 200)}`)}`);
   return lines;

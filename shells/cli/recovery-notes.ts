@@ -1,5 +1,7 @@
-// The warning line a user reads for each thing recovery did, with the why.
+// The line a user reads for each thing recovery did, with the why, at the weight it deserves.
 import type { RecoveryNote } from '../../machine/types.ts';
+import { noteLevel } from '../api/recovery-level.ts';
+import { painter, warn } from './output.ts';
 
 const reasons: Readonly<Record<string, string>> = {
   'process-gone': 'its process is gone and left no exit record',
@@ -8,7 +10,7 @@ const reasons: Readonly<Record<string, string>> = {
   'starter-died': 'the runwarden process starting it died before the job ran',
 };
 
-/** One warning line for a recovery note. */
+/** One line for a recovery note (without the program name). */
 export function recoveryLine(note: RecoveryNote): string {
   const run = note.runId ?? 'unknown run';
   switch (note.kind) {
@@ -18,12 +20,23 @@ export function recoveryLine(note: RecoveryNote): string {
       }
       return `warning: an orphaned run from a previous session was found (${run}: ${reasons[note.reason] ?? note.reason}); cleaned up and recorded as orphaned`;
     case 'ended-unwatched':
-      return `warning: run ${run} ended while no runwarden process was watching: ${note.reason}; recorded`;
+      return `note: run ${run} ${note.reason} while no runwarden process was watching; recorded (see: runwarden show ${run})`;
     case 'quarantined':
       return `warning: the workspace lock was unreadable (${note.reason}); the workspace is usable again`;
     case 'lock-unreadable':
       return `warning: ${note.reason}; run ${run} was found in its run directory and is kept (the workspace stays in use until it ends)`;
     case 'abort-resumed':
-      return `warning: an abort of run ${run} was in progress when its runwarden process died; resumed (${note.reason})`;
+      return `note: the abort of run ${run} asked earlier is being completed by this process (${note.reason})`;
   }
+}
+
+/**
+ * Tells the user on stderr what recovery did: problems as warnings, news as one dim note, a clean
+ * unwatched end not at all. Only the process that recovered has the note, so it is said once.
+ */
+export function notice(note: RecoveryNote): void {
+  const level = noteLevel(note);
+  if (level === 'quiet') return;
+  if (level === 'warning') warn(recoveryLine(note));
+  else process.stderr.write(`${painter(process.stderr).dim(`runwarden: ${recoveryLine(note)}`)}\n`);
 }

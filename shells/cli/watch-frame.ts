@@ -1,7 +1,7 @@
 // The lines of one frame of `runwarden watch`: state, run, elapsed, progress, abort countdown.
 import type { StatusView } from '../api/status-view.ts';
 import { formatDuration, painter } from './output.ts';
-import { progressLines } from './progress-lines.ts';
+import { monitorLostLine, progressLines } from './progress-lines.ts';
 
 /** The header lines of a frame for `view` at `now`. */
 export function frameLines(view: StatusView, now: number): string[] {
@@ -11,6 +11,7 @@ export function frameLines(view: StatusView, now: number): string[] {
   const dot = view.state === 'running' ? p.green('●') : p.yellow('●');
   const elapsed = run.elapsedMs === null ? '' : `  elapsed ${formatDuration(run.elapsedMs)}`;
   const lines = [`${dot} ${p.bold(view.state)}  ${run.id}  pid ${run.pid ?? '-'}${elapsed}`];
+  if (run.monitorLost) lines.push(`  ${p.red(monitorLostLine(run.pid))}`);
   lines.push(...progressLines(run.progress));
   if (run.abort !== null) {
     const kill =

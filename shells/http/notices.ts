@@ -1,6 +1,7 @@
 // The notifications every open tab shows: how a run ended, a stall, what recovery did (and why).
 import type { RecoveryNote } from '../../machine/types.ts';
 import type { HistoryRecord } from '../../runtime/local/history-store.ts';
+import { noteLevel } from '../api/recovery-level.ts';
 
 /** One notification. `level` decides its colour; `message` is one line. */
 export interface Notice {
@@ -16,7 +17,7 @@ export function endedNotice(record: HistoryRecord): Notice {
     record.outcome === 'finished'
       ? 'finished'
       : record.outcome === 'aborted'
-        ? `was aborted${record.signal === null ? '' : ` (${record.signal})`}`
+        ? `was aborted${record.reason === null ? '' : ` (${record.reason})`}${record.signal === null ? '' : ` (${record.signal})`}`
         : record.outcome === 'orphaned'
           ? `was orphaned: ${record.reason ?? 'unknown reason'}`
           : `failed: ${record.signal === null ? `exit code ${record.exitCode ?? '?'}` : `killed by ${record.signal}`}${record.error === null ? '' : ` (${record.error.code})`}`;
@@ -52,7 +53,8 @@ export function recoveryNotice(note: RecoveryNote): Notice {
             : 'an abort in flight was resumed';
   return {
     kind: 'recovered',
-    level: 'warning',
+    // A run that ended while nobody watched is news in a tool without a daemon, not a problem.
+    level: noteLevel(note) === 'warning' ? 'warning' : 'info',
     runId: note.runId,
     message: `${what}${note.runId === null ? '' : ` (${note.runId})`}: ${note.reason}`,
   };

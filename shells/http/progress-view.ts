@@ -1,5 +1,10 @@
 // The progress of a run as the HTTP API and the dashboard get it: scalars plus bounded plots.
-import { type CurrentNumbers, thin } from '../../runtime/progress/progress-summary.ts';
+import {
+  type CurrentNumbers,
+  roundPercent,
+  roundRate,
+  thin,
+} from '../../runtime/progress/progress-summary.ts';
 import type { ProgressState } from '../../runtime/progress/run-view.ts';
 
 /** Metrics sent at most, and points per metric at most (the page plots them). */
@@ -20,6 +25,8 @@ export interface ProgressView extends CurrentNumbers {
   readonly lastCheckpoint: { readonly path: string; readonly step: number | null } | null;
   readonly lastError: { readonly message: string } | null;
   readonly metrics: readonly MetricView[];
+  /** The first line of the events file that broke the protocol, and how many did (null: none). */
+  readonly badEvents: { readonly count: number; readonly line: number; readonly reason: string } | null;
 }
 
 /** Finite numbers only (JSON cannot carry NaN or infinities). */
@@ -43,15 +50,23 @@ export function progressViewOf(state: ProgressState): ProgressView {
   return {
     phase: state.phase,
     phasesDone: state.phasesDone.slice(-20),
-    percent: finite(state.percent),
+    percent: finite(roundPercent(state.percent)),
     step: finite(state.step),
     total: finite(state.total),
-    stepsPerS: finite(state.stepsPerS),
+    stepsPerS: finite(roundRate(state.stepsPerS)),
     etaMs: finite(state.etaMs),
     message: state.message,
     lastCheckpoint: checkpoint === null ? null : { path: checkpoint.path, step: checkpoint.step ?? null },
     lastError: state.lastError === null ? null : { message: state.lastError.message },
     lastEventAt: state.lastEventAt,
     metrics,
+    badEvents:
+      state.skipped.firstBadEvent === null
+        ? null
+        : {
+            count: state.skipped.events,
+            line: state.skipped.firstBadEvent.line,
+            reason: state.skipped.firstBadEvent.reason,
+          },
   };
 }

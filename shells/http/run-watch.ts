@@ -2,6 +2,7 @@
 import { statSync } from 'node:fs';
 import { RunFollower } from '../../runtime/progress/run-follower.ts';
 import { logTailLines } from '../api/run-files.ts';
+import { lastRedraw } from '../api/terminal-text.ts';
 import type { Workspace } from '../api/workspace.ts';
 import { type ProgressView, progressViewOf } from './progress-view.ts';
 
@@ -27,11 +28,11 @@ function sizeOf(path: string): number {
   }
 }
 
-/** The tail of one log (read confined to the workspace), each line cut to `logLineCharsMax`. */
+/** The tail of one log (read confined to the workspace), each line its last `\r` redraw (tqdm), cut to `logLineCharsMax`. */
 export function logTailOf(layout: Layout, path: string): string[] {
-  return logTailLines(layout, path, logLinesMax).map((l) =>
-    l.length > logLineCharsMax ? `${l.slice(0, logLineCharsMax)}…` : l,
-  );
+  return logTailLines(layout, path, logLinesMax)
+    .map(lastRedraw)
+    .map((l) => (l.length > logLineCharsMax ? `${l.slice(0, logLineCharsMax)}…` : l));
 }
 
 /** What changed since the last look: a new progress view, new log tails, or nothing (null). */

@@ -1,5 +1,6 @@
 // `runwarden abort [RUN]`: SIGINT, then SIGKILL after the grace; waits for the end by default.
 import { RunwardenError } from '../../api/errors.ts';
+import { recordJson } from '../../api/view-json.ts';
 import type { Workspace } from '../../api/workspace.ts';
 import { endedHow } from '../exit-code.ts';
 import { formatDuration, printJson } from '../output.ts';
@@ -9,6 +10,7 @@ export interface AbortFlags {
   grace?: number;
   wait?: boolean;
   json?: boolean;
+  ifActive?: boolean;
 }
 
 export async function abortCommand(
@@ -19,10 +21,15 @@ export async function abortCommand(
   const status = await ws.status();
   if (status.state === 'halted' && status.error !== null) throw RunwardenError.of(status.error);
   const active = status.run?.id ?? null;
+  if (active === null && flags.ifActive === true) {
+    if (flags.json === true) printJson({ id: null, state: status.state });
+    else process.stdout.write('no run is active; nothing to abort\n');
+    return 0;
+  }
   if (active === null) {
     throw new RunwardenError(
       'RW_NO_ACTIVE_RUN',
-      'no run is active in this workspace; nothing to abort (see runwarden list)',
+      'no run is active in this workspace; nothing to abort (exit 4; pass --if-active to exit 0 instead)',
     );
   }
   if (runId !== undefined && runId !== active) {
@@ -48,7 +55,7 @@ export async function abortCommand(
     else process.stdout.write(`abort of ${active} under way (follow it with: runwarden watch)\n`);
     return 0;
   }
-  if (flags.json === true) printJson(record);
+  if (flags.json === true) printJson(recordJson(record));
   else process.stdout.write(`run ${active} ${endedHow(record)}\n`);
   return 0;
 }

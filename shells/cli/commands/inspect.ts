@@ -3,6 +3,7 @@ import { RunwardenError } from '../../api/errors.ts';
 import { type JournalEntry, journalPath, readJournal } from '../../api/journal.ts';
 import type { Workspace } from '../../api/workspace.ts';
 import { painter, printJson } from '../output.ts';
+import { notice } from '../recovery-notes.ts';
 
 /** `12:03:04.120  live.running.healthy --process.exited(code 3)--> claiming   [pid 4242]` */
 export function timelineLine(e: JournalEntry): string {
@@ -12,11 +13,13 @@ export function timelineLine(e: JournalEntry): string {
   return `${p.dim(time)}  ${e.from ?? '(boot)'} --${p.cyan(event)}--> ${p.bold(e.to)}   ${p.dim(`[pid ${e.pid}]`)}`;
 }
 
-export function inspectCommand(
+export async function inspectCommand(
   ws: Workspace,
   runArg: string | undefined,
   flags: { json?: boolean },
 ): Promise<number> {
+  // Recover first (as status does): the journal then includes how an unwatched end was recorded.
+  for (const note of await ws.recover()) if (flags.json !== true) notice(note);
   const runId = ws.resolveRun(runArg, 'latest');
   const entries = readJournal(journalPath(ws.layout, runId));
   if (entries.length === 0) {
@@ -30,5 +33,5 @@ export function inspectCommand(
   }
   if (flags.json === true) printJson(entries);
   else process.stdout.write(`${entries.map(timelineLine).join('\n')}\n`);
-  return Promise.resolve(0);
+  return 0;
 }

@@ -7,7 +7,7 @@ import { runFiles } from '../../../runtime/local/layout.ts';
 import { RunwardenError } from '../../api/errors.ts';
 import { copyRunLog, runLogSizeBytes } from '../../api/run-log.ts';
 import type { Workspace } from '../../api/workspace.ts';
-import { neutralize, warn } from '../output.ts';
+import { jobLine, warn } from '../output.ts';
 
 export interface LogsFlags {
   follow?: boolean;
@@ -18,15 +18,46 @@ export interface LogsFlags {
 
 const followPollMs = 200;
 
-/** Write text to stdout, neutralising control characters when stdout is a terminal. */
-function emit(text: string): void {
-  process.stdout.write(process.stdout.isTTY ? neutralize(text) : text);
+/** Most characters of an unfinished line held for a terminal before it is shown anyway. */
+const pendingCharsMax = 1024 * 1024;
+
+/**
+ * Text for stdout. In a pipe it is copied as it is (the raw log); on a terminal it goes out line
+ * by line as a person reads it (`jobLine`: the last state of a `\r`-redrawn tqdm line, colours
+ * only where colour is on), holding an unfinished line until it ends or `flush`.
+ */
+class Output {
+  #pending = '';
+
+  write(text: string): void {
+    if (!process.stdout.isTTY) {
+      process.stdout.write(text);
+      return;
+    }
+    const lines = (this.#pending + text).split('\n');
+    this.#pending = lines.pop() ?? '';
+    if (this.#pending.length > pendingCharsMax) {
+      lines.push(this.#pending);
+      this.#pending = '';
+    }
+    if (lines.length > 0) process.stdout.write(`${lines.map((l) => jobLine(l)).join('\n')}\n`);
+  }
+
+  /** Shows the unfinished line, if any (the end of a log that does not end with a newline). */
+  flush(): void {
+    if (this.#pending !== '') process.stdout.write(`${jobLine(this.#pending)}\n`);
+    this.#pending = '';
+  }
 }
+
+const out = new Output();
+const decoder = new TextDecoder();
+const emit = (text: string) => out.write(text);
 
 /** Copy what the log holds from `from` on to stdout (confined: never a link out); returns where it stopped. */
 function copyFrom(root: string, path: string, from: number): number {
   return copyRunLog(root, path, from, (bytes) => {
-    if (process.stdout.isTTY) emit(bytes.toString('utf8'));
+    if (process.stdout.isTTY) emit(decoder.decode(bytes, { stream: true }));
     else process.stdout.write(bytes);
   });
 }
@@ -65,6 +96,8 @@ export async function logsCommand(
   runArg: string | undefined,
   flags: LogsFlags,
 ): Promise<number> {
+  // Recover first (as status does): a run that ended unwatched gets its record before we look.
+  await ws.recover();
   const runId = ws.resolveRun(runArg, 'latest');
   const dir = join(ws.dir, runId);
   const files = flags.all
@@ -78,12 +111,16 @@ export async function logsCommand(
       `run ${runId}'s directory was deleted (retention for ${record.outcome} runs); showing the stderr lines its history kept`,
     );
     for (const line of record.stderrTail.slice(-(flags.tail ?? record.stderrTail.length))) emit(`${line}\n`);
+    out.flush();
     return 0;
   }
   const paths = files.map((f) => join(dir, f));
   const offsets = printOnce(ws.dir, paths, flags.tail);
   if (flags.follow === true) {
-    const stop = () => process.exit(0);
+    const stop = () => {
+      out.flush();
+      process.exit(0);
+    };
     process.once('SIGINT', stop);
     await followFiles(
       ws.dir,
@@ -93,5 +130,6 @@ export async function logsCommand(
     );
     process.off('SIGINT', stop);
   }
+  out.flush();
   return 0;
 }

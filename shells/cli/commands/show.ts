@@ -1,24 +1,36 @@
 // `runwarden show [RUN]`: one ended run's history record — how it ended and its frozen view
 // (last progress, phases, metrics, checkpoint, error event, stderr tail).
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { HistoryRecord } from '../../../runtime/local/history-store.ts';
 import { RunwardenError } from '../../api/errors.ts';
+import { cutArgv } from '../../api/status-view.ts';
+import { recordJson } from '../../api/view-json.ts';
 import type { Workspace } from '../../api/workspace.ts';
 import { endedHow } from '../exit-code.ts';
-import { formatArgv, formatDuration, formatTime, neutralize, painter, printJson } from '../output.ts';
+import {
+  formatArgv,
+  formatDuration,
+  formatTime,
+  jobLine,
+  neutralize,
+  painter,
+  printJson,
+} from '../output.ts';
 import { progressLines } from '../progress-lines.ts';
+import { notice } from '../recovery-notes.ts';
 
-/** The human lines of a history record. */
-export function recordLines(record: HistoryRecord, stderrLinesMax = 10): string[] {
+/** `finished after 3.1s`, `aborted (stalled; killed by SIGINT) after 2m05s`, coloured. */
+function outcomeText(record: HistoryRecord): string {
   const p = painter(process.stdout);
   const color = record.outcome === 'finished' ? p.green : p.red;
   const took = record.startedAt === null ? '' : ` after ${formatDuration(record.endedAt - record.startedAt)}`;
-  const lines = [
-    `run:     ${record.runId}`,
-    `outcome: ${color(endedHow(record))}${took}`,
-    `command: ${neutralize(formatArgv(record.config.argv))}`,
-    `started: ${formatTime(record.startedAt)}   ended: ${formatTime(record.endedAt)}`,
-  ];
-  lines.push(...containmentLines(record));
+  return `${color(endedHow(record))}${took}`;
+}
+
+/** What a run left: its last progress, metrics, checkpoint, error, stderr tail, dir and logs. */
+function detailLines(record: HistoryRecord, stderrLinesMax: number, dir: string | null): string[] {
+  const lines: string[] = [];
   if (record.error !== null) lines.push(`error:   ${record.error.code}: ${neutralize(record.error.message)}`);
   const progress = progressLines(record.progress ?? null);
   if (progress.length > 0) lines.push('last progress:', ...progress);
@@ -26,7 +38,16 @@ export function recordLines(record: HistoryRecord, stderrLinesMax = 10): string[
     lines.push(`checkpoint: ${neutralize(record.progress.lastCheckpoint.path)}`);
   const tail = record.stderrTail.slice(-stderrLinesMax);
   if (tail.length > 0 && record.outcome !== 'finished')
-    lines.push('stderr (last lines):', ...tail.map((l) => `  ${p.dim(neutralize(l))}`));
+    lines.push('stderr (last lines):', ...tail.map((l) => `  ${jobLine(l)}`));
+  if (dir !== null) {
+    if (existsSync(dir)) {
+      lines.push(`dir:     ${dir}`, `logs:    runwarden logs ${record.runId}   (stderr: --stderr)`);
+    } else {
+      lines.push(
+        `dir:     deleted (retention for ${record.outcome} runs); its stderr tail is kept: runwarden logs ${record.runId}`,
+      );
+    }
+  }
   return lines;
 }
 
@@ -47,11 +68,33 @@ function containmentLines(record: HistoryRecord): string[] {
   return lines;
 }
 
-export function showCommand(
+/** The human lines of a history record; with `dir`, where the run's files are and how to read them. */
+export function recordLines(record: HistoryRecord, stderrLinesMax = 10, dir: string | null = null): string[] {
+  return [
+    `run:     ${record.runId}`,
+    `outcome: ${outcomeText(record)}`,
+    `command: ${neutralize(formatArgv(cutArgv(record.config.argv).argv))}`,
+    `started: ${formatTime(record.startedAt)}   ended: ${formatTime(record.endedAt)}`,
+    ...containmentLines(record),
+    ...detailLines(record, stderrLinesMax, dir),
+  ];
+}
+
+/**
+ * The frozen view `watch` prints when a run ends (or had ended): one line saying how, then what
+ * it left and where (indented).
+ */
+export function endLines(record: HistoryRecord, dir: string): string[] {
+  return [`run ${record.runId} ${outcomeText(record)}`, ...detailLines(record, 5, dir).map((l) => `  ${l}`)];
+}
+
+export async function showCommand(
   ws: Workspace,
   runArg: string | undefined,
-  flags: { json?: boolean },
+  flags: { json?: boolean; series?: boolean },
 ): Promise<number> {
+  // Recover first (as status does): a run that ended unwatched gets its record before we look.
+  for (const note of await ws.recover()) if (flags.json !== true) notice(note);
   const runId = ws.resolveRun(runArg, 'latest');
   const record = ws.history(runId);
   if (record === null) {
@@ -60,7 +103,7 @@ export function showCommand(
       `run ${runId} has not ended yet; follow it with: runwarden watch`,
     );
   }
-  if (flags.json === true) printJson(record);
-  else process.stdout.write(`${recordLines(record).join('\n')}\n`);
-  return Promise.resolve(0);
+  if (flags.json === true) printJson(recordJson(record, { series: flags.series === true }));
+  else process.stdout.write(`${recordLines(record, 10, join(ws.dir, runId)).join('\n')}\n`);
+  return 0;
 }

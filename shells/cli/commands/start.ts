@@ -1,8 +1,11 @@
 // `runwarden start [opts] -- CMD [ARGS…]`: start a run and return once it is confirmed running.
+
+import { statSync } from 'node:fs';
 import type { RetentionPolicy } from '../../../machine/types.ts';
+import { RunwardenError } from '../../api/errors.ts';
 import type { Workspace } from '../../api/workspace.ts';
-import { formatArgv, neutralize, painter, printJson, warn } from '../output.ts';
-import { recoveryLine } from '../recovery-notes.ts';
+import { formatArgv, neutralize, painter, printJson, printJsonLine } from '../output.ts';
+import { notice } from '../recovery-notes.ts';
 import { watchRun } from './watch.ts';
 
 export interface StartFlags {
@@ -16,20 +19,67 @@ export interface StartFlags {
   cwd?: string;
   env?: string[];
   watch?: boolean;
+  progressEvery?: number;
   json?: boolean;
 }
 
-/** `KEY=VALUE` pairs from repeated --env flags. */
-function envOf(pairs: readonly string[]): Record<string, string> {
-  return Object.fromEntries(
-    pairs.map((pair) => {
-      const at = pair.indexOf('=');
-      return at < 1 ? [pair, process.env[pair] ?? ''] : [pair.slice(0, at), pair.slice(at + 1)];
-    }),
-  );
+/**
+ * The variables of repeated --env flags, as docker reads them: `KEY=VALUE` sets KEY, a bare `KEY`
+ * passes the caller's KEY on, and a bare KEY the caller does not have is refused (RW_USAGE) rather
+ * than set to an empty string.
+ */
+export function envOf(
+  pairs: readonly string[],
+  callerEnv: NodeJS.ProcessEnv = process.env,
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf('=');
+    const key = at < 0 ? pair : pair.slice(0, at);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
+      throw new RunwardenError('RW_USAGE', `--env ${pair}: expected KEY=VALUE or KEY (a variable name)`);
+    }
+    if (at >= 0) {
+      env[key] = pair.slice(at + 1);
+      continue;
+    }
+    const inherited = callerEnv[key];
+    if (inherited === undefined) {
+      throw new RunwardenError(
+        'RW_USAGE',
+        `--env ${key}: ${key} is not set in this environment; pass --env ${key}=VALUE or export it first`,
+      );
+    }
+    env[key] = inherited;
+  }
+  return env;
 }
 
+/** The job's working directory, checked to be a directory (RW_USAGE otherwise). */
+function cwdOf(dir: string): string {
+  let isDir = false;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    isDir = false;
+  }
+  if (!isDir)
+    throw new RunwardenError('RW_USAGE', `--cwd ${dir}: no such directory; pass an existing directory`);
+  return dir;
+}
+
+/** Runs `start`, printing a failure as `{"error":{code,message}}` too when --json asked for JSON. */
 export async function startCommand(ws: Workspace, argv: string[], flags: StartFlags): Promise<number> {
+  try {
+    return await startRun(ws, argv, flags);
+  } catch (error) {
+    if (flags.json === true && error instanceof RunwardenError)
+      printJsonLine({ error: { code: error.code, message: error.message } });
+    throw error;
+  }
+}
+
+async function startRun(ws: Workspace, argv: string[], flags: StartFlags): Promise<number> {
   const retention: Partial<RetentionPolicy> = {
     ...(flags.onFailure ? { failed: flags.onFailure } : {}),
     ...(flags.onAbort ? { aborted: flags.onAbort } : {}),
@@ -38,14 +88,14 @@ export async function startCommand(ws: Workspace, argv: string[], flags: StartFl
   const started = await ws.start({
     argv,
     ...(flags.name ? { name: flags.name } : {}),
-    ...(flags.cwd ? { cwd: flags.cwd } : {}),
+    ...(flags.cwd ? { cwd: cwdOf(flags.cwd) } : {}),
     ...(flags.env ? { env: envOf(flags.env) } : {}),
     ...(flags.grace === undefined ? {} : { graceMs: flags.grace }),
     ...(flags.stallAfter === undefined ? {} : { stallAfterMs: flags.stallAfter }),
     ...(flags.abortOnStall ? { abortOnStall: true } : {}),
     retention,
   });
-  for (const note of started.recovered) warn(recoveryLine(note));
+  for (const note of started.recovered) notice(note);
   if (flags.json === true && flags.watch !== true) {
     printJson({ id: started.id, dir: started.dir, pid: started.pid });
     return 0;
@@ -60,5 +110,8 @@ export async function startCommand(ws: Workspace, argv: string[], flags: StartFl
       process.stdout.write(`watch it with: runwarden watch   stop it with: runwarden abort\n`);
   }
   if (flags.watch !== true) return 0;
-  return watchRun(ws, started.id, { json: flags.json === true });
+  return watchRun(ws, started.id, {
+    json: flags.json === true,
+    ...(flags.progressEvery === undefined ? {} : { progressEveryMs: flags.progressEvery }),
+  });
 }

@@ -2,10 +2,11 @@
 
 import { listHistory } from '../../../runtime/local/history-store.ts';
 import type { StatusView } from '../../api/status-view.ts';
+import { statusJson } from '../../api/view-json.ts';
 import type { Workspace } from '../../api/workspace.ts';
 import { formatArgv, formatDuration, neutralize, painter, printJson, warn } from '../output.ts';
-import { progressLines } from '../progress-lines.ts';
-import { recoveryLine } from '../recovery-notes.ts';
+import { monitorLostLine, progressLines } from '../progress-lines.ts';
+import { notice } from '../recovery-notes.ts';
 import { recordLines } from './show.ts';
 
 /** The human lines describing a status view. */
@@ -20,6 +21,7 @@ export function statusLines(view: StatusView, now: number): string[] {
     const elapsed = run.elapsedMs === null ? '' : `   elapsed: ${formatDuration(run.elapsedMs)}`;
     lines.push(`pid:     ${run.pid ?? '-'}${elapsed}`);
     lines.push(`dir:     ${run.dir}`);
+    if (run.monitorLost) lines.push(p.red(monitorLostLine(run.pid)));
     const progress = progressLines(run.progress);
     if (progress.length > 0) lines.push('progress:', ...progress);
     if (run.abort !== null) {
@@ -43,13 +45,16 @@ function latestRecord(ws: Workspace) {
   return newest === undefined ? null : ws.history(newest.id);
 }
 
-export async function statusCommand(ws: Workspace, opts: { json?: boolean }): Promise<number> {
+export async function statusCommand(
+  ws: Workspace,
+  opts: { json?: boolean; series?: boolean },
+): Promise<number> {
   const view = await ws.status();
   const p = painter(process.stdout);
   if (opts.json === true) {
-    printJson(view);
+    printJson(statusJson(view, { series: opts.series === true }));
   } else {
-    for (const note of view.recovered) warn(recoveryLine(note));
+    for (const note of view.recovered) notice(note);
     const lines = statusLines(view, Date.now());
     // Idle: the frozen view of the run that ended last.
     const last = view.run === null ? latestRecord(ws) : null;

@@ -1,62 +1,124 @@
-// `runwarden watch [RUN]`: a live view of the active run that never blocks on the job; exits
-// with the run's exit code when it ends. Ctrl-C stops watching and leaves the run running.
+// `runwarden watch [RUN]`: a live view of the active run that never blocks on the job; on its end
+// (or for a run that had ended) the frozen view of how it ended. Exits with the run's exit code.
+// Ctrl-C stops watching and leaves the run running.
 import { join } from 'node:path';
 import { tailLines } from '../../../runtime/local/final-view.ts';
+import type { HistoryRecord } from '../../../runtime/local/history-store.ts';
 import { RunFollower } from '../../../runtime/progress/run-follower.ts';
 import { RunwardenError } from '../../api/errors.ts';
 import type { Session } from '../../api/session.ts';
 import type { StatusView } from '../../api/status-view.ts';
+import { recordJson, statusJson } from '../../api/view-json.ts';
 import type { Workspace } from '../../api/workspace.ts';
-import { endedHow, exitCodeOf } from '../exit-code.ts';
-import { formatDuration, neutralize, painter, printJson, warn } from '../output.ts';
+import { exitCodeOf } from '../exit-code.ts';
+import { formatDuration, jobLine, printJsonLine, warn } from '../output.ts';
+import { monitorLostLine, progressLines } from '../progress-lines.ts';
 import { frameLines } from '../watch-frame.ts';
+import { endLines } from './show.ts';
 
 const ESC = String.fromCharCode(27);
 const refreshMs = 250;
 const logLinesShown = 5;
+/** In a pipe, a progress line at most this often by default (CI logs). */
+export const progressEveryDefaultMs = 10_000;
 
-/** Draws frames in place on a TTY (cursor up + clear), or prints state changes as lines. */
+/** How `watch` prints. */
+export interface WatchOptions {
+  readonly json: boolean;
+  /** With `json`: include the metric series in every line (long). */
+  readonly series?: boolean;
+  /** In a pipe: at most one progress line per this many ms. */
+  readonly progressEveryMs?: number;
+}
+
+/**
+ * Draws frames in place on a TTY (cursor up + clear). In a pipe, prints a line per change of
+ * state and, while the run lives, a progress line at most every `progressEveryMs` when it moved.
+ */
 class Screen {
   private drawn = 0;
   private lastState = '';
+  private lastProgress = '';
+  private lastProgressAtMs = Number.NEGATIVE_INFINITY;
+  private monitorLostSaid = false;
   private readonly tty = process.stdout.isTTY === true;
+  private readonly progressEveryMs: number;
 
-  draw(lines: readonly string[], state: string): void {
+  constructor(progressEveryMs: number) {
+    this.progressEveryMs = progressEveryMs;
+  }
+
+  draw(lines: readonly string[], view: StatusView, nowMs: number): void {
     if (!this.tty) {
-      // In a pipe, one line per change of state while the run lives (its end is reported apart).
-      const living = state !== 'idle' && state !== 'recovering' && state !== 'finalizing';
-      if (living && state !== this.lastState) process.stdout.write(`${lines[0] ?? state}\n`);
-      this.lastState = state;
+      this.line(lines, view, nowMs);
       return;
     }
     const width = process.stdout.columns ?? 100;
     const fitted = lines.map((l) => (l.length > width ? `${l.slice(0, width - 1)}…` : l));
-    const up = this.drawn > 0 ? `${ESC}[${this.drawn}F` : '';
-    process.stdout.write(`${up}${fitted.map((l) => `${ESC}[2K${l}`).join('\n')}\n${ESC}[J`);
+    process.stdout.write(`${this.up()}${fitted.map((l) => `${ESC}[2K${l}`).join('\n')}\n${ESC}[J`);
     this.drawn = fitted.length;
+  }
+
+  /** Replaces the live frame with `lines` for good (the frozen view at the end). */
+  finish(lines: readonly string[]): void {
+    const clear = this.tty ? `${this.up()}${ESC}[J` : '';
+    this.drawn = 0;
+    process.stdout.write(`${clear}${lines.join('\n')}\n`);
+  }
+
+  private up(): string {
+    return this.tty && this.drawn > 0 ? `${ESC}[${this.drawn}F` : '';
+  }
+
+  /** The pipe's output for one frame. */
+  private line(lines: readonly string[], view: StatusView, nowMs: number): void {
+    const state = view.state;
+    const living = state !== 'idle' && state !== 'recovering' && state !== 'finalizing';
+    if (living && state !== this.lastState) process.stdout.write(`${lines[0] ?? state}\n`);
+    this.lastState = state;
+    if (!living || view.run === null) return;
+    if (view.run.monitorLost && !this.monitorLostSaid) {
+      process.stdout.write(`${monitorLostLine(view.run.pid)}\n`);
+      this.monitorLostSaid = true;
+    }
+    const progress = progressLines(view.run.progress)
+      .map((l) => l.trim())
+      .join('  ');
+    if (progress === '' || progress === this.lastProgress) return;
+    if (nowMs - this.lastProgressAtMs < this.progressEveryMs) return;
+    const elapsed = view.run.elapsedMs === null ? '' : `[${formatDuration(view.run.elapsedMs)}] `;
+    process.stdout.write(`${elapsed}${progress}\n`);
+    this.lastProgress = progress;
+    this.lastProgressAtMs = nowMs;
   }
 }
 
-/** The last lines of the run's logs, neutralised for the terminal. */
+/** The last lines of the run's logs, as a person reads them. */
 function logTail(view: StatusView): string[] {
   if (view.run === null) return [];
   const out = tailLines(`${view.run.dir}/stdout.log`, logLinesShown);
   const err = tailLines(`${view.run.dir}/stderr.log`, 2);
-  return [...out, ...err].slice(-logLinesShown).map((l) => neutralize(l.split('\r').at(-1) ?? ''));
+  return [...out, ...err].slice(-logLinesShown).map((l) => jobLine(l));
+}
+
+/** The frozen view of an ended run: how it ended, its last progress, where it is, how to see more. */
+function frozenView(ws: Workspace, record: HistoryRecord): string[] {
+  return endLines(record, join(ws.dir, record.runId));
 }
 
 /** Follow run `runId` in an open session until it ends; returns the exit code. */
-async function follow(ws: Workspace, session: Session, runId: string, json: boolean): Promise<number> {
-  const screen = new Screen();
+async function follow(ws: Workspace, session: Session, runId: string, opts: WatchOptions): Promise<number> {
+  const screen = new Screen(opts.progressEveryMs ?? progressEveryDefaultMs);
   // One follower for the whole watch: each frame reads only what the job wrote since the last.
   const follower = new RunFollower(join(ws.dir, runId));
   const render = () => {
     const view = ws.view(session.snapshot(), follower);
-    if (json) printJson(view);
-    else screen.draw([...frameLines(view, Date.now()), ...logTail(view)], view.state);
+    const now = Date.now();
+    if (opts.json) printJsonLine(statusJson(view, { series: opts.series === true }));
+    else screen.draw([...frameLines(view, now), ...logTail(view)], view, now);
   };
   render();
-  const timer = setInterval(render, json ? 1_000 : refreshMs);
+  const timer = setInterval(render, opts.json ? 1_000 : refreshMs);
   const onInterrupt = () => {
     clearInterval(timer);
     session.stop();
@@ -66,32 +128,21 @@ async function follow(ws: Workspace, session: Session, runId: string, json: bool
   process.once('SIGINT', onInterrupt);
   try {
     const record = await ws.awaitEnd(session, runId);
-    render();
-    const code = exitCodeOf(record);
-    if (json) {
-      printJson(record);
-    } else {
-      const took =
-        record.startedAt === null ? '' : ` after ${formatDuration(record.endedAt - record.startedAt)}`;
-      const p = painter(process.stdout);
-      const color = record.outcome === 'finished' ? p.green : p.red;
-      process.stdout.write(`run ${runId} ${color(endedHow(record))}${took}\n`);
-      for (const line of record.outcome === 'finished' ? [] : record.stderrTail.slice(-5)) {
-        process.stdout.write(`  ${p.dim(neutralize(line))}\n`);
-      }
-    }
-    return code;
+    clearInterval(timer);
+    if (opts.json) printJsonLine(recordJson(record, { series: opts.series === true }));
+    else screen.finish(frozenView(ws, record));
+    return exitCodeOf(record);
   } finally {
     clearInterval(timer);
     process.off('SIGINT', onInterrupt);
   }
 }
 
-/** Watch run `runId` (or the active run); an ended run just reports how it ended. */
+/** Watch run `runId` (or the active run); an ended run gets its frozen view. */
 export async function watchRun(
   ws: Workspace,
   runId: string | undefined,
-  opts: { json: boolean },
+  opts: WatchOptions,
 ): Promise<number> {
   const session = ws.openSession();
   try {
@@ -106,11 +157,11 @@ export async function watchRun(
           'RW_NOT_FOUND',
           `no run ${target} in ${ws.dir}; see runs with: runwarden list`,
         );
-      if (opts.json) printJson(record);
-      else process.stdout.write(`run ${target} ${endedHow(record)} (it had ended already)\n`);
+      if (opts.json) printJsonLine(recordJson(record, { series: opts.series === true }));
+      else process.stdout.write(`${frozenView(ws, record).join('\n')}\n`);
       return exitCodeOf(record);
     }
-    return await follow(ws, session, target, opts.json);
+    return await follow(ws, session, target, opts);
   } finally {
     session.stop();
   }
@@ -119,7 +170,11 @@ export async function watchRun(
 export function watchCommand(
   ws: Workspace,
   runId: string | undefined,
-  opts: { json?: boolean },
+  opts: { json?: boolean; series?: boolean; progressEvery?: number },
 ): Promise<number> {
-  return watchRun(ws, runId, { json: opts.json === true });
+  return watchRun(ws, runId, {
+    json: opts.json === true,
+    series: opts.series === true,
+    ...(opts.progressEvery === undefined ? {} : { progressEveryMs: opts.progressEvery }),
+  });
 }

@@ -1,6 +1,6 @@
 // The dashboard: renders the shared stream's state (never a local flag), starts and aborts runs
 // through the API, shows the history, the frozen view of an ended run, and notifications.
-import { drawPlot, formatDuration, formatTime, toast } from './render.js';
+import { drawPlot, formatDuration, formatTime, renderLogLines, toast } from './render.js';
 import { openReplay, setLiveState, setUpStateView } from './state-view.js';
 import { subscribe } from './stream.js';
 
@@ -69,7 +69,10 @@ function renderProgress(p, ended = false) {
   const eta = p && p.etaMs !== null && !ended ? ` · ETA ${formatDuration(p.etaMs)}` : '';
   $('bar-text').textContent = `${percent === null ? '' : `${percent.toFixed(1)}% `}${steps}${eta}`;
   $('run-phase').textContent = p?.phase ?? '–';
-  $('run-message').textContent = p?.lastError ? `error: ${p.lastError.message}` : (p?.message ?? '');
+  const bad = p?.badEvents
+    ? `warning: events.ndjson line ${p.badEvents.line} was skipped: ${p.badEvents.reason}`
+    : null;
+  $('run-message').textContent = p?.lastError ? `error: ${p.lastError.message}` : (bad ?? p?.message ?? '');
   const metric = p?.metrics.find((m) => m.name === 'loss') ?? p?.metrics[0] ?? null;
   $('plot-title').textContent = metric
     ? `${metric.name} (latest ${Number(metric.value).toPrecision(4)})`
@@ -82,7 +85,7 @@ function renderLogs(logs) {
   const log = $('log');
   const atBottom = log.scrollTop + log.clientHeight >= log.scrollHeight - 4;
   const lines = logs ? [...logs.stdout, ...logs.stderr.slice(-10).map((l) => `[stderr] ${l}`)] : [];
-  log.textContent = lines.join('\n');
+  renderLogLines(log, lines);
   if (atBottom) log.scrollTop = log.scrollHeight;
 }
 

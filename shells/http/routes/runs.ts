@@ -10,6 +10,7 @@ import {
   readLogTail,
   runConfigSnapshotOf,
 } from '../../api/run-files.ts';
+import { progressJson, recordJson, statusJson } from '../../api/view-json.ts';
 import type { AppContext } from '../context.ts';
 import { HttpError } from '../errors.ts';
 import { progressViewOf } from '../progress-view.ts';
@@ -60,7 +61,14 @@ function runDetail(ctx: AppContext, id: string) {
 
 /** Register GET /api/status, /api/runs, /api/runs/:id and /api/runs/:id/logs. */
 export function runRoutes(app: FastifyInstance, ctx: AppContext): void {
-  app.get('/api/status', async () => ctx.live.snapshot());
+  // The status view and records in the one JSON shape the CLI prints too (series on request).
+  app.get<{ Querystring: { series?: string } }>('/api/status', async (request) => {
+    const snap = ctx.live.snapshot();
+    const opts = { series: request.query.series === '1' || request.query.series === 'true' };
+    const lastEnded =
+      snap.lastEnded === null ? null : { ...snap.lastEnded, record: recordJson(snap.lastEnded.record, opts) };
+    return { ...snap, status: statusJson(snap.status, opts), lastEnded };
+  });
 
   app.get<{ Querystring: { limit: number; outcome?: Outcome } }>(
     '/api/runs',
@@ -72,8 +80,19 @@ export function runRoutes(app: FastifyInstance, ctx: AppContext): void {
     },
   );
 
-  app.get<{ Params: { id: string } }>('/api/runs/:id', { schema: { params: runIdParams } }, async (request) =>
-    runDetail(ctx, request.params.id),
+  app.get<{ Params: { id: string }; Querystring: { series?: string } }>(
+    '/api/runs/:id',
+    { schema: { params: runIdParams } },
+    async (request) => {
+      const detail = runDetail(ctx, request.params.id);
+      const opts = { series: request.query.series === '1' || request.query.series === 'true' };
+      return {
+        ...detail,
+        run:
+          detail.run === null ? null : { ...detail.run, progress: progressJson(detail.run.progress, opts) },
+        record: detail.record === null ? null : recordJson(detail.record, opts),
+      };
+    },
   );
 
   app.get<{

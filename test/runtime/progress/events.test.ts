@@ -118,6 +118,17 @@ describe('normalizeEvent', () => {
     );
   });
 
+  it('stamps a record without t with the time it was read, when the reader gives one', () => {
+    const readAt = { t: '2026-01-01T00:00:00.000Z', atMs: Date.parse('2026-01-01T00:00:00.000Z') };
+    const check = normalizeEvent({ kind: 'progress', step: 3 }, readAt);
+    expect(check).toMatchObject({
+      ok: true,
+      event: { kind: 'progress', step: 3, t: readAt.t, atMs: readAt.atMs },
+    });
+    expect(normalizeEvent({ kind: 'heartbeat', t: null }, readAt)).toMatchObject({ ok: true });
+    expect(normalizeEvent({ kind: 'heartbeat', t: 'yesterday' }, readAt)).toMatchObject({ ok: false });
+  });
+
   it('refuses wrong field types, naming the field and the value', () => {
     expect(reasonOf({ t, kind: 'progress', percent: 'half' })).toBe(
       'progress: percent must be a finite number, got "half"',

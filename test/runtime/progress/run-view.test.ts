@@ -178,12 +178,17 @@ describe('reduce', () => {
     expect(state.counts.metricValuesDropped).toBe(5);
   });
 
-  it('takes phases, checkpoints, errors and lastEventAt from explicit events only', () => {
+  it('takes errors, phase names and lastEventAt from explicit events only; parsed checkpoints until explicit ones', () => {
     const at = progress(5);
     const checkpoint: JobEvent = { ...at, kind: 'checkpoint', path: 'a.pt', step: 3 };
     const error: JobEvent = { ...at, kind: 'error', message: 'boom' };
     const parsed = fold([checkpoint, error, progress(6, { phase: 'x' })], 'parsed');
-    expect(parsed).toMatchObject({ lastCheckpoint: null, lastError: null, lastEventAt: null, phase: null });
+    expect(parsed).toMatchObject({
+      lastCheckpoint: checkpoint,
+      lastError: null,
+      lastEventAt: null,
+      phase: null,
+    });
     const explicit = fold([checkpoint, error], 'explicit');
     expect(explicit).toMatchObject({ lastCheckpoint: checkpoint, lastError: error, lastEventAt: at.t });
     expect(explicit.counts).toMatchObject({ events: 2, checkpoint: 1, error: 1 });

@@ -12,6 +12,7 @@ describe('parseTqdm', () => {
       total: 1000,
       stepsPerS: 41.2,
       etaMs: 14_000,
+      elapsedMs: 10_000,
       unit: 'it',
     });
   });
@@ -51,6 +52,7 @@ describe('parseTqdm', () => {
       total: null,
       stepsPerS: 41.2,
       etaMs: null,
+      elapsedMs: 10_000,
       unit: 'it',
     });
     expect(parseTqdm('420it [00:10, 41.2it/s]')).toMatchObject({ description: null, step: 420 });

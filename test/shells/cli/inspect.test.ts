@@ -82,7 +82,7 @@ describe('runwarden inspect', () => {
       description: 'the job to exit',
     });
     expect((await runCli(ws, ['status'])).stderr).toContain(
-      `run ${id} ended while no runwarden process was watching`,
+      `note: run ${id} failed (code 3) while no runwarden process was watching`,
     );
     const entries = await journal(ws, id);
     const recovery = entries.find((e) => e.detail === 'found finalize');

@@ -96,6 +96,9 @@ describe('stall detection', () => {
       'echo once; sleep 60',
     ]);
     expect(start.code).toBe(130);
+    // The reason comes first: the user reads why, not only which signal did it.
+    expect(start.stdout).toMatch(/aborted \(stalled/);
+    expect((await runCli(ws, ['show'])).stdout).toMatch(/outcome: aborted \(stalled/);
     const list = JSON.parse((await runCli(ws, ['list', '--json'])).stdout) as Array<{
       outcome: string;
       reason: string;
