@@ -1,6 +1,6 @@
 // The server's one long-lived view of the workspace: a Session (actor) whose snapshots become
 // numbered events, plus the live run's progress and logs. It decides nothing about the lifecycle.
-import { getHistory, type HistoryRecord } from '../../runtime/local/history-store.ts';
+import { getHistory, type HistoryRecord } from '../api/history.ts';
 import { statePath } from '../api/journal.ts';
 import type { Session } from '../api/session.ts';
 import type { LifecycleSnapshot, StatusView } from '../api/status-view.ts';

@@ -2,7 +2,7 @@
 // lie under the real path of the workspace (a symlinked run dir or log cannot point elsewhere).
 import { closeSync, fstatSync, openSync, readSync, realpathSync } from 'node:fs';
 import { join, sep } from 'node:path';
-import { runFiles } from '../../runtime/local/layout.ts';
+import { runFiles } from '../api/run-files.ts';
 import { HttpError } from './errors.ts';
 import { logLineCharsMax } from './run-watch.ts';
 

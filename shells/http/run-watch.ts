@@ -1,8 +1,8 @@
 // Follows the active run's directory for the server: its progress (RunFollower) and log tails.
 import { statSync } from 'node:fs';
-import { tailLines } from '../../runtime/local/final-view.ts';
-import { runFiles } from '../../runtime/local/layout.ts';
-import { RunFollower } from '../../runtime/progress/run-follower.ts';
+import { tailLines } from '../api/logs.ts';
+import { RunFollower } from '../api/progress.ts';
+import { runFiles } from '../api/run-files.ts';
 import { type ProgressView, progressViewOf } from './progress-view.ts';
 
 /** Lines of each log a client gets, and the longest line sent (longer ones are cut). */

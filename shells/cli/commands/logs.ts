@@ -2,9 +2,9 @@
 // followed; falls back to the stderr tail kept in the history when the directory was deleted.
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { tailLines } from '../../../runtime/local/final-view.ts';
-import { runFiles } from '../../../runtime/local/layout.ts';
 import { RunwardenError } from '../../api/errors.ts';
+import { tailLines } from '../../api/logs.ts';
+import { runFiles } from '../../api/run-files.ts';
 import type { Workspace } from '../../api/workspace.ts';
 import { neutralize, warn } from '../output.ts';
 

@@ -1,7 +1,7 @@
 // `runwarden show [RUN]`: one ended run's history record — how it ended and its frozen view
 // (last progress, phases, metrics, checkpoint, error event, stderr tail).
-import type { HistoryRecord } from '../../../runtime/local/history-store.ts';
 import { RunwardenError } from '../../api/errors.ts';
+import type { HistoryRecord } from '../../api/history.ts';
 import type { Workspace } from '../../api/workspace.ts';
 import { endedHow } from '../exit-code.ts';
 import { formatArgv, formatDuration, formatTime, neutralize, painter, printJson } from '../output.ts';

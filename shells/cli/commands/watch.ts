@@ -1,9 +1,9 @@
 // `runwarden watch [RUN]`: a live view of the active run that never blocks on the job; exits
 // with the run's exit code when it ends. Ctrl-C stops watching and leaves the run running.
 import { join } from 'node:path';
-import { tailLines } from '../../../runtime/local/final-view.ts';
-import { RunFollower } from '../../../runtime/progress/run-follower.ts';
 import { RunwardenError } from '../../api/errors.ts';
+import { tailLines } from '../../api/logs.ts';
+import { RunFollower } from '../../api/progress.ts';
 import type { Session } from '../../api/session.ts';
 import type { StatusView } from '../../api/status-view.ts';
 import type { Workspace } from '../../api/workspace.ts';

@@ -1,10 +1,8 @@
 // Reading routes: the live status, the history of ended runs, one run, and its logs.
 import { existsSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import type { RunConfig } from '../../../machine/types.ts';
-import { readJsonFile } from '../../../runtime/fs/read-json.ts';
-import { listHistory } from '../../../runtime/local/history-store.ts';
-import { progressOfRunDir } from '../../../runtime/progress/run-follower.ts';
+import { listHistory, readRunConfig } from '../../api/history.ts';
+import { progressOfRunDir } from '../../api/progress.ts';
 import type { AppContext } from '../context.ts';
 import { HttpError } from '../errors.ts';
 import { readRange, readTail, safeLogPath } from '../log-read.ts';
@@ -13,9 +11,6 @@ import { logTailOf } from '../run-watch.ts';
 import { listQuery, logsQuery, runIdParams } from '../schemas.ts';
 
 type Outcome = 'finished' | 'failed' | 'aborted' | 'orphaned';
-
-const isConfig = (v: unknown): v is RunConfig =>
-  typeof v === 'object' && v !== null && 'runId' in v && 'argv' in v;
 
 /** One run: config, live status or history record, progress and log tails (frozen once ended). */
 function runDetail(ctx: AppContext, id: string) {
@@ -27,8 +22,7 @@ function runDetail(ctx: AppContext, id: string) {
   if (!active && record === null && !dirExists) {
     throw new HttpError('RW_NOT_FOUND', `no run '${id}' in this workspace`);
   }
-  const read = readJsonFile(ctx.ws.layout.runFile(id, 'config'), isConfig);
-  const config = record?.config ?? (read.ok && read.value.state === 'ok' ? read.value.value : null);
+  const config = record?.config ?? readRunConfig(ctx.ws.layout, id);
   const watch = ctx.live.watchOf(id);
   const frozen = ctx.live.frozen(id);
   const progress =
