@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { repoRoot } from './shells/cli/run-cli.ts';
 
 /** Every module specifier in `source`: `from '…'`, `import '…'`, `import('…')`, `require('…')`. */
-export function specifiersOf(source: string): string[] {
+function specifiersOf(source: string): string[] {
   const patterns = [
     /\bfrom\s*['"]([^'"]+)['"]/g,
     /\bimport\s*['"]([^'"]+)['"]/g,
@@ -18,7 +18,7 @@ export function specifiersOf(source: string): string[] {
 }
 
 /** The runtime/ modules `file` (with text `source`) imports, as paths from the repository root. */
-export function runtimeImports(file: string, source: string): string[] {
+function runtimeImports(file: string, source: string): string[] {
   const runtimeDir = join(repoRoot, 'runtime') + sep;
   return specifiersOf(source)
     .filter((spec) => spec.startsWith('.'))
