@@ -70,7 +70,7 @@ function acquire(layout: Layout, { config, at }: AcquireInput): Result<LockRecor
     const holder = holderOf(layout);
     return failure(
       'RW_CONFLICT',
-      `run ${holder} is already active; watch it with 'runwarden watch' or stop it with 'runwarden abort'`,
+      `run ${holder} is already active`,
     );
   }
   const dir = createRunDir(layout, config);

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { RecoveryNote, RetentionPolicy, RunConfig } from '../../machine/types.ts';
 import {
@@ -10,6 +11,9 @@ import { type Layout, layoutOf } from '../../runtime/local/layout.ts';
 import { summaryOf } from '../../runtime/progress/progress-summary.ts';
 import { progressOfRunDir, type RunFollower } from '../../runtime/progress/run-follower.ts';
 import { RunwardenError } from './errors.ts';
+import { type FollowOptions, followRun, type LogStream, type RunUpdate, RunWatcher } from './follow.ts';
+import { type JournalEntry, journalPath, readJournal } from './journal.ts';
+import { tailLines } from './logs.ts';
 import { runConfigOf } from './run-config.ts';
 import { resolveRun } from './run-resolver.ts';
 import { Session, type SessionOptions, stuckError, type Timing, throwIfStuck } from './session.ts';
@@ -128,10 +132,7 @@ export class Workspace {
     return this.withSession(async (session, settled) => {
       if (!settled.matches('idle')) {
         const active = settled.context.run?.runId ?? 'another run';
-        throw new RunwardenError(
-          'RW_CONFLICT',
-          `run ${active} is already active; watch it with 'runwarden watch' or stop it with 'runwarden abort'`,
-        );
+        throw new RunwardenError('RW_CONFLICT', `run ${active} is already active`);
       }
       let rejected: RunwardenError | null = null;
       const listener = session.actor.on('command.rejected', (e) => {
@@ -169,10 +170,7 @@ export class Workspace {
   abort(options: AbortOptions = {}): Promise<HistoryRecord | null> {
     return this.withSession(async (session, settled) => {
       if (!settled.matches('live')) {
-        throw new RunwardenError(
-          'RW_NO_ACTIVE_RUN',
-          'no run is active in this workspace; see past runs with runwarden list',
-        );
+        throw new RunwardenError('RW_NO_ACTIVE_RUN', `no run is active in ${this.dir}`);
       }
       const runId = settled.context.run?.runId ?? '';
       const at = Date.now();
@@ -210,7 +208,7 @@ export class Workspace {
     }
     throw new RunwardenError(
       'RW_NOT_FOUND',
-      `run ${runId} ended but its history record did not appear; run runwarden status`,
+      `run ${runId} ended but its history record did not appear in ${this.layout.root}`,
     );
   }
 
@@ -233,6 +231,49 @@ export class Workspace {
   /** The immutable config of a new run (see run-config.ts). */
   configOf(options: StartOptions): RunConfig {
     return runConfigOf(options);
+  }
+
+  /**
+   * Follow a run (default the active one) as an async iterator of status, log and, last, ended
+   * updates: see `followRun`. Breaking out of the loop or `options.signal` stops following only.
+   */
+  follow(runArg?: string, options: FollowOptions = {}): AsyncGenerator<RunUpdate, void, undefined> {
+    return followRun(this, runArg, options);
+  }
+
+  /** Follow a run as an event emitter (`status`, `log`, `ended`, `error`): see `RunWatcher`. */
+  watch(runArg?: string, options: Omit<FollowOptions, 'signal'> = {}): RunWatcher {
+    return new RunWatcher(this, runArg, options);
+  }
+
+  /** The history record of an ended run (id or unique prefix; default the latest). RW_NOT_FOUND while it runs. */
+  show(runArg?: string): HistoryRecord {
+    const runId = this.resolveRun(runArg, 'latest');
+    const record = this.history(runId);
+    if (record === null) throw new RunwardenError('RW_NOT_FOUND', `run ${runId} has not ended yet`);
+    return record;
+  }
+
+  /** A run's lifecycle journal: every transition of any process's machine for it, in order. */
+  inspect(runArg?: string): JournalEntry[] {
+    const runId = this.resolveRun(runArg, 'latest');
+    const entries = readJournal(journalPath(this.layout, runId));
+    if (entries.length === 0)
+      throw new RunwardenError('RW_NOT_FOUND', `run ${runId} has no lifecycle journal`);
+    return entries;
+  }
+
+  /**
+   * The last `linesMax` lines of a run's log (default stdout, 100 lines). Once retention deleted
+   * the run's directory, stderr comes from its history record and stdout is empty.
+   */
+  logTail(runArg?: string, options: { stream?: LogStream; linesMax?: number } = {}): string[] {
+    const runId = this.resolveRun(runArg, 'latest');
+    const stream = options.stream ?? 'stdout';
+    const linesMax = options.linesMax ?? 100;
+    if (existsSync(this.layout.runDir(runId))) return tailLines(this.layout.runFile(runId, stream), linesMax);
+    const record = this.history(runId);
+    return stream === 'stderr' && record !== null ? record.stderrTail.slice(-linesMax) : [];
   }
 }
 
