@@ -68,10 +68,7 @@ function acquire(layout: Layout, { config, at }: AcquireInput): Result<LockRecor
   if (!made.ok) return made;
   if (made.value === 'exists') {
     const holder = holderOf(layout);
-    return failure(
-      'RW_CONFLICT',
-      `run ${holder} is already active`,
-    );
+    return failure('RW_CONFLICT', `run ${holder} is already active`);
   }
   const dir = createRunDir(layout, config);
   if (!dir.ok) return dir;
