@@ -47,6 +47,7 @@ export interface StatusView {
   readonly error: ErrorInfo | null;
 }
 
+/** A snapshot of the lifecycle machine (XState), as `Session.snapshot()` and `Workspace.view` take it. */
 export type LifecycleSnapshot = SnapshotFrom<typeof lifecycleMachine>;
 
 /** The user-facing state of a snapshot. */

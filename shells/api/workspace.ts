@@ -45,6 +45,7 @@ export interface StartedRun {
   readonly recovered: readonly RecoveryNote[];
 }
 
+/** How to abort the active run. */
 export interface AbortOptions {
   /** SIGKILL now instead of SIGINT first. */
   readonly force?: boolean;
@@ -54,6 +55,7 @@ export interface AbortOptions {
   readonly wait?: boolean;
 }
 
+/** Timing and inspection of every session a workspace opens. */
 export interface WorkspaceOptions {
   readonly timing?: Timing;
   readonly pollMs?: number;
@@ -223,7 +225,11 @@ export class Workspace {
     return getHistory(this.layout, runId);
   }
 
-  /** See `resolveRun` in run-resolver.ts. */
+  /**
+   * The run a user means: an exact id or a unique prefix of one; without `arg`, the active run,
+   * or for 'latest' the newest ended run if none is active. RW_USAGE when invalid or ambiguous,
+   * RW_NOT_FOUND when nothing matches.
+   */
   resolveRun(arg: string | undefined, fallback: 'active' | 'latest'): string {
     return resolveRun(this.layout, arg, fallback);
   }
