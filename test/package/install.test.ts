@@ -14,6 +14,7 @@ import { installedProject, pack, repoRoot, tscPath, version } from './installed-
 const node22 = process.env.RW_TEST_NODE22 ?? '';
 let dir = '';
 let scratch = '';
+let tgzPath = '';
 
 /** PATH with only the given node first: no cc, no checkout's node_modules/.bin. */
 function envWith(nodeBin: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -36,6 +37,7 @@ beforeAll(() => {
   scratch = mkdtempSync(join(tmpdir(), 'rw-pack-'));
   mkdirSync(join(scratch, 'home'));
   const tgz = pack(scratch);
+  tgzPath = tgz;
   dir = installedProject(tgz).dir;
   cpSync(join(repoRoot, 'test/package/project'), dir, { recursive: true });
 }, 300_000);
@@ -49,7 +51,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('the packed tarball installed into a fresh project', () => {
+// Bounds sized for a loaded 2-core machine: npm and tsc each take seconds to tens of seconds here.
+describe('the packed tarball installed into a fresh project', { timeout: 240_000 }, () => {
   it('ships built JavaScript and declarations, not TypeScript sources to strip', () => {
     const pkg = join(dir, 'node_modules/runwarden');
     for (const file of [
@@ -111,6 +114,43 @@ describe('the packed tarball installed into a fresh project', () => {
     );
     expect(result.code).not.toBe(0);
     expect(result.stdout).toContain(`Type '"bogus"' is not assignable to type 'RunState'`);
+  });
+
+  it('installs globally (npm install -g from the tarball) and runs from any directory', (ctx) => {
+    const prefix = join(scratch, 'global');
+    mkdirSync(join(prefix, 'lib'), { recursive: true });
+    const installed = spawnSync(
+      'npm',
+      [
+        'install',
+        '-g',
+        '--offline',
+        '--no-audit',
+        '--no-fund',
+        '--loglevel=error',
+        '--prefix',
+        prefix,
+        tgzPath,
+      ],
+      { encoding: 'utf8', timeout: 180_000 },
+    );
+    // A global install reads no lockfile: npm needs the registry's metadata in its cache.
+    if (installed.status !== 0 && installed.stderr.includes('ENOTCACHED'))
+      return ctx.skip('npm cache lacks registry metadata for an offline global install');
+    expect({ code: installed.status, stderr: installed.stderr }).toEqual({ code: 0, stderr: '' });
+    const elsewhere = mkdtempSync(join(tmpdir(), 'rw-anywhere-'));
+    const env = { ...envWith(process.execPath), RUNWARDEN_WORKSPACE: join(elsewhere, 'runs') };
+    const run = (args: string[]) =>
+      spawnSync(join(prefix, 'bin/runwarden'), args, {
+        cwd: elsewhere,
+        env,
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+    expect(run(['--version']).stdout.trim()).toBe(version);
+    const watched = run(['start', '--watch', '--', 'node', '-e', 'process.exit(3)']);
+    expect({ code: watched.status, stderr: watched.stderr }).toEqual({ code: 3, stderr: '' });
+    rmSync(elsewhere, { recursive: true, force: true });
   });
 
   const nodes: Array<[string, string]> = [['Node 24', process.execPath]];
