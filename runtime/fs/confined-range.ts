@@ -48,8 +48,13 @@ export function readRangeConfined(
 export function tailLinesConfined(root: string, path: string, linesMax: number, bytesMax: number): string[] {
   const read = readRangeConfined(root, path, -bytesMax, bytesMax);
   if (!read.ok || read.value === 'missing') return [];
-  const lines = Buffer.from(read.value.bytes).toString('utf8').split(/\r?\n/);
+  return linesOfTail(read.value, linesMax);
+}
+
+/** The last `linesMax` whole lines of a range read from a file's end (a cut first line dropped). */
+export function linesOfTail(range: ConfinedRange, linesMax: number): string[] {
+  const lines = Buffer.from(range.bytes).toString('utf8').split(/\r?\n/);
   if (lines.at(-1) === '') lines.pop();
-  if (read.value.fromBytes > 0) lines.shift();
+  if (range.fromBytes > 0) lines.shift();
   return lines.slice(-linesMax);
 }

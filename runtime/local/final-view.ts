@@ -1,8 +1,7 @@
 // The "frozen" view of a run kept in its history record: the end of stderr and the last
 // progress, metrics and error event, so nothing about a failure is lost with its directory.
 import { dirname } from 'node:path';
-import { closeQuietly } from '../fs/cleanup.ts';
-import { openConfined, readUpTo } from '../fs/confined.ts';
+import { linesOfTail, readRangeConfined } from '../fs/confined-range.ts';
 import { type ProgressSummary, summaryOf } from '../progress/progress-summary.ts';
 import { lastRedraw } from '../progress/redrawn-line.ts';
 import { progressOfRunDir } from '../progress/run-follower.ts';
@@ -53,23 +52,9 @@ const tailBytesMax = 64 * 1024;
  * read: a log replaced by a symlink or a FIFO yields a one-line notice, never the outside file.
  */
 export function tailLines(path: string, linesMax: number, root = dirname(dirname(path))): string[] {
-  const opened = openConfined(root, path);
-  if (!opened.ok) return [`runwarden: ${opened.error.code}: ${opened.error.message}`];
-  if (opened.value === 'missing') return [];
-  const { fd, sizeBytes: size } = opened.value;
-  try {
-    const length = Math.min(size, tailBytesMax);
-    const bytes = readUpTo(fd, length, size - length);
-    const lines = Buffer.from(bytes).toString('utf8').split(/\r?\n/);
-    if (lines.at(-1) === '') lines.pop();
-    // A cut first line is partial: drop it unless the whole file fit.
-    if (size > length) lines.shift();
-    return lines.slice(-linesMax);
-  } catch {
-    return [];
-  } finally {
-    closeQuietly(fd);
-  }
+  const read = readRangeConfined(root, path, -tailBytesMax, tailBytesMax);
+  if (!read.ok) return [`runwarden: ${read.error.code}: ${read.error.message}`];
+  return read.value === 'missing' ? [] : linesOfTail(read.value, linesMax);
 }
 
 /** The final view of a run, read from its directory. */

@@ -79,10 +79,7 @@ function acquire(layout: Layout, { config, at }: AcquireInput): Result<LockRecor
   if (!made.ok) return made;
   if (made.value === 'exists') {
     const holder = holderOf(layout);
-    return failure(
-      'RW_CONFLICT',
-      `run ${holder} is already active; watch it with 'runwarden watch' or stop it with 'runwarden abort'`,
-    );
+    return failure('RW_CONFLICT', `run ${holder} is already active`);
   }
   failpoint('after-lock');
   return success(record);

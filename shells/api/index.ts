@@ -1,11 +1,28 @@
-// runwarden's library API: `import { openWorkspace } from 'runwarden'`.
+// runwarden's library API: `import { openWorkspace } from 'runwarden'`. Everything the CLI and the
+// HTTP shell use comes through here (test/architecture.test.ts keeps them off runtime/), so an
+// embedding service can do all they do. Reference: docs/api.md (generated from these doc comments).
 
 export type { ErrorInfo, Outcome, RecoveryNote, RetentionPolicy, RunConfig } from '../../machine/types.ts';
-export type { HistoryRecord, HistorySummary } from '../../runtime/local/history-store.ts';
 export { RunwardenError } from './errors.ts';
+export type { FollowOptions, LogStream, RunUpdate, RunWatcherEvents } from './follow.ts';
+export { followRun, RunWatcher } from './follow.ts';
+export type { FinalView, HistoryRecord, HistorySummary } from './history.ts';
+export { getHistory, listHistory, readRunConfig } from './history.ts';
+export type { JournalEntry } from './journal.ts';
+export type {
+  CurrentNumbers,
+  PollOptions,
+  ProgressState,
+  ProgressSummary,
+  RunFollowerOptions,
+} from './progress.ts';
+export { progressOfRunDir, RunFollower, summaryOf, thin } from './progress.ts';
+export type { Layout } from './run-files.ts';
+export { layoutOf, runFiles, runIdPattern } from './run-files.ts';
+export { copyRunLog, runLogSizeBytes, tailLines } from './run-log.ts';
 export { readServeToken, serveTokenPath } from './serve-token.ts';
 export type { Timing } from './session.ts';
 export { Session } from './session.ts';
-export type { RunState, RunView, StatusView } from './status-view.ts';
+export type { LifecycleSnapshot, RunState, RunView, StatusView } from './status-view.ts';
 export type { AbortOptions, StartedRun, StartOptions, WorkspaceOptions } from './workspace.ts';
-export { openWorkspace, Workspace } from './workspace.ts';
+export { defaultGraceMs, defaultRetention, openWorkspace, Workspace } from './workspace.ts';

@@ -12,6 +12,7 @@ export const defaultRetention: RetentionPolicy = {
   aborted: 'delete',
   orphaned: 'keep',
 };
+/** SIGINT-to-SIGKILL grace of an abort when a run was started without one (ms). */
 export const defaultGraceMs = 30_000;
 
 const baseName = (program: string) => program.split('/').filter(Boolean).at(-1) ?? 'run';

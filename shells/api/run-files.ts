@@ -5,7 +5,7 @@ import type { RunConfig } from '../../machine/types.ts';
 import { readConfined } from '../../runtime/fs/confined.ts';
 import { readRangeConfined, tailLinesConfined } from '../../runtime/fs/confined-range.ts';
 import { type HistoryRecord, type HistorySummary, listHistory } from '../../runtime/local/history-store.ts';
-import type { Layout } from '../../runtime/local/layout.ts';
+import { type Layout, layoutOf, runFiles, runIdPattern } from '../../runtime/local/layout.ts';
 import { RunwardenError } from './errors.ts';
 import { lastRedraw } from './terminal-text.ts';
 
@@ -147,3 +147,11 @@ export function ndjsonRecordsOf(layout: Layout, path: string, what: string): Rec
 export function historyList(layout: Layout): HistorySummary[] {
   return listHistory(layout);
 }
+
+export type { Layout };
+/**
+ * The layout of a workspace (`layoutOf(root)`: paths of the lock, history, run directories), the
+ * file names inside a run directory (`runFiles`: stdout, stderr, events, lifecycle, config, exit…)
+ * and what a run id may look like (`runIdPattern`).
+ */
+export { layoutOf, runFiles, runIdPattern };

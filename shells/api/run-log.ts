@@ -9,7 +9,8 @@ const chunkBytes = 64 * 1024;
 
 /**
  * Hands the bytes of the log `path` (inside the workspace `root`) from `fromBytes` up to its size
- * at the time of the call to `write`, in chunks of 64 KiB; returns the offset it stopped at. A
+ * at the time of the call (at most `bytesMax` of them) to `write`, in chunks of 64 KiB; returns
+ * the offset it stopped at. A
  * missing file gives nothing (returns `fromBytes`). Throws a RunwardenError (RW_PATH_ESCAPE,
  * RW_NOT_REGULAR, RW_READ_FAILED) naming the file when the confined layer refuses it.
  */
@@ -18,17 +19,19 @@ export function copyRunLog(
   path: string,
   fromBytes: number,
   write: (bytes: Buffer) => void,
+  bytesMax = Number.POSITIVE_INFINITY,
 ): number {
   const opened = openConfined(root, path);
   if (!opened.ok) throw RunwardenError.of(opened.error);
   if (opened.value === 'missing') return fromBytes;
   const { fd, sizeBytes } = opened.value;
+  const endBytes = Math.min(sizeBytes, fromBytes + bytesMax);
   try {
     const buffer = Buffer.alloc(chunkBytes);
     let at = fromBytes;
-    // Each pass copies at least one byte or ends: at most (sizeBytes - fromBytes) passes.
-    while (at < sizeBytes) {
-      const read = readSync(fd, buffer, 0, Math.min(chunkBytes, sizeBytes - at), at);
+    // Each pass copies at least one byte or ends: at most (endBytes - fromBytes) passes.
+    while (at < endBytes) {
+      const read = readSync(fd, buffer, 0, Math.min(chunkBytes, endBytes - at), at);
       if (read <= 0) break;
       write(Buffer.from(buffer.subarray(0, read)));
       at += read;
@@ -47,3 +50,6 @@ export function runLogSizeBytes(root: string, path: string): number {
   closeQuietly(opened.value.fd);
   return opened.value.sizeBytes;
 }
+
+/** The last `linesMax` lines of a file, reading at most its last 64 KiB; [] when unreadable. */
+export { tailLines } from '../../runtime/local/final-view.ts';

@@ -26,7 +26,7 @@ export function resolveRun(layout: Layout, arg: string | undefined, fallback: 'a
     if (latest === null) {
       throw new RunwardenError(
         'RW_NOT_FOUND',
-        `no ${fallback === 'latest' ? '' : 'active '}run in ${layout.root}; start one with: runwarden start -- CMD`,
+        `no ${fallback === 'latest' ? '' : 'active '}run in ${layout.root}`,
       );
     }
     return latest;
@@ -51,10 +51,7 @@ export function resolveRun(layout: Layout, arg: string | undefined, fallback: 'a
       `run id '${arg}' is ambiguous: ${matches.slice(0, 5).join(', ')}${matches.length > 5 ? ', …' : ''}`,
     );
   }
-  throw new RunwardenError(
-    'RW_NOT_FOUND',
-    `no run '${arg}' in ${layout.root}; see runs with: runwarden list`,
-  );
+  throw new RunwardenError('RW_NOT_FOUND', `no run '${arg}' in ${layout.root}`);
 }
 
 /** Ids of the run directories in a workspace. */

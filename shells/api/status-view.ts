@@ -60,6 +60,7 @@ export interface StatusView {
   readonly error: ErrorInfo | null;
 }
 
+/** A snapshot of the lifecycle machine (XState), as `Session.snapshot()` and `Workspace.view` take it. */
 export type LifecycleSnapshot = SnapshotFrom<typeof lifecycleMachine>;
 
 /** Most characters of a run's argv a view carries (a 1.9 MB argv is the config's, not the view's). */

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { RecoveryNote, RetentionPolicy, RunConfig } from '../../machine/types.ts';
 import {
@@ -11,10 +12,14 @@ import { monitorLost } from '../../runtime/local/monitor-liveness.ts';
 import { summaryOf } from '../../runtime/progress/progress-summary.ts';
 import { progressOfRunDir, type RunFollower } from '../../runtime/progress/run-follower.ts';
 import { RunwardenError } from './errors.ts';
+import { type FollowOptions, followRun, type LogStream, type RunUpdate, RunWatcher } from './follow.ts';
+import { type JournalEntry, journalPath, readJournal } from './journal.ts';
 import { runConfigOf } from './run-config.ts';
+import { tailLines } from './run-log.ts';
 import { resolveRun } from './run-resolver.ts';
 import { Session, type SessionOptions, stuckError, type Timing, throwIfStuck } from './session.ts';
 import { type LifecycleSnapshot, type StatusView, statusViewOf } from './status-view.ts';
+import { lastRedraw } from './terminal-text.ts';
 
 /** How to start a run. Only `argv` is required. */
 export interface StartOptions {
@@ -42,6 +47,7 @@ export interface StartedRun {
   readonly recovered: readonly RecoveryNote[];
 }
 
+/** How to abort the active run. */
 export interface AbortOptions {
   /** SIGKILL now instead of SIGINT first. */
   readonly force?: boolean;
@@ -51,6 +57,7 @@ export interface AbortOptions {
   readonly wait?: boolean;
 }
 
+/** Timing and inspection of every session a workspace opens. */
 export interface WorkspaceOptions {
   readonly timing?: Timing;
   readonly pollMs?: number;
@@ -144,10 +151,7 @@ export class Workspace {
     return this.withSession(async (session, settled) => {
       if (!settled.matches('idle')) {
         const active = settled.context.run?.runId ?? 'another run';
-        throw new RunwardenError(
-          'RW_CONFLICT',
-          `run ${active} is already active; watch it with 'runwarden watch' or stop it with 'runwarden abort'`,
-        );
+        throw new RunwardenError('RW_CONFLICT', `run ${active} is already active`);
       }
       let rejected: RunwardenError | null = null;
       const listener = session.actor.on('command.rejected', (e) => {
@@ -185,10 +189,7 @@ export class Workspace {
   abort(options: AbortOptions = {}): Promise<HistoryRecord | null> {
     return this.withSession(async (session, settled) => {
       if (!settled.matches('live')) {
-        throw new RunwardenError(
-          'RW_NO_ACTIVE_RUN',
-          'no run is active in this workspace; see past runs with runwarden list',
-        );
+        throw new RunwardenError('RW_NO_ACTIVE_RUN', `no run is active in ${this.dir}`);
       }
       const runId = settled.context.run?.runId ?? '';
       const at = Date.now();
@@ -226,7 +227,7 @@ export class Workspace {
     }
     throw new RunwardenError(
       'RW_NOT_FOUND',
-      `run ${runId} ended but its history record did not appear; run runwarden status`,
+      `run ${runId} ended but its history record did not appear in ${this.layout.root}`,
     );
   }
 
@@ -241,7 +242,11 @@ export class Workspace {
     return getHistory(this.layout, runId);
   }
 
-  /** See `resolveRun` in run-resolver.ts. */
+  /**
+   * The run a user means: an exact id or a unique prefix of one; without `arg`, the active run,
+   * or for 'latest' the newest ended run if none is active. RW_USAGE when invalid or ambiguous,
+   * RW_NOT_FOUND when nothing matches.
+   */
   resolveRun(arg: string | undefined, fallback: 'active' | 'latest'): string {
     return resolveRun(this.layout, arg, fallback);
   }
@@ -249,6 +254,50 @@ export class Workspace {
   /** The immutable config of a new run (see run-config.ts). */
   configOf(options: StartOptions): RunConfig {
     return runConfigOf(options);
+  }
+
+  /**
+   * Follow a run (default the active one) as an async iterator of status, log and, last, ended
+   * updates: see `followRun`. Breaking out of the loop or `options.signal` stops following only.
+   */
+  follow(runArg?: string, options: FollowOptions = {}): AsyncGenerator<RunUpdate, void, undefined> {
+    return followRun(this, runArg, options);
+  }
+
+  /** Follow a run as an event emitter (`status`, `log`, `ended`, `error`): see `RunWatcher`. */
+  watch(runArg?: string, options: Omit<FollowOptions, 'signal'> = {}): RunWatcher {
+    return new RunWatcher(this, runArg, options);
+  }
+
+  /** The history record of an ended run (id or unique prefix; default the latest). RW_NOT_FOUND while it runs. */
+  show(runArg?: string): HistoryRecord {
+    const runId = this.resolveRun(runArg, 'latest');
+    const record = this.history(runId);
+    if (record === null) throw new RunwardenError('RW_NOT_FOUND', `run ${runId} has not ended yet`);
+    return record;
+  }
+
+  /** A run's lifecycle journal: every transition of any process's machine for it, in order. */
+  inspect(runArg?: string): JournalEntry[] {
+    const runId = this.resolveRun(runArg, 'latest');
+    const entries = readJournal(journalPath(this.layout, runId));
+    if (entries.length === 0)
+      throw new RunwardenError('RW_NOT_FOUND', `run ${runId} has no lifecycle journal`);
+    return entries;
+  }
+
+  /**
+   * The last `linesMax` lines of a run's log (default stdout, 100 lines). Once retention deleted
+   * the run's directory, stderr comes from its history record and stdout is empty.
+   */
+  logTail(runArg?: string, options: { stream?: LogStream; linesMax?: number } = {}): string[] {
+    const runId = this.resolveRun(runArg, 'latest');
+    const stream = options.stream ?? 'stdout';
+    const linesMax = options.linesMax ?? 100;
+    if (existsSync(this.layout.runDir(runId)))
+      return tailLines(this.layout.runFile(runId, stream), linesMax, this.layout.root).map(lastRedraw);
+    const record = this.history(runId);
+    return stream === 'stderr' && record !== null ? record.stderrTail.slice(-linesMax) : [];
   }
 }
 

@@ -1,6 +1,6 @@
 // The exit code `watch` and `start --watch` return for a run that ended, like a shell would.
 import { constants } from 'node:os';
-import type { HistoryRecord } from '../../runtime/local/history-store.ts';
+import type { HistoryRecord } from '../api/history.ts';
 
 /** 0 finished; the job's code; 128 + signal number when killed; 130 after an abort; 1 orphaned. */
 export function exitCodeOf(record: Pick<HistoryRecord, 'outcome' | 'exitCode' | 'signal'>): number {

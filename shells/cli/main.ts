@@ -1,6 +1,7 @@
 // The CLI proper: run one command, map every failure to a one-line message on stderr and the
 // documented exit code (0 ok, 2 usage, 3 conflict, 4 not found, 1 other).
 import { RunwardenError } from '../api/errors.ts';
+import { hintedMessage } from './hints.ts';
 import { warn } from './output.ts';
 import { buildProgram, CommanderError, usageExit } from './program.ts';
 
@@ -21,7 +22,7 @@ function listenFailure(error: unknown): string | null {
 /** Report a failure the way the CLI promises, and return its exit code. */
 function failureCode(error: unknown): number {
   if (error instanceof RunwardenError) {
-    warn(error.message);
+    warn(hintedMessage(error));
     return error.exitCode;
   }
   if (error instanceof CommanderError) return usageExit(error) ?? 2;

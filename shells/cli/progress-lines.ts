@@ -1,6 +1,6 @@
 // How progress reads in a terminal: a bar with percent, step/total, phase, rate and ETA, the
 // latest metrics, the phases done, and the last error the job reported.
-import type { ProgressSummary } from '../../runtime/progress/progress-summary.ts';
+import type { ProgressSummary } from '../api/progress.ts';
 import { formatDuration, neutralize, painter } from './output.ts';
 
 const barWidth = 24;

@@ -1,20 +1,13 @@
 // The HTTP app, built apart from listen() so tests drive it with inject(): security hooks, the
-// JSON routes, the event stream and the dashboard, around one long-lived session of the workspace.
+// routes of plugin.ts (JSON API, event stream, dashboard) around one long-lived session of the workspace.
 import Fastify, { type FastifyInstance } from 'fastify';
-import { openWorkspace } from '../api/workspace.ts';
 import type { AppContext } from './context.ts';
-import { handleError, handleRouterError, sendError } from './errors.ts';
-import { EventLog } from './event-log.ts';
-import { LiveState } from './live-state.ts';
+import { handleRouterError } from './errors.ts';
 import { LoginLimiter } from './login-limiter.ts';
 import { type AppOptions, limitsOf } from './options.ts';
-import { controlRoutes } from './routes/control.ts';
-import { dashboardRoutes } from './routes/dashboard.ts';
-import { inspectRoutes } from './routes/inspect.ts';
-import { loginRoutes } from './routes/login.ts';
-import { runRoutes } from './routes/runs.ts';
+import { mountRoutes } from './plugin.ts';
 import { installSecurity } from './security.ts';
-import { type SseStats, sseRoutes } from './sse.ts';
+import type { SseStats } from './sse.ts';
 
 /** The app and what tests look at: the live state and the stream's counters. */
 export interface BuiltApp {
@@ -51,28 +44,8 @@ export function buildApp(options: AppOptions): BuiltApp {
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) routes.push(`${method} ${route.url}`);
   });
-  const ws = openWorkspace(options.workspace, options.pollMs === undefined ? {} : { pollMs: options.pollMs });
-  const events = new EventLog(limits.replayEventsMax);
-  const live = new LiveState(ws, events, options.progressPollMs ?? 250);
   const limiter = new LoginLimiter(limits);
-  const context: AppContext = { ws, live, events, limits, token: options.token, limiter };
-  // JSON only: a cross-site form can send text/plain without a preflight.
-  app.removeContentTypeParser('text/plain');
-  app.setErrorHandler(handleError);
-  app.setNotFoundHandler((request, reply) =>
-    sendError(
-      reply,
-      'RW_ROUTE_NOT_FOUND',
-      `no route ${request.method} ${(request.url.split('?')[0] ?? '').slice(0, 200)}`,
-    ),
-  );
   installSecurity(app, { allowedHosts: options.allowedHosts, token: options.token, limiter });
-  runRoutes(app, context);
-  inspectRoutes(app, context);
-  controlRoutes(app, context);
-  loginRoutes(app, context);
-  dashboardRoutes(app);
-  const sse = sseRoutes(app, context);
-  app.addHook('onClose', async () => live.close());
+  const { context, sse } = mountRoutes(app, { ...options, limiter });
   return { app, context, sse, routes };
 }

@@ -1,6 +1,6 @@
 // The server's one long-lived view of the workspace: a Session (actor) whose snapshots become
 // numbered events, plus the live run's progress and logs. It decides nothing about the lifecycle.
-import type { HistoryRecord } from '../api/index.ts';
+import type { HistoryRecord } from '../api/history.ts';
 import { statePath } from '../api/journal.ts';
 import { historyRecordOf } from '../api/run-files.ts';
 import type { Session } from '../api/session.ts';

@@ -1,6 +1,6 @@
 // The notifications every open tab shows: how a run ended, a stall, what recovery did (and why).
 import type { RecoveryNote } from '../../machine/types.ts';
-import type { HistoryRecord } from '../../runtime/local/history-store.ts';
+import type { HistoryRecord } from '../api/history.ts';
 import { noteLevel } from '../api/recovery-level.ts';
 
 /** One notification. `level` decides its colour; `message` is one line. */

@@ -1,11 +1,5 @@
 // The progress of a run as the HTTP API and the dashboard get it: scalars plus bounded plots.
-import {
-  type CurrentNumbers,
-  roundPercent,
-  roundRate,
-  thin,
-} from '../../runtime/progress/progress-summary.ts';
-import type { ProgressState } from '../../runtime/progress/run-view.ts';
+import { type CurrentNumbers, type ProgressState, roundPercent, roundRate, thin } from '../api/progress.ts';
 
 /** Metrics sent at most, and points per metric at most (the page plots them). */
 export const metricsSentMax = 8;

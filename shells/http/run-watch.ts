@@ -1,6 +1,6 @@
 // Follows the active run's directory for the server: its progress (RunFollower) and log tails.
 import { statSync } from 'node:fs';
-import { RunFollower } from '../../runtime/progress/run-follower.ts';
+import { RunFollower } from '../api/progress.ts';
 import { logTailLines } from '../api/run-files.ts';
 import { lastRedraw } from '../api/terminal-text.ts';
 import type { Workspace } from '../api/workspace.ts';

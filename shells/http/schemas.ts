@@ -1,5 +1,5 @@
 // JSON schemas of every route's input: bad input is refused (400 RW_BAD_REQUEST) before a handler.
-import { runIdPattern } from '../../runtime/local/layout.ts';
+import { runIdPattern } from '../api/run-files.ts';
 
 /** A run id in a URL: the layout's allowlist pattern (no slashes, no dots first, bounded). */
 export const runIdParams = {

@@ -1,6 +1,13 @@
 // The job side of the protocol for Node: report progress, metrics and checkpoints to runwarden.
 // No dependencies; a no-op outside runwarden; never throws into the training loop.
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The path of the stdlib-only Python helper, `runwarden_reporter.py`, shipped beside this module:
+ * put its directory on a Python job's `sys.path` (or copy the file into the project).
+ */
+export const pythonReporterPath = fileURLToPath(new URL('./runwarden_reporter.py', import.meta.url));
 
 /** Progress fields; any further field is written as is (and kept by runwarden). */
 export interface ProgressFields {

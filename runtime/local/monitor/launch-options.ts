@@ -1,6 +1,5 @@
 // The options of a monitored launch: their shape, their validation, and opening the log files they name.
 import fs from 'node:fs';
-import path from 'node:path';
 import type { Result } from '../../../machine/ports.ts';
 import { openConfined } from '../../fs/confined.ts';
 import { fail, ok } from './result.ts';

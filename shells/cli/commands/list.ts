@@ -1,5 +1,5 @@
 // `runwarden list`: the history of ended runs, newest first.
-import type { HistorySummary } from '../../../runtime/local/history-store.ts';
+import type { HistorySummary } from '../../api/history.ts';
 import type { Workspace } from '../../api/workspace.ts';
 import { endedHow } from '../exit-code.ts';
 import { formatDuration, formatTime, painter, printJson } from '../output.ts';

@@ -2,10 +2,9 @@
 // followed; falls back to the stderr tail kept in the history when the directory was deleted.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { tailLines } from '../../../runtime/local/final-view.ts';
-import { runFiles } from '../../../runtime/local/layout.ts';
 import { RunwardenError } from '../../api/errors.ts';
-import { copyRunLog, runLogSizeBytes } from '../../api/run-log.ts';
+import { runFiles } from '../../api/run-files.ts';
+import { copyRunLog, runLogSizeBytes, tailLines } from '../../api/run-log.ts';
 import type { Workspace } from '../../api/workspace.ts';
 import { jobLine, warn } from '../output.ts';
 

@@ -2,8 +2,8 @@
 // (last progress, phases, metrics, checkpoint, error event, stderr tail).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { HistoryRecord } from '../../../runtime/local/history-store.ts';
 import { RunwardenError } from '../../api/errors.ts';
+import type { HistoryRecord } from '../../api/history.ts';
 import { cutArgv } from '../../api/status-view.ts';
 import { recordJson } from '../../api/view-json.ts';
 import type { Workspace } from '../../api/workspace.ts';

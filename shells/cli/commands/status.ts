@@ -1,6 +1,6 @@
 // `runwarden status`: recover the workspace, report what recovery did, then the current state.
 
-import { listHistory } from '../../../runtime/local/history-store.ts';
+import { listHistory } from '../../api/history.ts';
 import type { StatusView } from '../../api/status-view.ts';
 import { statusJson } from '../../api/view-json.ts';
 import type { Workspace } from '../../api/workspace.ts';

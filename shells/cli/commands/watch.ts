@@ -2,10 +2,10 @@
 // (or for a run that had ended) the frozen view of how it ended. Exits with the run's exit code.
 // Ctrl-C stops watching and leaves the run running.
 import { join } from 'node:path';
-import { tailLines } from '../../../runtime/local/final-view.ts';
-import type { HistoryRecord } from '../../../runtime/local/history-store.ts';
-import { RunFollower } from '../../../runtime/progress/run-follower.ts';
 import { RunwardenError } from '../../api/errors.ts';
+import type { HistoryRecord } from '../../api/history.ts';
+import { RunFollower } from '../../api/progress.ts';
+import { tailLines } from '../../api/run-log.ts';
 import type { Session } from '../../api/session.ts';
 import type { StatusView } from '../../api/status-view.ts';
 import { recordJson, statusJson } from '../../api/view-json.ts';

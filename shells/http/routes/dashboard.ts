@@ -61,13 +61,32 @@ export function dashboardDir(): string {
 }
 
 /**
+ * The dashboard's own absolute paths (`/api/…`, `/runs/…`, `/vendor/…`, `/app.js`…) moved under
+ * `prefix`, for a dashboard mounted by the Fastify plugin under a host's prefix; as is without one.
+ */
+export function underPrefix(body: Buffer, prefix: string): Buffer {
+  if (prefix === '') return body;
+  const names = ['api/', 'runs/', 'vendor/', ...Object.keys(assets)].map((n) => n.replace(/[.]/g, '\\.'));
+  const paths = new RegExp(`(['"\`])/(${names.join('|')})`, 'g');
+  const text = body
+    .toString('utf8')
+    .replace(paths, (_all, quote: string, rest: string) => `${quote}${prefix}/${rest}`)
+    // The bookmark pattern of app.js: /^\/runs\/…/ matched against location.pathname.
+    .replaceAll('/^\\/runs\\/', `/^${prefix.replaceAll('/', '\\/')}\\/runs\\/`);
+  return Buffer.from(text, 'utf8');
+}
+
+/**
  * Register GET / (and /runs/:id, a bookmark to a run) and each asset, read once at start, and
  * GET /vendor/mermaid.min.js, read on first request (404 RW_NOT_FOUND when Mermaid is missing).
  */
 export function dashboardRoutes(app: FastifyInstance): void {
   const dir = dashboardDir();
   const files = new Map(
-    Object.entries(assets).map(([name, type]) => [name, { type, body: readFileSync(dir + name) }]),
+    Object.entries(assets).map(([name, type]) => [
+      name,
+      { type, body: underPrefix(readFileSync(dir + name), app.prefix) },
+    ]),
   );
   const send = (name: string) => {
     const file = files.get(name);

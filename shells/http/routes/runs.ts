@@ -2,7 +2,7 @@
 // is read through shells/api's confined readers (inside the workspace, no symlinks followed).
 import { existsSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import { progressOfRunDir } from '../../../runtime/progress/run-follower.ts';
+import { progressOfRunDir } from '../../api/progress.ts';
 import {
   historyList,
   historyRecordOf,
