@@ -34,12 +34,12 @@ describe.skipIf(suite.missing !== null)('the dashboard log panel', () => {
     suite.defer(() => context.close());
     const res = await fetch(`${server.url}api/runs`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...server.auth },
       body: JSON.stringify({ argv: job, name: 'bars' }),
     });
     expect(res.status).toBe(201);
     const page = await context.newPage();
-    await page.goto(server.url);
+    await page.goto(server.dashboardUrl);
     await page.waitForSelector('#log:has-text("400/400")', { timeout: 60_000 });
     const text = (await page.textContent('#log')) ?? '';
     expect(text).not.toContain(' 41/400');
