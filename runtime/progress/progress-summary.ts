@@ -92,13 +92,12 @@ export function summaryOf(state: ProgressState): ProgressSummary | null {
         : { message: state.lastError.message, traceback: state.lastError.traceback ?? null },
     lastEventAt: state.lastEventAt,
     skippedLines: state.skipped.total,
-    badEvents:
-      state.skipped.firstBadEvent === null
-        ? null
-        : {
-            count: state.skipped.events,
-            line: state.skipped.firstBadEvent.line,
-            reason: state.skipped.firstBadEvent.reason,
-          },
+    badEvents: badEventsOf(state),
   };
+}
+
+/** How many events were bad and the first bad line with its reason; null when none was. */
+export function badEventsOf(state: ProgressState): { count: number; line: number; reason: string } | null {
+  const first = state.skipped.firstBadEvent;
+  return first === null ? null : { count: state.skipped.events, line: first.line, reason: first.reason };
 }

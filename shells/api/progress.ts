@@ -1,6 +1,7 @@
 // A run's progress as the API hands it out: follow its directory incrementally (RunFollower) or
 // read it once, and the compact summary status and history records carry.
 import {
+  badEventsOf,
   type CurrentNumbers,
   type ProgressSummary,
   roundPercent,
@@ -25,4 +26,4 @@ export type { CurrentNumbers, PollOptions, ProgressState, ProgressSummary, RunFo
 /** The summary of a progress state (null when the job reported nothing). */
 /** At most `max` items, evenly spread, always including the last (for plots and records). */
 /** A percent rounded for views (one decimal), and a rate to four significant digits. */
-export { progressOfRunDir, RunFollower, roundPercent, roundRate, summaryOf, thin };
+export { badEventsOf, progressOfRunDir, RunFollower, roundPercent, roundRate, summaryOf, thin };

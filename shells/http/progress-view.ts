@@ -1,5 +1,12 @@
 // The progress of a run as the HTTP API and the dashboard get it: scalars plus bounded plots.
-import { type CurrentNumbers, type ProgressState, roundPercent, roundRate, thin } from '../api/progress.ts';
+import {
+  badEventsOf,
+  type CurrentNumbers,
+  type ProgressState,
+  roundPercent,
+  roundRate,
+  thin,
+} from '../api/progress.ts';
 
 /** Metrics sent at most, and points per metric at most (the page plots them). */
 export const metricsSentMax = 8;
@@ -54,13 +61,6 @@ export function progressViewOf(state: ProgressState): ProgressView {
     lastError: state.lastError === null ? null : { message: state.lastError.message },
     lastEventAt: state.lastEventAt,
     metrics,
-    badEvents:
-      state.skipped.firstBadEvent === null
-        ? null
-        : {
-            count: state.skipped.events,
-            line: state.skipped.firstBadEvent.line,
-            reason: state.skipped.firstBadEvent.reason,
-          },
+    badEvents: badEventsOf(state),
   };
 }
