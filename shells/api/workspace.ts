@@ -20,52 +20,9 @@ import { resolveRun } from './run-resolver.ts';
 import { Session, type SessionOptions, stuckError, type Timing, throwIfStuck } from './session.ts';
 import { type LifecycleSnapshot, type StatusView, statusViewOf } from './status-view.ts';
 import { lastRedraw } from './terminal-text.ts';
+import type { AbortOptions, StartedRun, StartOptions, WorkspaceOptions } from './workspace-options.ts';
 
-/** How to start a run. Only `argv` is required. */
-export interface StartOptions {
-  /** Program and arguments; never a shell string. */
-  readonly argv: readonly string[];
-  /** A short name for the run (default: the program's base name). */
-  readonly name?: string;
-  readonly cwd?: string;
-  readonly env?: Readonly<Record<string, string>>;
-  /** SIGINT-to-SIGKILL grace when aborting (default 30 s). */
-  readonly graceMs?: number;
-  /** Silence after which the run counts as stalled (default: never). */
-  readonly stallAfterMs?: number | null;
-  readonly abortOnStall?: boolean;
-  /** Keep or delete the run directory per outcome (default: keep finished/orphaned, delete failed/aborted). */
-  readonly retention?: Partial<RetentionPolicy>;
-}
-
-/** A run confirmed running. */
-export interface StartedRun {
-  readonly id: string;
-  readonly dir: string;
-  readonly pid: number;
-  /** What recovery did before the start (a stale lock cleaned up, an unwatched end recorded). */
-  readonly recovered: readonly RecoveryNote[];
-}
-
-/** How to abort the active run. */
-export interface AbortOptions {
-  /** SIGKILL now instead of SIGINT first. */
-  readonly force?: boolean;
-  /** Override the run's grace for this abort. */
-  readonly graceMs?: number;
-  /** Wait for the run to end (default true); otherwise return once the abort is under way. */
-  readonly wait?: boolean;
-}
-
-/** Timing and inspection of every session a workspace opens. */
-export interface WorkspaceOptions {
-  readonly timing?: Timing;
-  readonly pollMs?: number;
-  /** Forward every session's inspection events to this WebSocket inspector. */
-  readonly inspectUrl?: string;
-  /** Bound on every wait of an operation that does not wait for a run to end (default 30 s). */
-  readonly operationTimeoutMs?: number;
-}
+export type { AbortOptions, StartedRun, StartOptions, WorkspaceOptions } from './workspace-options.ts';
 
 /** A workspace directory of runs (default `./runs`). Cheap to create; holds no resources. */
 export class Workspace {
