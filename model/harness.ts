@@ -12,8 +12,10 @@ export const simDelays = {
   startTimeoutMs: 1_000,
   killTimeoutMs: 200,
   starterRecheckMs: 50,
-  finalizeRetryMs: 100,
 } as const;
+
+/** Retry back-off and bound in simulation: 50 ms doubling to 400 ms, 6 attempts. */
+export const simRetry = { baseMs: 50, capMs: 400, attemptsMax: 6 } as const;
 
 export const defaultRetention: RetentionPolicy = {
   finished: 'keep',
@@ -85,7 +87,7 @@ export class Simulation {
     const actors = { ...faithful, ...this.options.ports?.(this.world, ownerId, faithful) };
     const machine = this.options.machine ?? lifecycleMachine;
     const logic = machine.provide({ actors, delays: { ...simDelays, ...this.options.delays } });
-    const actor = createActor(logic, { clock: this.clock, input: {} });
+    const actor = createActor(logic, { clock: this.clock, input: { retry: simRetry } });
     const supervisor: Supervisor = { ownerId, actor, alive: true };
     let last = '';
     const ownSeq = new Map<string, number>();

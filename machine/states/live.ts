@@ -7,6 +7,7 @@ import { outcomeOfExit, reasonOfExit } from '../../machine/outcome.ts';
 
 export const live = lifecycleSetup.createStateConfig({
   tags: ['settled', 'live'],
+  entry: 'resetAttempts',
   invoke: {
     id: 'watchJob',
     src: 'watchJob',

@@ -13,6 +13,7 @@ import { type JsonFileState, readJsonFile } from '../fs/read-json.ts';
 import { randomHex } from '../fs/unique.ts';
 import type { LocalIdentity } from './identity.ts';
 import type { Layout } from './layout.ts';
+import { writeFixOf } from './write-fix.ts';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
@@ -90,7 +91,7 @@ export function claimLock(
     const errno = errnoOf(error);
     if (errno === 'ENOENT')
       return failure('RW_CLAIM_LOST', `claiming ${from}: another process claimed it first`);
-    return failure('RW_CLAIM_FAILED', `claiming ${from}: ${errno}; check the workspace directory`);
+    return failure('RW_CLAIM_FAILED', `claiming ${from}: ${writeFixOf(errno, layout.root)}`);
   }
   const claimed = readLock(to);
   if (claimed.ok && claimed.value.state === 'ok' && claimed.value.value.nonce === record.nonce) {
@@ -163,7 +164,7 @@ export function quarantineLock(layout: Layout): Result<{ movedTo: string }> {
       return failure('RW_QUARANTINE_LOST', `moving ${layout.lock} aside: it is gone already`);
     return failure(
       'RW_QUARANTINE_FAILED',
-      `moving ${layout.lock} aside: ${errno}; check the workspace directory`,
+      `moving ${layout.lock} aside: ${writeFixOf(errno, layout.root)}`,
     );
   }
   const moved = readLock(to);

@@ -1,6 +1,7 @@
 // One actor of the lifecycle machine on the local runtime, with bounded waits and the journal.
 import { type Actor, createActor, type InspectionEvent } from 'xstate';
 import { lifecycleMachine } from '../../machine/lifecycle.ts';
+import type { RetryPolicy } from '../../machine/retry.ts';
 import type { ErrorInfo } from '../../machine/types.ts';
 import { appendLine } from '../../runtime/fs/ndjson-append.ts';
 import { type Layout, layoutOf } from '../../runtime/local/layout.ts';
@@ -14,12 +15,13 @@ export interface Timing {
   readonly startTimeoutMs?: number;
   readonly killTimeoutMs?: number;
   readonly starterRecheckMs?: number;
-  readonly finalizeRetryMs?: number;
 }
 
 export interface SessionOptions {
   readonly workspace: string;
   readonly timing?: Timing;
+  /** Back-off and bound of failed claims and finalising steps (default: the machine's). */
+  readonly retry?: Partial<RetryPolicy>;
   /** How often a watched job is probed (the exit record is also watched by inotify). */
   readonly pollMs?: number;
   /** Forward inspection events to this WebSocket inspector (ws:// or wss://); never blocks the run. */
@@ -50,7 +52,7 @@ export class Session {
     let previous: unknown = null;
     let previousRunId: string | undefined;
     this.actor = createActor(logic, {
-      input: {},
+      input: options.retry === undefined ? {} : { retry: options.retry },
       inspect: (inspection: InspectionEvent) => {
         forward?.(inspection);
         if (inspection.type !== '@xstate.snapshot' || inspection.actorRef !== this.actor) return;
