@@ -48,6 +48,11 @@ export interface LifecycleContext {
   readonly outcome: Outcome | null;
   readonly reason: EndReason | null;
   readonly detectedAt: number | null;
+  /**
+   * The error the run ended with (a failed spawn, a start timeout), kept for its history record
+   * and for the starter: a later claiming or finalising error (in `error`) never replaces it.
+   */
+  readonly endError: ErrorInfo | null;
   readonly claim: ClaimRef | null;
   readonly decision: RecoveryDecision | null;
   /** The last operating error of the current run (or of the last rejected start). */
@@ -98,6 +103,7 @@ const runScoped = {
   outcome: null,
   reason: null,
   detectedAt: null,
+  endError: null,
   claim: null,
   decision: null,
 } as const satisfies Partial<LifecycleContext>;

@@ -111,12 +111,16 @@ export const lifecycleSetup = setup({
         stallLeftMs: spawned.lock.config.stallAfterMs,
       };
     }),
-    spawnFailed: assign(({ context, event }) => ({
-      outcome: 'failed' as const,
-      reason: 'spawn-failed' as const,
-      detectedAt: context.startRequestedAt,
-      error: errorOf(event, 'RW_SPAWN_FAILED'),
-    })),
+    spawnFailed: assign(({ context, event }) => {
+      const error = errorOf(event, 'RW_SPAWN_FAILED');
+      return {
+        outcome: 'failed' as const,
+        reason: 'spawn-failed' as const,
+        detectedAt: context.startRequestedAt,
+        error,
+        endError: error,
+      };
+    }),
     noteStartError: assign(({ event }) => ({ error: errorOf(event, 'RW_LOCK_FAILED') })),
     announceStartRefused: emit(({ event }) => ({
       type: 'command.rejected' as const,
@@ -152,7 +156,7 @@ export function endEntry(context: LifecycleContext) {
     outcome: need(context.outcome, 'outcome'),
     exit: context.exit,
     reason: context.reason,
-    error: context.error,
+    error: context.endError ?? context.error,
     startedAt: context.startedAt,
     detectedAt: need(context.detectedAt, 'detectedAt'),
   });
