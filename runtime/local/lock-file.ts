@@ -6,6 +6,7 @@ import { basename, join } from 'node:path';
 import type { Result } from '../../machine/ports.ts';
 import type { ClaimRef, LockRecord, LockSource } from '../../machine/types.ts';
 import { writeFileAtomic } from '../fs/atomic-write.ts';
+import { durableStep } from '../fs/durable-step.ts';
 import { errnoOf, failure, success } from '../fs/fs-error.ts';
 import { fsyncDir } from '../fs/fsync-dir.ts';
 import { publishExclusive } from '../fs/publish-exclusive.ts';
@@ -86,6 +87,7 @@ export function claimLock(
   const name = claimName(layout, claimer);
   const to = join(layout.root, name);
   try {
+    durableStep('rename', to);
     renameSync(from, to);
   } catch (error) {
     const errno = errnoOf(error);
@@ -103,7 +105,9 @@ export function claimLock(
 /** Put back a lock claimed by mistake (link fails rather than overwrite a lock made meanwhile). */
 function restore(claimPath: string, lockPath: string): Result<ClaimRef> {
   try {
+    durableStep('link', lockPath);
     linkSync(claimPath, lockPath);
+    durableStep('unlink', claimPath);
     unlinkSync(claimPath);
   } catch (error) {
     return failure('RW_CLAIM_FAILED', `restoring ${lockPath} from ${claimPath}: ${errnoOf(error)}`);
@@ -115,6 +119,7 @@ function restore(claimPath: string, lockPath: string): Result<ClaimRef> {
 export function releaseClaim(layout: Layout, claim: ClaimRef): Result<null> {
   const path = join(layout.root, claim.name);
   try {
+    durableStep('unlink', path);
     unlinkSync(path);
   } catch (error) {
     const errno = errnoOf(error);
@@ -157,15 +162,13 @@ export function quarantineLock(layout: Layout): Result<{ movedTo: string }> {
   const stamp = new Date().toISOString().replace(/[-:.]/g, '');
   const to = `${layout.lock}.corrupt-${stamp}-${unique()}`;
   try {
+    durableStep('rename', to);
     renameSync(layout.lock, to);
   } catch (error) {
     const errno = errnoOf(error);
     if (errno === 'ENOENT')
       return failure('RW_QUARANTINE_LOST', `moving ${layout.lock} aside: it is gone already`);
-    return failure(
-      'RW_QUARANTINE_FAILED',
-      `moving ${layout.lock} aside: ${writeFixOf(errno, layout.root)}`,
-    );
+    return failure('RW_QUARANTINE_FAILED', `moving ${layout.lock} aside: ${writeFixOf(errno, layout.root)}`);
   }
   const moved = readLock(to);
   if (moved.ok && moved.value.state === 'ok') {

@@ -55,7 +55,7 @@ function leaveFree(freeBytes: number): void {
 
 describe('a start on an almost full disk', () => {
   // Mounting a tmpfs needs root (CAP_SYS_ADMIN): skipped for other users.
-  it.skipIf(!isRoot).each([8, 12])(
+  it.skipIf(!isRoot).for([8, 12])(
     'with %i KiB free fails at once naming the full disk, and the run is recorded once when space is freed',
     async (freeKiB, ctx) => {
       if (mountError !== null) ctx.skip(`cannot mount a tmpfs here: ${mountError}`);
