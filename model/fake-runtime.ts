@@ -2,12 +2,29 @@
 // Each operation waits the world's op latency, then takes effect in one atomic step, the way
 // O_EXCL create and rename do on a real filesystem.
 import { fromCallback, fromPromise } from 'xstate';
-import type { JobReport, Result, unprovidedPorts, WorkspaceReport } from '../machine/ports.ts';
-import type { DiskFinding, JobHandle, Liveness, LockRecord, OwnerHandle } from '../machine/types.ts';
+import type { JobReport, Result, SpawnOutput, unprovidedPorts, WorkspaceReport } from '../machine/ports.ts';
+import type {
+  ClaimRef,
+  DiskFinding,
+  JobHandle,
+  Liveness,
+  LockRecord,
+  OwnerHandle,
+} from '../machine/types.ts';
 import type { JobSpec, World } from './world.ts';
 
 const ok = <T>(value: T): Result<T> => ({ ok: true, value });
 const fail = <T>(code: string, message: string): Result<T> => ({ ok: false, error: { code, message } });
+
+/** The failure of `verb` on `path` while the disk refuses it, or null when the disk takes it. */
+function refused<T>(world: World, verb: 'write' | 'rename' | 'unlink', path: string): Result<T> | null {
+  const errno = world.faults.diskRefuses;
+  // Removing a file needs no space: a full disk still lets unlink and rm through.
+  if (errno === null || (errno === 'ENOSPC' && verb === 'unlink')) return null;
+  const code =
+    errno === 'ENOSPC' ? 'RW_DISK_FULL' : verb === 'rename' ? 'RW_CLAIM_FAILED' : 'RW_WRITE_FAILED';
+  return fail(code, `${verb} ${path}: ${errno}`);
+}
 
 /** Job behaviour encoded in argv, so random histories can describe jobs: `job 500 3 ignore-int`. */
 export function jobSpecOf(argv: readonly string[]): JobSpec {
@@ -24,6 +41,8 @@ function handleOf(world: World, pid: number): JobHandle {
 function livenessOfJob(world: World, handle: JobHandle): Liveness {
   if (Number(handle.boot) !== world.boot) return { state: 'gone', reason: 'reboot' };
   const proc = world.procs.get(Number(handle.pid));
+  // The job died but its monitor lives (stopped, or retrying its exit record): the run is live.
+  if (proc !== undefined && !proc.alive && world.monitorHolds(proc.runId)) return { state: 'alive' };
   if (proc === undefined || !proc.alive) return { state: 'gone', reason: 'process-gone' };
   if (proc.startTime !== Number(handle.startTime)) return { state: 'gone', reason: 'pid-reused' };
   return { state: 'alive' };
@@ -94,6 +113,8 @@ export function fakeRuntime(world: World, ownerId: number): typeof unprovidedPor
     }),
     quarantineLock: fromPromise(async () => {
       await step('quarantineLock');
+      const no = refused<{ movedTo: string }>(world, 'rename', 'active.lock');
+      if (no !== null) return no;
       if (world.lock?.kind !== 'corrupt') return fail('RW_QUARANTINE_LOST', 'the lock changed meanwhile');
       const movedTo = `active.lock.corrupt-${world.quarantined.length + 1}`;
       world.quarantined.push(movedTo);
@@ -103,6 +124,8 @@ export function fakeRuntime(world: World, ownerId: number): typeof unprovidedPor
     acquireLock: fromPromise(async ({ input }) => {
       await step('acquireLock');
       if (world.lock !== null) return fail('RW_CONFLICT', 'a run is already active');
+      const no = refused<LockRecord>(world, 'write', 'active.lock');
+      if (no !== null) return no;
       nonces += 1;
       const record: LockRecord = {
         runId: input.config.runId,
@@ -127,6 +150,12 @@ export function fakeRuntime(world: World, ownerId: number): typeof unprovidedPor
       if (slot?.kind !== 'record' || slot.record.nonce !== input.lock.nonce) {
         world.exit(proc, 127, null, true);
         return fail('RW_LOCK_LOST', 'the lock was taken away during the start');
+      }
+      // Recording the job in the lock is a write: refused, the job is let go never (it exits unrun).
+      const no = refused<SpawnOutput>(world, 'write', 'active.lock');
+      if (no !== null) {
+        world.exit(proc, 127, null, true);
+        return no;
       }
       const lock: LockRecord = { ...input.lock, job: handle, startedAt: world.now };
       world.lock = { kind: 'record', record: lock };
@@ -173,6 +202,12 @@ export function fakeRuntime(world: World, ownerId: number): typeof unprovidedPor
       if (job === null) return fail('RW_NO_JOB', 'no job recorded');
       if (!abort.resumed) {
         const request = { requestedAt: abort.requestedAt, graceMs: abort.graceMs, forced: abort.forced };
+        // Not recorded: SIGINT the group directly and report it; the machine's own timer escalates.
+        const no = refused<null>(world, 'write', 'abort.json');
+        if (no !== null) {
+          world.signal(job, 'SIGINT');
+          return no;
+        }
         world.aborts.set(lock.runId, request);
         world.signal(job, 'SIGINT');
         world.escalate(job, request);
@@ -184,12 +219,17 @@ export function fakeRuntime(world: World, ownerId: number): typeof unprovidedPor
       const job = input.lock.job;
       if (job === null) return fail('RW_NO_JOB', 'no job recorded');
       const prior = world.aborts.get(input.lock.runId);
-      world.aborts.set(input.lock.runId, { ...(prior ?? input.abort), forced: true });
+      // The forced flag is best effort (a refused disk keeps the old record); the kill is not.
+      if (refused(world, 'write', 'abort.json') === null) {
+        world.aborts.set(input.lock.runId, { ...(prior ?? input.abort), forced: true });
+      }
       world.signal(job, 'SIGKILL');
       return ok(null);
     }),
     claimLock: fromPromise(async ({ input }) => {
       await step('claimLock');
+      const no = refused<ClaimRef>(world, 'rename', 'active.lock');
+      if (no !== null) return no;
       const name = world.newClaimName(ownerId);
       if (input.source.kind === 'active') {
         const slot = world.lock;
@@ -206,6 +246,8 @@ export function fakeRuntime(world: World, ownerId: number): typeof unprovidedPor
     recordHistory: fromPromise(async ({ input }) => {
       await step('recordHistory');
       const { runId } = input.entry;
+      const no = refused<null>(world, 'write', `history/${runId}.json`);
+      if (no !== null) return no;
       if (!world.history.has(runId)) {
         world.history.set(runId, input.entry);
         world.historyCreations.set(runId, (world.historyCreations.get(runId) ?? 0) + 1);
@@ -215,12 +257,16 @@ export function fakeRuntime(world: World, ownerId: number): typeof unprovidedPor
     applyRetention: fromPromise(async ({ input }) => {
       await step('applyRetention');
       if (input.claim.record.config.retention[input.outcome] === 'delete') {
+        const no = refused<null>(world, 'unlink', input.claim.record.runId);
+        if (no !== null) return no;
         world.recordDelete(input.claim.record.runId, input.outcome);
       }
       return ok(null);
     }),
     releaseLock: fromPromise(async ({ input }) => {
       await step('releaseLock');
+      const no = refused<null>(world, 'unlink', input.claim.name);
+      if (no !== null) return no;
       world.claims.delete(input.claim.name);
       return ok(null);
     }),

@@ -31,6 +31,8 @@ export interface Supervisor {
   readonly ownerId: number;
   readonly actor: Actor<MachineUnderTest>;
   alive: boolean;
+  /** Since when (simulated ms) it has been busy (not resting in a settled state); null while resting. */
+  busySince: number | null;
 }
 
 let runCounter = 0;
@@ -88,10 +90,12 @@ export class Simulation {
     const machine = this.options.machine ?? lifecycleMachine;
     const logic = machine.provide({ actors, delays: { ...simDelays, ...this.options.delays } });
     const actor = createActor(logic, { clock: this.clock, input: { retry: simRetry } });
-    const supervisor: Supervisor = { ownerId, actor, alive: true };
+    const supervisor: Supervisor = { ownerId, actor, alive: true, busySince: this.clock.now() };
     let last = '';
     const ownSeq = new Map<string, number>();
     actor.subscribe((snapshot) => {
+      if (snapshot.hasTag('settled')) supervisor.busySince = null;
+      else supervisor.busySince ??= this.clock.now();
       const runId = snapshot.context.run?.runId;
       const value = JSON.stringify(snapshot.value);
       if (runId !== undefined && value !== last) {
@@ -128,6 +132,8 @@ export class Simulation {
    */
   async settle(roundsMax = 20): Promise<boolean> {
     Object.assign(this.world.faults, { spawnFails: false, opDelayMs: 0 });
+    this.world.setDiskRefuses(null);
+    this.world.resumeMonitors();
     for (const s of this.living()) this.crash(s);
     for (let round = 0; round < roundsMax; round++) {
       const s = this.boot();

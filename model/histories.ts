@@ -28,6 +28,11 @@ export type FaultName =
   | 'slowOps'
   | 'fastOps'
   | 'corruptLock'
+  | 'diskEacces'
+  | 'diskErofs'
+  | 'diskFull'
+  | 'monitorStops'
+  | 'monitorResumes'
   | 'heal';
 
 const jobArb = fc.oneof(
@@ -71,6 +76,11 @@ export const stepArb: fc.Arbitrary<Step> = fc.oneof(
         'slowOps',
         'fastOps',
         'corruptLock',
+        'diskEacces',
+        'diskErofs',
+        'diskFull',
+        'monitorStops',
+        'monitorResumes',
         'heal',
       )
       .map((fault) => ({ kind: 'fault' as const, fault })),
@@ -88,7 +98,16 @@ function applyFault(sim: Simulation, fault: FaultName): void {
   else if (fault === 'slowOps') f.opDelayMs = 30;
   else if (fault === 'fastOps') f.opDelayMs = 0;
   else if (fault === 'corruptLock') sim.world.corruptLock('NUL bytes (torn write)');
-  else Object.assign(f, { spawnFails: false, monitorDies: false, reusePids: false, opDelayMs: 3 });
+  else if (fault === 'diskEacces') sim.world.setDiskRefuses('EACCES');
+  else if (fault === 'diskErofs') sim.world.setDiskRefuses('EROFS');
+  else if (fault === 'diskFull') sim.world.setDiskRefuses('ENOSPC');
+  else if (fault === 'monitorStops') sim.world.stopMonitors();
+  else if (fault === 'monitorResumes') sim.world.resumeMonitors();
+  else {
+    Object.assign(f, { spawnFails: false, monitorDies: false, reusePids: false, opDelayMs: 3 });
+    sim.world.setDiskRefuses(null);
+    sim.world.resumeMonitors();
+  }
 }
 
 /** Apply one step. Commands go to the `who`-th living supervisor (booting one if none lives). */

@@ -39,7 +39,21 @@ export interface Faults {
   skipIdentityCheck: boolean;
   /** Latency of every disk/process operation, in simulated ms. */
   opDelayMs: number;
+  /**
+   * Every rename, create, write and unlink of the workspace fails with this errno while set
+   * (a permission change, a read-only remount, a full disk). The monitor keeps a job's exit and
+   * writes it once the disk takes writes again (it retries for as long as it lives).
+   */
+  diskRefuses: DiskErrno | null;
+  /**
+   * Every job's monitor is SIGSTOPped: it neither reaps a job that dies (so the run stays live:
+   * the monitor lives) nor records its exit nor escalates an abort, until it is resumed.
+   */
+  monitorStopped: boolean;
 }
+
+/** The errors a refused disk operation fails with. */
+export type DiskErrno = 'EACCES' | 'EROFS' | 'ENOSPC';
 
 export type LockSlot =
   | { readonly kind: 'record'; readonly record: LockRecord }
@@ -79,6 +93,12 @@ export class World {
   readonly incidents: Incident[] = [];
   /** Runs whose lock was destroyed by a corruption fault (their record is lost with it). */
   readonly corrupted = new Set<string>();
+  /** Exits a monitor knows but has not recorded yet (stopped, or the disk refuses), by run id. */
+  readonly pendingExits = new Map<string, ExitRecord>();
+  /** Abort escalations a stopped monitor will carry out once resumed. */
+  private pendingEscalations: Array<() => void> = [];
+  /** When stopped monitors were last resumed (their pending work happens then). */
+  monitorsResumedAt = 0;
   /** Per run, the lifecycle journal's sequence numbers in append order. */
   readonly journal = new Map<string, number[]>();
   private readonly listeners = new Set<() => void>();
@@ -92,6 +112,8 @@ export class World {
       reusePids: false,
       skipIdentityCheck: false,
       opDelayMs: 0,
+      diskRefuses: null,
+      monitorStopped: false,
       ...faults,
     };
   }
@@ -171,7 +193,10 @@ export class World {
     if (!proc.alive || proc.boot !== this.boot) return;
     proc.alive = false;
     if (!this.faults.monitorDies) {
-      this.exits.set(proc.runId, { code, signal, endedAt: this.now, ...(notStarted ? { notStarted } : {}) });
+      const exit = { code, signal, endedAt: this.now, ...(notStarted ? { notStarted } : {}) };
+      if (this.faults.monitorStopped || this.faults.diskRefuses !== null)
+        this.pendingExits.set(proc.runId, exit);
+      else this.exits.set(proc.runId, exit);
     }
     if (this.faults.reusePids) {
       // Another program gets the same pid at once: only the start time tells them apart.
@@ -217,15 +242,57 @@ export class World {
   /** The job's monitor escalates a durable abort request on its own: SIGKILL at the deadline. */
   escalate(handle: JobHandle, request: AbortRequest): void {
     const wait = Math.max(0, request.requestedAt + request.graceMs - this.now);
-    this.clock.setTimeout(() => {
+    const kill = () => {
       const proc = this.resolve(handle);
       if (proc !== null) this.signal(handle, 'SIGKILL');
+    };
+    this.clock.setTimeout(() => {
+      if (this.faults.monitorStopped) this.pendingEscalations.push(kill);
+      else kill();
     }, wait);
+  }
+
+  /** A run whose job died but whose monitor still lives (stopped, or retrying its exit record). */
+  monitorHolds(runId: string): boolean {
+    return this.pendingExits.has(runId);
+  }
+
+  /** SIGSTOP every monitor. */
+  stopMonitors(): void {
+    this.faults.monitorStopped = true;
+  }
+
+  /** SIGCONT every monitor: pending escalations run, pending exits are recorded if the disk allows. */
+  resumeMonitors(): void {
+    if (!this.faults.monitorStopped) return;
+    this.faults.monitorStopped = false;
+    this.monitorsResumedAt = this.now;
+    for (const kill of this.pendingEscalations.splice(0)) kill();
+    this.flushExits();
+  }
+
+  /** The disk takes writes again (or starts refusing them with `errno`). */
+  setDiskRefuses(errno: DiskErrno | null): void {
+    this.faults.diskRefuses = errno;
+    this.flushExits();
+  }
+
+  /** Record the exits monitors kept, when they can write (running, and the disk takes writes). */
+  private flushExits(): void {
+    if (this.faults.monitorStopped || this.faults.diskRefuses !== null || this.pendingExits.size === 0)
+      return;
+    for (const [runId, exit] of this.pendingExits) this.exits.set(runId, exit);
+    this.pendingExits.clear();
+    this.changed();
   }
 
   /** The machine reboots: every process dies without an exit record; the boot id changes. */
   reboot(): void {
     for (const proc of this.procs.values()) proc.alive = false;
+    // Monitors die with the machine: what they kept is lost, as on a real reboot.
+    this.pendingExits.clear();
+    this.pendingEscalations = [];
+    this.faults.monitorStopped = false;
     for (const owner of this.owners.values()) owner.alive = false;
     this.boot += 1;
     this.changed();
