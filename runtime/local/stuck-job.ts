@@ -24,6 +24,10 @@ export function describeStuckJob(job: JobHandle): string {
   if (identity !== null && jobState === 'D') {
     return `the job (pid ${identity.pid}) is in uninterruptible sleep (state D, usually stuck I/O); it ends when the I/O does, or after a reboot`;
   }
+  const jobDead = jobState === null || jobState === 'Z' || jobState === 'X';
+  if (monitor !== null && monitorState !== null && jobDead) {
+    return `the job is dead but its monitor (pid ${monitor.pid}, state ${monitorState}) has not recorded its exit yet (a full or read-only disk?); free the disk and the monitor writes it`;
+  }
   const job_ = identity === null ? 'the job' : `the job (pid ${identity.pid}, state ${jobState ?? 'gone'})`;
   const mon =
     monitor === null ? '' : ` and its monitor (pid ${monitor.pid}, state ${monitorState ?? 'gone'})`;

@@ -95,7 +95,10 @@ export class Session {
       };
       const timer = setTimeout(() => {
         sub.unsubscribe();
-        reject(new RunwardenError('RW_TIMEOUT', `timed out after ${timeoutMs} ms waiting for ${what}`));
+        const doing = doingOf(this.actor.getSnapshot());
+        reject(
+          new RunwardenError('RW_TIMEOUT', `timed out after ${timeoutMs} ms waiting for ${what}; ${doing}`),
+        );
       }, timeoutMs);
       const sub = this.actor.subscribe({
         next: check,
@@ -150,6 +153,27 @@ export class Session {
       else if (pending.length < pendingInspectionMax) pending.push(e);
     };
   }
+}
+
+/** What the machine is doing, for a timeout's message: its state, run and last error. */
+export function doingOf(snap: LifecycleSnapshot): string {
+  const state = stateName(snap.value);
+  const run = snap.context.run?.runId ?? null;
+  const waitingFor =
+    snap.context.decision?.kind === 'wait'
+      ? ` (run ${snap.context.decision.record.runId} is still being started by another runwarden process)`
+      : '';
+  const error = snap.context.error === null ? '' : `; last error: ${snap.context.error.message}`;
+  return `it is in ${state}${run === null ? '' : ` for ${run}`}${waitingFor}${error}`;
+}
+
+/** A state value as a dotted path: `recovering.waiting`. */
+function stateName(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value !== 'object' || value === null) return String(value);
+  return Object.entries(value)
+    .map(([key, sub]) => `${key}.${stateName(sub)}`)
+    .join(', ');
 }
 
 /** The error a snapshot is stuck on outside a resting state (finalising that keeps failing). */
