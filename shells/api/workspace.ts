@@ -60,6 +60,9 @@ export interface WorkspaceOptions {
   readonly operationTimeoutMs?: number;
 }
 
+/** How often a run's end waits for another process's history record (with back-off). */
+const recordLooksMax = 15;
+
 /** A workspace directory of runs (default `./runs`). Cheap to create; holds no resources. */
 export class Workspace {
   readonly dir: string;
@@ -207,11 +210,12 @@ export class Workspace {
     const snap = await session.waitFor(ended, `run ${runId} to end`, 2_147_483_647);
     throwIfUnkillable(snap);
     throwIfStuck(snap);
-    // Another process may have won the claim and be writing the record right now.
-    for (let attempt = 0; attempt < 100; attempt++) {
+    // Another process may have won the claim and be writing the record right now: look again
+    // with back-off (10 ms doubling to 500 ms), about 5 s in all.
+    for (let attempt = 0; attempt < recordLooksMax; attempt++) {
       const record = getHistory(this.layout, runId);
       if (record !== null) return record;
-      await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, Math.min(500, 10 * 2 ** attempt)));
     }
     throw new RunwardenError(
       'RW_NOT_FOUND',
