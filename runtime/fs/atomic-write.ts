@@ -4,6 +4,7 @@ import { closeSync, fsyncSync, openSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Result } from '../../machine/ports.ts';
 import { closeQuietly, unlinkQuietly } from './cleanup.ts';
+import { durableStep } from './durable-step.ts';
 import { errnoOf, failure, isDiskFull, success } from './fs-error.ts';
 import { fsyncDir } from './fsync-dir.ts';
 import { randomHex } from './unique.ts';
@@ -33,12 +34,16 @@ export function writeFileAtomic(
   const tmpPath = `${path}.tmp-${process.pid}-${randomHex(6)}`;
   let fd: number | null = null;
   try {
+    durableStep('create', tmpPath);
     fd = openSync(tmpPath, 'wx', opts.mode ?? 0o666);
+    durableStep('write', tmpPath);
     writeAll(fd, bytesOf(data), tmpPath);
+    durableStep('fsync', tmpPath);
     fsyncSync(fd);
     const openFd = fd;
     fd = null;
     closeSync(openFd);
+    durableStep('rename', path);
     renameSync(tmpPath, path);
   } catch (error) {
     if (fd !== null) closeQuietly(fd);

@@ -1,9 +1,11 @@
 // Exclusive creation (O_EXCL): exactly one of many concurrent creators wins; used for locks and
 // records that must be written once.
+
 import { closeSync, fstatSync, fsyncSync, lstatSync, openSync, type Stats, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Result } from '../../machine/ports.ts';
 import { closeQuietly } from './cleanup.ts';
+import { durableStep } from './durable-step.ts';
 import { errnoOf, failure, isDiskFull, success } from './fs-error.ts';
 import { fsyncDir } from './fsync-dir.ts';
 import { bytesOf, writeAll } from './write-all.ts';
@@ -28,6 +30,7 @@ export function createFileExclusive(
 ): Result<'created' | 'exists'> {
   let fd: number;
   try {
+    durableStep('create', path);
     fd = openSync(path, 'wx', opts.mode ?? 0o666);
   } catch (error) {
     const errno = errnoOf(error);
@@ -37,7 +40,9 @@ export function createFileExclusive(
   let ours: Stats | null = null;
   try {
     ours = fstatSync(fd);
+    durableStep('write', path);
     writeAll(fd, bytesOf(data), path);
+    durableStep('fsync', path);
     fsyncSync(fd);
     const openFd = fd;
     fd = -1;

@@ -1,7 +1,9 @@
 // Making a rename or a create durable: fsync the directory that holds the entry.
+
 import { fsyncSync, openSync } from 'node:fs';
 import type { Result } from '../../machine/ports.ts';
 import { closeQuietly } from './cleanup.ts';
+import { durableStep } from './durable-step.ts';
 import { errnoOf, failure, success } from './fs-error.ts';
 
 /**
@@ -12,6 +14,7 @@ import { errnoOf, failure, success } from './fs-error.ts';
 export function fsyncDir(dir: string): Result<null> {
   let fd: number | null = null;
   try {
+    durableStep('fsync-dir', dir);
     fd = openSync(dir, 'r');
     fsyncSync(fd);
     return success(null);

@@ -1,7 +1,9 @@
 // Appending one NDJSON line so that concurrent appenders never interleave within a line.
+
 import { closeSync, fsyncSync, openSync } from 'node:fs';
 import type { Result } from '../../machine/ports.ts';
 import { closeQuietly } from './cleanup.ts';
+import { durableStep } from './durable-step.ts';
 import { errnoOf, failure, isDiskFull, success } from './fs-error.ts';
 import { writeAll } from './write-all.ts';
 
@@ -32,9 +34,13 @@ export function appendLine(path: string, value: unknown, opts: AppendLineOptions
   const bytes = Buffer.from(`${text}\n`, 'utf8');
   let fd: number | null = null;
   try {
+    durableStep('append', path);
     fd = openSync(path, 'a');
     writeAll(fd, bytes, path);
-    if (opts.fsync === true) fsyncSync(fd);
+    if (opts.fsync === true) {
+      durableStep('fsync', path);
+      fsyncSync(fd);
+    }
     const openFd = fd;
     fd = null;
     closeSync(openFd);

@@ -1,5 +1,6 @@
 // The local runtime: every port of the machine implemented on one Linux machine (files in a
 // workspace directory, jobs under rw-monitor, identities from /proc).
+
 import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { fromCallback, fromPromise } from 'xstate';
 import { abortRequestOf } from '../../machine/context.ts';
@@ -14,6 +15,7 @@ import type {
   unprovidedPorts,
 } from '../../machine/ports.ts';
 import type { LockRecord } from '../../machine/types.ts';
+import { durableStep } from '../fs/durable-step.ts';
 import { errnoOf, failure, success } from '../fs/fs-error.ts';
 import { failpoint } from './failpoint.ts';
 import { recordHistory } from './history-store.ts';
@@ -188,11 +190,13 @@ function retain(layout: Layout, { claim, outcome }: RetentionInput): Result<null
   const dir = layout.runDir(claim.record.runId);
   try {
     // The journal outlives the directory, beside the history record, so the run can be replayed.
+    durableStep('rename', layout.historyJournal(claim.record.runId));
     renameSync(layout.runFile(claim.record.runId, 'lifecycle'), layout.historyJournal(claim.record.runId));
   } catch {
     // no journal (a run that never reached a machine that writes one): nothing to keep
   }
   try {
+    durableStep('rm', dir);
     rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
   } catch (error) {
     return failure('RW_RETENTION_FAILED', `deleting ${dir}: ${errnoOf(error)}; delete it by hand`);

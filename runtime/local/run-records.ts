@@ -1,7 +1,7 @@
 // The small records of a run directory other than the lock: config snapshot and abort request.
 import { mkdirSync } from 'node:fs';
 import type { Result } from '../../machine/ports.ts';
-import type { AbortRequest, LockRecord, RunConfig } from '../../machine/types.ts';
+import type { AbortRequest, LockRecord } from '../../machine/types.ts';
 import { writeFileAtomic } from '../fs/atomic-write.ts';
 import { errnoOf, failure, success } from '../fs/fs-error.ts';
 import { readJsonFile } from '../fs/read-json.ts';
