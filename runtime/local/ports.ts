@@ -164,12 +164,17 @@ function interrupt(layout: Layout, now: () => number, { lock, abort }: SignalInp
   const grace = writeAbortGrace(layout, lock.runId, abort.graceMs);
   const { identity, monitor } = jobIdentities(lock.job);
   const asked = grace.ok && monitor !== null ? signalIfSame(monitor, 'SIGUSR1') : null;
-  if (asked === null || !asked.ok || asked.value === 'gone') {
+  const monitorTook = asked?.ok === true && asked.value !== 'gone';
+  if (!monitorTook) {
     const sent = identity === null ? success('gone') : signalGroupIfSame(identity, 'SIGINT');
     if (!sent.ok) return sent;
   }
   failpoint('abort-grace');
-  const delivered = writeAbortRequest(layout, lock.runId, { ...request, interruptedAt: now() });
+  // Only a monitor that took the request escalates on its own, so only then is the delivery
+  // recorded; otherwise a resumer interrupts again and its own grace timer escalates.
+  const delivered = monitorTook
+    ? writeAbortRequest(layout, lock.runId, { ...request, interruptedAt: now() })
+    : success(null);
   if (!recorded.ok) return recorded;
   return grace.ok ? delivered : grace;
 }
