@@ -214,14 +214,7 @@ describe('crash-point sweep (real processes)', () => {
           }));
         },
       });
-      // F2 (faults-m's branch): an abort recorded in abort.json whose requester died before it
-      // signalled the monitor is never carried out. Those crash points run and are reported here
-      // until F2 merges; every other crash point is asserted. Once F2 is in, they must pass too.
-      const awaitingF2 = (failure: string) => /\(before fsync-dir [^)]*\): .*recorded abort/.test(failure);
-      const failures = report('abort', result);
-      const f2 = failures.filter(awaitingF2);
-      if (f2.length > 0) console.warn(`crash sweep abort: ${f2.length} awaiting F2:\n${f2.join('\n')}`);
-      expect(failures.filter((f) => !awaitingF2(f))).toEqual([]);
+      expect(report('abort', result)).toEqual([]);
     },
     sweepTimeoutMs,
   );
