@@ -90,7 +90,7 @@ function report(name: string, result: { steps: Step[]; trials: Trial[] }): strin
   const strays = result.trials.filter((t) => t.strays > 0).length;
   console.log(
     `crash sweep ${name}: ${result.steps.length} crash points, ${result.trials.length} trials, ` +
-      `${failed.length} failed, ${strays} left stray tmp files`,
+      `${failed.length} failed, ${strays} left stray tmp files or never-locked run directories`,
   );
   return failed.map((t) => `step ${t.n} (before ${t.label}): ${t.failure}`);
 }

@@ -36,7 +36,11 @@ export function crashEnv(trace: string, n: number | null): Record<string, string
   return n === null ? { RW_CRASH_TRACE: trace } : { RW_CRASH_TRACE: trace, RW_CRASH_AT: String(n) };
 }
 
-/** Run ids that took the workspace lock, read from the disk: the lock, claims, run directories. */
+/**
+ * Run ids that took the workspace lock, read from the disk: the lock, claims, history, and run
+ * directories with a lifecycle journal (appended only once the lock is held). A run directory
+ * without one belongs to a start that died before linking its lock: it never took the lock.
+ */
 export function lockedRunIds(ws: string): string[] {
   const ids = new Set<string>();
   try {
@@ -53,10 +57,25 @@ export function lockedRunIds(ws: string): string[] {
     }
   }
   for (const entry of fs.existsSync(ws) ? fs.readdirSync(ws, { withFileTypes: true }) : []) {
-    if (entry.isDirectory() && entry.name !== 'history') ids.add(entry.name);
+    if (entry.isDirectory() && entry.name !== 'history' && hasJournal(ws, entry.name)) ids.add(entry.name);
   }
   for (const id of historyIdsIn(ws)) ids.add(id);
   return [...ids].sort();
+}
+
+const hasJournal = (ws: string, dir: string) => fs.existsSync(path.join(ws, dir, 'lifecycle.ndjson'));
+
+/**
+ * Run directories of starts that died before taking the lock (no journal, no history): they hold
+ * no lock and nothing names them; harmless leftovers, reported by the sweep like stray tmp files.
+ */
+export function neverLockedRunDirsIn(ws: string): string[] {
+  const recorded = new Set(historyIdsIn(ws));
+  return (fs.existsSync(ws) ? fs.readdirSync(ws, { withFileTypes: true }) : [])
+    .filter(
+      (e) => e.isDirectory() && e.name !== 'history' && !recorded.has(e.name) && !hasJournal(ws, e.name),
+    )
+    .map((e) => `${e.name}/`);
 }
 
 /** The job processes of the workspace now alive (monitors and CLI processes excluded). */
@@ -90,7 +109,8 @@ export function expectCrashedAt(result: CliResult, trace: string, n: number): vo
 /**
  * Every run that took the lock ended with exactly one record (history file and index line), as
  * `expected` says; no lock, claim or process is left. Returns the stray tmp files a crash between
- * a create and its rename leaves behind (harmless names; reported by the sweep, not asserted).
+ * a create and its rename leaves behind, and the run directories of starts that died before
+ * taking the lock (harmless; reported by the sweep, not asserted).
  */
 export async function expectEachRecordedOnce(
   scene: Scene,
@@ -105,7 +125,7 @@ export async function expectEachRecordedOnce(
   expect(lockOf(scene.ws)).toBeNull();
   expect(claimsIn(scene.ws)).toEqual([]);
   expect(await scene.leftovers.settle()).toEqual([]);
-  return strayTmpFilesIn(scene.ws);
+  return [...strayTmpFilesIn(scene.ws), ...neverLockedRunDirsIn(scene.ws)];
 }
 
 /** Whether `pid` (a job) is gone; for readability in scenarios. */
