@@ -1,6 +1,7 @@
 // The machine's context and events, and the pure updates its transitions apply.
 import type { JobReport, WorkspaceReport } from './ports.ts';
 import type { RecoveryDecision } from './recovery.ts';
+import { defaultRetry, type RetryPolicy } from './retry.ts';
 import type {
   AbortRequest,
   AbortState,
@@ -24,6 +25,13 @@ import type {
 export interface LifecycleContext {
   /** How long a live starter may hold the lock before recovery calls the start stuck. */
   readonly startStuckMs: number;
+  /** How failed claims and finalising steps are retried (back-off and bound). */
+  readonly retry: RetryPolicy;
+  /**
+   * Failed attempts of the step being retried (a claim, a finalising step); 0 when none is.
+   * Not run-scoped: it survives re-entering recovery, which is what bounds a claim that keeps failing.
+   */
+  readonly attempts: number;
   readonly run: RunConfig | null;
   readonly lock: LockRecord | null;
   readonly source: LockSource | null;
@@ -40,6 +48,11 @@ export interface LifecycleContext {
   readonly outcome: Outcome | null;
   readonly reason: EndReason | null;
   readonly detectedAt: number | null;
+  /**
+   * The error the run ended with (a failed spawn, a start timeout), kept for its history record
+   * and for the starter: a later claiming or finalising error (in `error`) never replaces it.
+   */
+  readonly endError: ErrorInfo | null;
   readonly claim: ClaimRef | null;
   readonly decision: RecoveryDecision | null;
   /** The last operating error of the current run (or of the last rejected start). */
@@ -69,6 +82,7 @@ export type LifecycleEmitted = {
 /** Tuning a caller may pass when creating the actor. */
 export interface LifecycleInput {
   readonly startStuckMs?: number;
+  readonly retry?: Partial<RetryPolicy>;
 }
 
 /** The most recovery notes one actor keeps (a loop bound, not a expected count). */
@@ -89,6 +103,7 @@ const runScoped = {
   outcome: null,
   reason: null,
   detectedAt: null,
+  endError: null,
   claim: null,
   decision: null,
 } as const satisfies Partial<LifecycleContext>;
@@ -98,6 +113,8 @@ export function initialContext(input: LifecycleInput): LifecycleContext {
   return {
     ...runScoped,
     startStuckMs: input.startStuckMs ?? 120_000,
+    retry: { ...defaultRetry, ...input.retry },
+    attempts: 0,
     error: null,
     lastEnded: null,
     recovered: [],

@@ -14,6 +14,7 @@ import { errorOf, need, okValue, outputOk } from './event-results.ts';
 import { historyEntryOf } from './outcome.ts';
 import { type SpawnOutput, unprovidedPorts } from './ports.ts';
 import type { RecoveryKind } from './recovery.ts';
+import { backoffMs, retriesExhausted } from './retry.ts';
 
 export const lifecycleSetup = setup({
   types: {
@@ -39,17 +40,35 @@ export const lifecycleSetup = setup({
       return d?.kind === 'reattach' && stallAfterMs !== null && d.silentMs >= stallAfterMs;
     },
     abortOnStall: ({ context }) => context.run?.abortOnStall === true,
+    // Another claimer won the rename (or the lock is a newer run's): not an error, look again.
+    claimLost: ({ event }) => !outputOk(event) && errorOf(event, '').code === 'RW_CLAIM_LOST',
+    firstAttempt: ({ context }) => context.attempts === 0,
+    // This failure is the last the retry policy allows: give up with the error instead.
+    lastAttempt: ({ context }) => retriesExhausted(context.retry, context.attempts + 1),
   },
   delays: {
     startTimeoutMs: 30_000,
     killTimeoutMs: 10_000,
     starterRecheckMs: 250,
-    finalizeRetryMs: 1_000,
+    // Exponential in the failures so far, capped; the bound is context.retry.attemptsMax.
+    retryBackoffMs: ({ context }) => backoffMs(context.retry, context.attempts),
     abortGraceMs: ({ context }) => context.abort?.graceLeftMs ?? 0,
     stallAfterMs: ({ context }) => context.stallLeftMs ?? context.run?.stallAfterMs ?? 0,
   },
   actions: {
     clearRun: assign(() => clearedRun()),
+    countFailure: assign(({ context }) => ({ attempts: context.attempts + 1 })),
+    resetAttempts: assign({ attempts: 0 }),
+    // The retries are used up: keep the step's own error (it names the path and the fix) and say so.
+    giveUp: assign(({ context, event }) => {
+      const error = errorOf(event, 'RW_RETRIES_EXHAUSTED');
+      const attempts = context.attempts + 1;
+      return {
+        attempts: 0,
+        error: { code: error.code, message: `${error.message} (gave up after ${attempts} attempts)` },
+      };
+    }),
+    noteClaimError: assign(({ event }) => ({ error: errorOf(event, 'RW_CLAIM_FAILED') })),
     adoptRun: assign(({ context }) => {
       const d = need(context.decision, 'decision');
       if (!('record' in d)) return {};
@@ -112,6 +131,7 @@ export const lifecycleSetup = setup({
         detectedAt: context.startRequestedAt,
         error,
         source: unreadable ? { kind: 'active' as const, unreadable: error.message } : context.source,
+        endError: error,
       };
     }),
     noteStartError: assign(({ event }) => ({ error: errorOf(event, 'RW_LOCK_FAILED') })),
@@ -153,7 +173,7 @@ export function endEntry(context: LifecycleContext) {
     outcome: need(context.outcome, 'outcome'),
     exit: context.exit,
     reason: context.reason,
-    error: context.error,
+    error: context.endError ?? context.error,
     startedAt: context.startedAt,
     detectedAt: need(context.detectedAt, 'detectedAt'),
   });

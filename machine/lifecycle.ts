@@ -20,7 +20,7 @@ export const lifecycleMachine = lifecycleSetup.createMachine({
     recovering,
     idle: {
       tags: ['settled'],
-      entry: 'clearRun',
+      entry: ['clearRun', 'resetAttempts'],
       // Another process may start a run meanwhile: look again when a lock appears.
       invoke: { id: 'watchWorkspace', src: 'watchWorkspace' },
       on: {
@@ -45,7 +45,7 @@ export const lifecycleMachine = lifecycleSetup.createMachine({
     finalizing,
     halted: {
       tags: ['settled', 'halted'],
-      on: { 'run.recover': 'recovering' },
+      on: { 'run.recover': { target: 'recovering', actions: 'resetAttempts' } },
     },
   },
 });

@@ -117,7 +117,7 @@ const okOutputs: Record<string, readonly unknown[]> = {
   spawnJob: [ok({ lock: record, handle: job, at: 0 })],
   interruptJob: [ok(null)],
   killJob: [ok(null)],
-  claimLock: [ok({ name: 'c', record })],
+  claimLock: [ok({ name: 'c', record }), { ok: false, error: { code: 'RW_CLAIM_LOST', message: 'lost' } }],
   recordHistory: [ok(null)],
   applyRetention: [ok(null)],
   releaseLock: [ok(null)],

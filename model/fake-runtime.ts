@@ -3,8 +3,9 @@
 // O_EXCL create and rename do on a real filesystem.
 import { fromCallback, fromPromise } from 'xstate';
 import { abortRequestOf } from '../machine/context.ts';
-import type { JobReport, Result, unprovidedPorts, WorkspaceReport } from '../machine/ports.ts';
+import type { JobReport, Result, SpawnOutput, unprovidedPorts, WorkspaceReport } from '../machine/ports.ts';
 import type {
+  ClaimRef,
   DiskFinding,
   JobHandle,
   Liveness,
@@ -17,6 +18,16 @@ import type { JobSpec, World } from './world.ts';
 
 const ok = <T>(value: T): Result<T> => ({ ok: true, value });
 const fail = <T>(code: string, message: string): Result<T> => ({ ok: false, error: { code, message } });
+
+/** The failure of `verb` on `path` while the disk refuses it, or null when the disk takes it. */
+function refused<T>(world: World, verb: 'write' | 'rename' | 'unlink', path: string): Result<T> | null {
+  const errno = world.faults.diskRefuses;
+  // Removing a file needs no space: a full disk still lets unlink and rm through.
+  if (errno === null || (errno === 'ENOSPC' && verb === 'unlink')) return null;
+  const code =
+    errno === 'ENOSPC' ? 'RW_DISK_FULL' : verb === 'rename' ? 'RW_CLAIM_FAILED' : 'RW_WRITE_FAILED';
+  return fail(code, `${verb} ${path}: ${errno}`);
+}
 
 /** Job behaviour encoded in argv, so random histories can describe jobs: `job 500 3 ignore-int`. */
 export function jobSpecOf(argv: readonly string[]): JobSpec {
@@ -33,6 +44,8 @@ function handleOf(world: World, pid: number): JobHandle {
 function livenessOfJob(world: World, handle: JobHandle): Liveness {
   if (Number(handle.boot) !== world.boot) return { state: 'gone', reason: 'reboot' };
   const proc = world.procs.get(Number(handle.pid));
+  // The job died but its monitor lives (stopped, or retrying its exit record): the run is live.
+  if (proc !== undefined && !proc.alive && world.monitorHolds(proc.runId)) return { state: 'alive' };
   if (proc === undefined || !proc.alive) return { state: 'gone', reason: 'process-gone' };
   if (proc.startTime !== Number(handle.startTime)) return { state: 'gone', reason: 'pid-reused' };
   return { state: 'alive' };
@@ -139,6 +152,12 @@ export function fakeRuntime(world: World, ownerId: number): typeof unprovidedPor
     }),
     quarantineLock: fromPromise(async ({ input }) => {
       await step('quarantineLock');
+      const no = refused<{ movedTo: string }>(
+        world,
+        'rename',
+        input.source.kind === 'active' ? 'active.lock' : input.source.name,
+      );
+      if (no !== null) return no;
       const movedTo = `active.lock.corrupt-${world.quarantined.length + 1}`;
       if (input.source.kind === 'active') {
         if (world.lock?.kind !== 'corrupt') return fail('RW_QUARANTINE_LOST', 'the lock changed meanwhile');
@@ -155,6 +174,8 @@ export function fakeRuntime(world: World, ownerId: number): typeof unprovidedPor
     acquireLock: fromPromise(async ({ input }) => {
       await step('acquireLock');
       if (world.lock !== null) return fail('RW_CONFLICT', 'a run is already active');
+      const no = refused<LockRecord>(world, 'write', 'active.lock');
+      if (no !== null) return no;
       nonces += 1;
       const record: LockRecord = {
         runId: input.config.runId,
@@ -185,6 +206,12 @@ export function fakeRuntime(world: World, ownerId: number): typeof unprovidedPor
       if (slot?.kind !== 'record' || slot.record.nonce !== input.lock.nonce) {
         world.exit(proc, 127, null, true);
         return fail('RW_LOCK_LOST', 'the lock was taken away during the start');
+      }
+      // Recording the job in the lock is a write: refused, the job is let go never (it exits unrun).
+      const no = refused<SpawnOutput>(world, 'write', 'active.lock');
+      if (no !== null) {
+        world.exit(proc, 127, null, true);
+        return no;
       }
       const lock: LockRecord = { ...input.lock, job: handle, startedAt: world.now };
       // The job's identity is recorded a second time, in its run directory, before the lock.
@@ -243,13 +270,27 @@ export function fakeRuntime(world: World, ownerId: number): typeof unprovidedPor
       if (abort.interruptedAt !== null) return ok(null);
       // Each durable step is a point where this process may die; whoever finds the record goes on.
       if (!abort.resumed) {
+        // Not recorded: SIGINT the group directly and report it; the machine's own timer escalates.
+        const no = refused<null>(world, 'write', 'abort.json');
+        if (no !== null) {
+          world.interruptDirectly(lock.runId, job, ownerId);
+          return no;
+        }
         world.recordAbort(lock.runId, abortRequestOf(abort));
         diesAfter('recorded');
         await step('interruptJob');
       }
-      if (!world.deliverAbort(lock.runId, job, abort.graceMs)) world.signal(job, 'SIGINT');
+      // The grace file is a write too: refused, the monitor is not asked (it could not escalate).
+      const noGrace = refused<null>(world, 'write', 'abort.grace');
+      const asked = noGrace === null && world.deliverAbort(lock.runId, job, abort.graceMs);
+      if (!asked) world.interruptDirectly(lock.runId, job, ownerId);
       diesAfter('delivered');
       await step('interruptJob');
+      // Only a monitor that took the request escalates on its own: only then is it recorded
+      // delivered (a resumer otherwise interrupts again, and its own timer escalates).
+      if (!asked) return noGrace ?? ok(null);
+      const noRecord = refused<null>(world, 'write', 'abort.json');
+      if (noRecord !== null) return noRecord;
       world.recordAbort(lock.runId, { ...abortRequestOf(abort), interruptedAt: world.now });
       return ok(null);
     }),
@@ -257,14 +298,19 @@ export function fakeRuntime(world: World, ownerId: number): typeof unprovidedPor
       await step('killJob');
       const job = input.lock.job;
       if (job === null) return fail('RW_NO_JOB', 'no job recorded');
-      world.recordAbort(input.lock.runId, { ...abortRequestOf(input.abort), forced: true });
-      diesAfter('forced');
-      await step('killJob');
+      // The forced flag is best effort (a refused disk keeps the old record); the kill is not.
+      if (refused(world, 'write', 'abort.json') === null) {
+        world.recordAbort(input.lock.runId, { ...abortRequestOf(input.abort), forced: true });
+        diesAfter('forced');
+        await step('killJob');
+      }
       world.signal(job, 'SIGKILL');
       return ok(null);
     }),
     claimLock: fromPromise(async ({ input }) => {
       await step('claimLock');
+      const no = refused<ClaimRef>(world, 'rename', 'active.lock');
+      if (no !== null) return no;
       const name = world.newClaimName(ownerId);
       if (!sourceMatches(world, input.source, input.record)) {
         return fail('RW_CLAIM_LOST', 'another process claimed the lock first');
@@ -289,6 +335,8 @@ export function fakeRuntime(world: World, ownerId: number): typeof unprovidedPor
     recordHistory: fromPromise(async ({ input }) => {
       await step('recordHistory');
       const { runId } = input.entry;
+      const no = refused<null>(world, 'write', `history/${runId}.json`);
+      if (no !== null) return no;
       if (!world.history.has(runId)) {
         world.history.set(runId, input.entry);
         world.historyCreations.set(runId, (world.historyCreations.get(runId) ?? 0) + 1);
@@ -298,16 +346,19 @@ export function fakeRuntime(world: World, ownerId: number): typeof unprovidedPor
     applyRetention: fromPromise(async ({ input }) => {
       await step('applyRetention');
       if (input.claim.record.config.retention[input.outcome] === 'delete') {
+        const no = refused<null>(world, 'unlink', input.claim.record.runId);
+        if (no !== null) return no;
         world.recordDelete(input.claim.record.runId, input.outcome);
       }
       return ok(null);
     }),
     releaseLock: fromPromise(async ({ input }) => {
       await step('releaseLock');
-      // An unreadable claim is kept as evidence, moved aside.
-      if (world.claims.get(input.claim.name)?.corrupt !== undefined) {
-        world.quarantined.push(`${input.claim.name}.corrupt`);
-      }
+      // An unreadable claim is kept as evidence, moved aside (a rename, not an unlink).
+      const corrupt = world.claims.get(input.claim.name)?.corrupt !== undefined;
+      const no = refused<null>(world, corrupt ? 'rename' : 'unlink', input.claim.name);
+      if (no !== null) return no;
+      if (corrupt) world.quarantined.push(`${input.claim.name}.corrupt`);
       world.claims.delete(input.claim.name);
       return ok(null);
     }),

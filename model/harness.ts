@@ -12,8 +12,10 @@ export const simDelays = {
   startTimeoutMs: 1_000,
   killTimeoutMs: 200,
   starterRecheckMs: 50,
-  finalizeRetryMs: 100,
 } as const;
+
+/** Retry back-off and bound in simulation: 50 ms doubling to 400 ms, 6 attempts. */
+export const simRetry = { baseMs: 50, capMs: 400, attemptsMax: 6 } as const;
 
 export const defaultRetention: RetentionPolicy = {
   finished: 'keep',
@@ -31,6 +33,8 @@ export interface Supervisor {
   /** When it booted (simulated ms). */
   readonly bootedAt: number;
   alive: boolean;
+  /** Since when (simulated ms) it has been busy (not resting in a settled state); null while resting. */
+  busySince: number | null;
 }
 
 let runCounter = 0;
@@ -92,11 +96,19 @@ export class Simulation {
     const actors = { ...faithful, ...this.options.ports?.(this.world, ownerId, faithful) };
     const machine = this.options.machine ?? lifecycleMachine;
     const logic = machine.provide({ actors, delays: { ...simDelays, ...this.options.delays } });
-    const actor = createActor(logic, { clock: this.clock, input: {} });
-    const supervisor: Supervisor = { ownerId, actor, bootedAt: this.clock.now(), alive: true };
+    const actor = createActor(logic, { clock: this.clock, input: { retry: simRetry } });
+    const supervisor: Supervisor = {
+      ownerId,
+      actor,
+      bootedAt: this.clock.now(),
+      alive: true,
+      busySince: this.clock.now(),
+    };
     let last = '';
     const ownSeq = new Map<string, number>();
     actor.subscribe((snapshot) => {
+      if (snapshot.hasTag('settled')) supervisor.busySince = null;
+      else supervisor.busySince ??= this.clock.now();
       const runId = snapshot.context.run?.runId;
       const value = JSON.stringify(snapshot.value);
       if (runId !== undefined && value !== last) {
@@ -133,6 +145,8 @@ export class Simulation {
    */
   async settle(roundsMax = 20): Promise<boolean> {
     Object.assign(this.world.faults, { spawnFails: false, opDelayMs: 0, abortCrashAfter: null });
+    this.world.setDiskRefuses(null);
+    this.world.resumeMonitors();
     for (const s of this.living()) this.crash(s);
     for (let round = 0; round < roundsMax; round++) {
       const s = this.boot();

@@ -39,6 +39,11 @@ export type FaultName =
   | 'requesterDiesRecorded'
   | 'requesterDiesDelivered'
   | 'killerDiesForced'
+  | 'diskEacces'
+  | 'diskErofs'
+  | 'diskFull'
+  | 'monitorStops'
+  | 'monitorResumes'
   | 'heal';
 
 const jobArb = fc.oneof(
@@ -100,6 +105,11 @@ export const stepArb: fc.Arbitrary<Step> = fc.oneof(
         'requesterDiesRecorded',
         'requesterDiesDelivered',
         'killerDiesForced',
+        'diskEacces',
+        'diskErofs',
+        'diskFull',
+        'monitorStops',
+        'monitorResumes',
         'heal',
       )
       .map((fault) => ({ kind: 'fault' as const, fault })),
@@ -122,7 +132,12 @@ function applyFault(sim: Simulation, fault: FaultName): void {
   else if (fault === 'requesterDiesRecorded') f.abortCrashAfter = 'recorded';
   else if (fault === 'requesterDiesDelivered') f.abortCrashAfter = 'delivered';
   else if (fault === 'killerDiesForced') f.abortCrashAfter = 'forced';
-  else
+  else if (fault === 'diskEacces') sim.world.setDiskRefuses('EACCES');
+  else if (fault === 'diskErofs') sim.world.setDiskRefuses('EROFS');
+  else if (fault === 'diskFull') sim.world.setDiskRefuses('ENOSPC');
+  else if (fault === 'monitorStops') sim.world.stopMonitors();
+  else if (fault === 'monitorResumes') sim.world.resumeMonitors();
+  else {
     Object.assign(f, {
       spawnFails: false,
       monitorDies: false,
@@ -130,6 +145,9 @@ function applyFault(sim: Simulation, fault: FaultName): void {
       opDelayMs: 3,
       abortCrashAfter: null,
     });
+    sim.world.setDiskRefuses(null);
+    sim.world.resumeMonitors();
+  }
 }
 
 /** Apply one step. Commands go to the `who`-th living supervisor (booting one if none lives). */

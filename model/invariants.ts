@@ -34,12 +34,18 @@ export const lockUntilFinalized: Invariant = (sim) => {
 /** No signal reaches a process other than the recorded job; no live or finished directory is deleted. */
 export const noWrongEffects: Invariant = (sim) => sim.world.incidents.map((i) => `t=${i.at}: ${i.what}`);
 
-/** An interrupt delivered ends the job within its grace plus the kill timeout, whoever died meanwhile. */
+/**
+ * An interrupt the monitor took ends the job within its grace plus the kill timeout, whoever
+ * died meanwhile. A stopped monitor cannot escalate: its deadline runs from when it is resumed
+ * (the supervisor's own SIGKILL still ends the job meanwhile if a supervisor lives).
+ */
 export const abortBounded: Invariant = (sim) => {
   const now = sim.world.now;
   const late: string[] = [];
+  if (sim.world.faults.monitorStopped) return late;
   for (const [runId, delivery] of sim.world.delivered) {
-    const deadline = delivery.at + delivery.graceMs + simDelays.killTimeoutMs;
+    const deadline =
+      Math.max(delivery.at + delivery.graceMs, sim.world.monitorsResumedAt) + simDelays.killTimeoutMs;
     const alive = sim.world.liveJobs().some((p) => p.runId === runId);
     if (alive && now > deadline)
       late.push(`run ${runId} still alive ${now - deadline} ms past its abort deadline`);
@@ -72,6 +78,10 @@ export const abortCarriedOut: Invariant = (sim) => {
     if (!w.liveJobs().some((p) => p.runId === runId)) continue;
     const since = request.forced ? w.forcedAt.get(runId) : w.abortRecordedAt.get(runId);
     if (since === undefined || (!request.forced && w.delivered.has(runId))) continue;
+    // Interrupted directly (the disk refused the grace file) by a supervisor that still lives:
+    // its own grace timer escalates.
+    const by = w.interruptedBy.get(runId);
+    if (!request.forced && by !== undefined && up.some((s) => s.ownerId === by)) continue;
     const late = up.find((s) => Math.max(s.bootedAt, since) + carryOutMs < now);
     if (late !== undefined) {
       const what = request.forced ? 'its SIGKILL' : 'its interrupt';
@@ -104,6 +114,42 @@ export const startBounded: Invariant = (sim) =>
     if (!snap.matches('starting') || asked === null) return [];
     const over = sim.world.now - asked - simDelays.startTimeoutMs;
     return over > 0 ? [`supervisor ${s.ownerId} still starting ${over} ms past the start timeout`] : [];
+  });
+
+/** A supervisor in a stuck state (retrying, unkillable) says why: a wait on it ends with that error. */
+export const stuckSaysWhy: Invariant = (sim) =>
+  sim.living().flatMap((s) => {
+    const snap = s.actor.getSnapshot();
+    return snap.hasTag('stuck') && snap.context.error === null
+      ? [`supervisor ${s.ownerId} is stuck in ${JSON.stringify(snap.value)} with no error`]
+      : [];
+  });
+
+/** Every retry is bounded: no step is tried more often than the retry policy allows. */
+export const retriesBounded: Invariant = (sim) =>
+  sim.living().flatMap((s) => {
+    const c = s.actor.getSnapshot().context;
+    return c.attempts >= c.retry.attemptsMax
+      ? [`supervisor ${s.ownerId} failed ${c.attempts} attempts (bound ${c.retry.attemptsMax})`]
+      : [];
+  });
+
+/**
+ * The longest a supervisor may stay busy (recovering, starting, claiming, finalising) before it
+ * rests or halts: a starter held up to startStuckMs, the start timeout, and every retry's back-off.
+ */
+export function busyBoundMs(startStuckMs: number, retry: { capMs: number; attemptsMax: number }): number {
+  const opsSlackMs = 5_000;
+  return startStuckMs + simDelays.startTimeoutMs + retry.capMs * retry.attemptsMax + opsSlackMs;
+}
+
+/** Every wait ends: no supervisor stays busy past its bound (it rests, or halts with the reason). */
+export const busyBounded: Invariant = (sim) =>
+  sim.living().flatMap((s) => {
+    if (s.busySince === null) return [];
+    const c = s.actor.getSnapshot().context;
+    const over = sim.world.now - s.busySince - busyBoundMs(c.startStuckMs, c.retry);
+    return over > 0 ? [`supervisor ${s.ownerId} still busy ${over} ms past its bound`] : [];
   });
 
 /** History records are never written twice for one run. */
@@ -177,6 +223,9 @@ export const invariants: Readonly<Record<string, Invariant>> = {
   abortRecorded,
   journalIncreasing,
   contextShape,
+  stuckSaysWhy,
+  retriesBounded,
+  busyBounded,
 };
 
 /** Every violation of every invariant, prefixed with the invariant's name. */

@@ -44,7 +44,21 @@ export interface Faults {
    * the abort, having delivered the interrupt, or having recorded that SIGKILL was asked.
    */
   abortCrashAfter: 'recorded' | 'delivered' | 'forced' | null;
+  /**
+   * Every rename, create, write and unlink of the workspace fails with this errno while set
+   * (a permission change, a read-only remount, a full disk). The monitor keeps a job's exit and
+   * writes it once the disk takes writes again (it retries for as long as it lives).
+   */
+  diskRefuses: DiskErrno | null;
+  /**
+   * Every job's monitor is SIGSTOPped: it neither reaps a job that dies (so the run stays live:
+   * the monitor lives) nor records its exit nor escalates an abort, until it is resumed.
+   */
+  monitorStopped: boolean;
 }
+
+/** The errors a refused disk operation fails with. */
+export type DiskErrno = 'EACCES' | 'EROFS' | 'ENOSPC';
 
 /**
  * The workspace lock. A corrupt one (torn by power loss, damaged, or naming an invalid identity)
@@ -93,6 +107,8 @@ export class World {
   readonly forcedAt = new Map<string, number>();
   /** Interrupts the monitors received (a second request adds nothing, as in rw-monitor). */
   readonly delivered = new Map<string, Delivery>();
+  /** The supervisor that last SIGINTed each run's job directly (its own timer escalates). */
+  readonly interruptedBy = new Map<string, number>();
   /** When each run's job died (ground truth, whether or not an exit record was written). */
   readonly diedAt = new Map<string, number>();
   /** Each run directory's copy of its lock record (written before the lock, updated before it). */
@@ -107,6 +123,12 @@ export class World {
   /** Every run that ever took the lock, with the lock's nonce. */
   readonly locked = new Map<string, string>();
   readonly incidents: Incident[] = [];
+  /** Exits a monitor knows but has not recorded yet (stopped, or the disk refuses), by run id. */
+  readonly pendingExits = new Map<string, ExitRecord>();
+  /** Abort escalations a stopped monitor will carry out once resumed. */
+  private pendingEscalations: Array<() => void> = [];
+  /** When stopped monitors were last resumed (their pending work happens then). */
+  monitorsResumedAt = 0;
   /** Per run, the lifecycle journal's sequence numbers in append order. */
   readonly journal = new Map<string, number[]>();
   private readonly listeners = new Set<() => void>();
@@ -121,6 +143,8 @@ export class World {
       skipIdentityCheck: false,
       opDelayMs: 0,
       abortCrashAfter: null,
+      diskRefuses: null,
+      monitorStopped: false,
       ...faults,
     };
   }
@@ -201,7 +225,10 @@ export class World {
     proc.alive = false;
     this.diedAt.set(proc.runId, this.now);
     if (!this.faults.monitorDies) {
-      this.exits.set(proc.runId, { code, signal, endedAt: this.now, ...(notStarted ? { notStarted } : {}) });
+      const exit = { code, signal, endedAt: this.now, ...(notStarted ? { notStarted } : {}) };
+      if (this.faults.monitorStopped || this.faults.diskRefuses !== null)
+        this.pendingExits.set(proc.runId, exit);
+      else this.exits.set(proc.runId, exit);
     }
     if (this.faults.reusePids) {
       // Another program gets the same pid at once: only the start time tells them apart.
@@ -247,17 +274,32 @@ export class World {
   /**
    * Ask the job's monitor to abort (SIGUSR1 with the grace file written): it SIGINTs the job and
    * SIGKILLs it `graceMs` later on its own, whoever dies meanwhile. A second request adds nothing.
-   * Returns false when the monitor is gone (the caller then signals the job itself).
+   * A stopped monitor cannot escalate: a deadline that passes while it is stopped is carried out
+   * when it is resumed. Returns false when the monitor is gone (the caller then signals the job).
    */
   deliverAbort(runId: string, handle: JobHandle, graceMs: number): boolean {
     if (this.resolve(handle) === null) return false;
     if (this.delivered.has(runId)) return true;
     this.delivered.set(runId, { at: this.now, graceMs });
     this.signal(handle, 'SIGINT');
-    this.clock.setTimeout(() => {
+    const kill = (): void => {
       if (this.resolve(handle) !== null) this.signal(handle, 'SIGKILL');
+    };
+    this.clock.setTimeout(() => {
+      if (this.faults.monitorStopped) this.pendingEscalations.push(kill);
+      else kill();
     }, graceMs);
     return true;
+  }
+
+  /**
+   * SIGINT the job's group directly, not through its monitor (it is gone, or the grace file could
+   * not be written): only `owner`'s own grace timer escalates, so it counts as carried out only
+   * while that supervisor lives.
+   */
+  interruptDirectly(runId: string, handle: JobHandle, owner: number): void {
+    this.signal(handle, 'SIGINT');
+    this.interruptedBy.set(runId, owner);
   }
 
   /** Write a run's abort record (merging with what is there: SIGKILL asked stays asked). */
@@ -274,9 +316,47 @@ export class World {
     this.changed();
   }
 
+  /** A run whose job died but whose monitor still lives (stopped, or retrying its exit record). */
+  monitorHolds(runId: string): boolean {
+    return this.pendingExits.has(runId);
+  }
+
+  /** SIGSTOP every monitor. */
+  stopMonitors(): void {
+    this.faults.monitorStopped = true;
+  }
+
+  /** SIGCONT every monitor: pending escalations run, pending exits are recorded if the disk allows. */
+  resumeMonitors(): void {
+    if (!this.faults.monitorStopped) return;
+    this.faults.monitorStopped = false;
+    this.monitorsResumedAt = this.now;
+    for (const kill of this.pendingEscalations.splice(0)) kill();
+    this.flushExits();
+  }
+
+  /** The disk takes writes again (or starts refusing them with `errno`). */
+  setDiskRefuses(errno: DiskErrno | null): void {
+    this.faults.diskRefuses = errno;
+    this.flushExits();
+  }
+
+  /** Record the exits monitors kept, when they can write (running, and the disk takes writes). */
+  private flushExits(): void {
+    if (this.faults.monitorStopped || this.faults.diskRefuses !== null || this.pendingExits.size === 0)
+      return;
+    for (const [runId, exit] of this.pendingExits) this.exits.set(runId, exit);
+    this.pendingExits.clear();
+    this.changed();
+  }
+
   /** The machine reboots: every process dies without an exit record; the boot id changes. */
   reboot(): void {
     for (const proc of this.procs.values()) proc.alive = false;
+    // Monitors die with the machine: what they kept is lost, as on a real reboot.
+    this.pendingExits.clear();
+    this.pendingEscalations = [];
+    this.faults.monitorStopped = false;
     for (const owner of this.owners.values()) owner.alive = false;
     this.boot += 1;
     this.changed();

@@ -1,37 +1,64 @@
 // The end of every run: claim the lock, write its one history record, apply retention, release the lock last.
-import { assign } from 'xstate';
+import { and, assign } from 'xstate';
 import { finalizeNote, withNote } from '../../machine/context.ts';
-import { errorOf, need } from '../../machine/event-results.ts';
+import { need } from '../../machine/event-results.ts';
 import { endEntry, lifecycleSetup } from '../../machine/lifecycle-setup.ts';
 
+/**
+ * Claim the lock by an atomic rename. A lost race re-inspects the disk; a claim the filesystem
+ * refuses (EACCES, EROFS) is stuck with that error and retried with back-off; both are bounded
+ * by the retry policy, after which the machine halts with the error (the lock stays on disk).
+ */
 export const claiming = lifecycleSetup.createStateConfig({
   tags: ['busy'],
-  invoke: {
-    id: 'claimLock',
-    src: 'claimLock',
-    input: ({ context }) => ({
-      source: need(context.source, 'source'),
-      record: need(context.lock, 'lock'),
-    }),
-    onDone: [
-      {
-        guard: 'resultOk',
-        target: 'finalizing',
-        // Only the winner of the claim reports what recovery found.
-        actions: assign(({ context, event }) => {
-          const note = context.decision === null ? null : finalizeNote(context.decision);
-          return {
-            claim: event.output.ok ? event.output.value : null,
-            recovered: note === null ? context.recovered : withNote(context.recovered, note),
-          };
+  initial: 'trying',
+  states: {
+    trying: {
+      invoke: {
+        id: 'claimLock',
+        src: 'claimLock',
+        input: ({ context }) => ({
+          source: need(context.source, 'source'),
+          record: need(context.lock, 'lock'),
         }),
+        onDone: [
+          {
+            guard: 'resultOk',
+            target: '#runwarden.finalizing',
+            // Only the winner of the claim reports what recovery found.
+            actions: [
+              'resetAttempts',
+              assign(({ context, event }) => {
+                const note = context.decision === null ? null : finalizeNote(context.decision);
+                return {
+                  claim: event.output.ok ? event.output.value : null,
+                  recovered: note === null ? context.recovered : withNote(context.recovered, note),
+                };
+              }),
+            ],
+          },
+          { guard: 'lastAttempt', target: '#runwarden.halted', actions: 'giveUp' },
+          // Someone else claimed it first and finalises it: look again, at once the first time.
+          {
+            guard: and(['claimLost', 'firstAttempt']),
+            target: '#runwarden.recovering',
+            actions: 'countFailure',
+          },
+          { guard: 'claimLost', target: 'lost', actions: 'countFailure' },
+          { target: 'blocked', actions: ['countFailure', 'noteClaimError'] },
+        ],
+        onError: [
+          { guard: 'lastAttempt', target: '#runwarden.halted', actions: 'giveUp' },
+          { target: 'blocked', actions: ['countFailure', 'noteClaimError'] },
+        ],
       },
-      // Someone else claimed it first and finalises it: look again.
-      { target: 'recovering' },
-    ],
-    onError: {
-      target: 'halted',
-      actions: assign(({ event }) => ({ error: errorOf(event, 'RW_CLAIM_FAILED') })),
+    },
+    lost: {
+      after: { retryBackoffMs: '#runwarden.recovering' },
+    },
+    blocked: {
+      tags: ['stuck'],
+      after: { retryBackoffMs: '#runwarden.recovering' },
     },
   },
 });
@@ -47,9 +74,13 @@ export const finalizing = lifecycleSetup.createStateConfig({
         input: ({ context }) => ({ claim: need(context.claim, 'claim'), entry: endEntry(context) }),
         onDone: [
           { guard: 'resultOk', target: 'retaining' },
-          { target: 'retrying', actions: 'noteFinalizeError' },
+          { guard: 'lastAttempt', target: '#runwarden.halted', actions: 'giveUp' },
+          { target: 'retrying', actions: ['noteFinalizeError', 'countFailure'] },
         ],
-        onError: { target: 'retrying', actions: 'noteFinalizeError' },
+        onError: [
+          { guard: 'lastAttempt', target: '#runwarden.halted', actions: 'giveUp' },
+          { target: 'retrying', actions: ['noteFinalizeError', 'countFailure'] },
+        ],
       },
     },
     retaining: {
@@ -79,14 +110,19 @@ export const finalizing = lifecycleSetup.createStateConfig({
             target: '#runwarden.idle',
             actions: assign(({ context }) => ({ lastEnded: endEntry(context) })),
           },
-          { target: 'retrying', actions: 'noteFinalizeError' },
+          { guard: 'lastAttempt', target: '#runwarden.halted', actions: 'giveUp' },
+          { target: 'retrying', actions: ['noteFinalizeError', 'countFailure'] },
         ],
-        onError: { target: 'retrying', actions: 'noteFinalizeError' },
+        onError: [
+          { guard: 'lastAttempt', target: '#runwarden.halted', actions: 'giveUp' },
+          { target: 'retrying', actions: ['noteFinalizeError', 'countFailure'] },
+        ],
       },
     },
+    // Bounded: after context.retry.attemptsMax failures the machine halts with the error.
     retrying: {
       tags: ['stuck'],
-      after: { finalizeRetryMs: 'recording' },
+      after: { retryBackoffMs: 'recording' },
     },
   },
 });

@@ -7,6 +7,7 @@ import { outcomeOfExit, outcomeOfLoss, reasonOfExit } from '../../machine/outcom
 
 export const live = lifecycleSetup.createStateConfig({
   tags: ['settled', 'live'],
+  entry: 'resetAttempts',
   invoke: {
     id: 'watchJob',
     src: 'watchJob',

@@ -12,13 +12,17 @@ export const starting = lifecycleSetup.createStateConfig({
       {
         guard: 'holdsLock',
         target: 'claiming',
-        actions: assign(({ context }) => ({
-          outcome: 'failed' as const,
-          reason: 'start-timeout' as const,
-          source: { kind: 'active' as const },
-          detectedAt: context.startRequestedAt ?? 0,
-          error: { code: 'RW_START_TIMEOUT', message: 'the job was not confirmed running in time' },
-        })),
+        actions: assign(({ context }) => {
+          const error = { code: 'RW_START_TIMEOUT', message: 'the job was not confirmed running in time' };
+          return {
+            outcome: 'failed' as const,
+            reason: 'start-timeout' as const,
+            source: { kind: 'active' as const },
+            detectedAt: context.startRequestedAt ?? 0,
+            error,
+            endError: error,
+          };
+        }),
       },
       {
         target: 'idle',

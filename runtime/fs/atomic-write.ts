@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import type { Result } from '../../machine/ports.ts';
 import { closeQuietly, unlinkQuietly } from './cleanup.ts';
 import { confinedDir, openConfined } from './confined.ts';
+import { durableStep } from './durable-step.ts';
 import { errnoOf, failure, isDiskFull, success } from './fs-error.ts';
 import { fsyncDir } from './fsync-dir.ts';
 import { randomHex } from './unique.ts';
@@ -39,6 +40,7 @@ export function writeFileAtomic(
   if (!dir.ok) return dir;
   if (dir.value === 'missing') return writeFailure(path, 'ENOENT');
   const tmpPath = `${path}.tmp-${process.pid}-${randomHex(6)}`;
+  durableStep('create', tmpPath);
   const opened = openConfined(root, tmpPath, {
     access: 'write',
     createMode: opts.mode ?? 0o666,
@@ -49,11 +51,14 @@ export function writeFileAtomic(
   if (opened.value === 'missing') return writeFailure(path, 'ENOENT');
   let fd: number | null = opened.value.fd;
   try {
+    durableStep('write', tmpPath);
     writeAll(fd, bytesOf(data), tmpPath);
+    durableStep('fsync', tmpPath);
     fsyncSync(fd);
     const openFd = fd;
     fd = null;
     closeSync(openFd);
+    durableStep('rename', path);
     renameSync(tmpPath, path);
   } catch (error) {
     if (fd !== null) closeQuietly(fd);

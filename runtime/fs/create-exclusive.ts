@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import type { Result } from '../../machine/ports.ts';
 import { closeQuietly } from './cleanup.ts';
 import { openConfined } from './confined.ts';
+import { durableStep } from './durable-step.ts';
 import { errnoOf, failure, isDiskFull, success } from './fs-error.ts';
 import { fsyncDir } from './fsync-dir.ts';
 import { bytesOf, writeAll } from './write-all.ts';
@@ -30,6 +31,7 @@ export function createFileExclusive(
   data: string | Uint8Array,
   opts: CreateExclusiveOptions = {},
 ): Result<'created' | 'exists'> {
+  durableStep('create', path);
   const opened = openConfined(root, path, {
     access: 'write',
     createMode: opts.mode ?? 0o666,
@@ -45,7 +47,9 @@ export function createFileExclusive(
   let ours: Stats | null = null;
   try {
     ours = fstatSync(fd);
+    durableStep('write', path);
     writeAll(fd, bytesOf(data), path);
+    durableStep('fsync', path);
     fsyncSync(fd);
     const openFd = fd;
     fd = -1;

@@ -3,6 +3,7 @@ import { fsyncSync } from 'node:fs';
 import type { Result } from '../../machine/ports.ts';
 import { closeQuietly } from './cleanup.ts';
 import { openConfinedDir } from './confined.ts';
+import { durableStep } from './durable-step.ts';
 import { errnoOf, failure, success } from './fs-error.ts';
 
 /**
@@ -12,6 +13,7 @@ import { errnoOf, failure, success } from './fs-error.ts';
  * more to do there. Any other failure is `RW_FSYNC_FAILED`.
  */
 export function fsyncDir(root: string, dir: string): Result<null> {
+  durableStep('fsync-dir', dir);
   const opened = openConfinedDir(root, dir);
   if (!opened.ok) {
     return failure('RW_FSYNC_FAILED', `syncing directory ${dir}: ${opened.error.message}`);

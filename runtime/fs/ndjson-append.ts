@@ -3,6 +3,7 @@ import { closeSync, fsyncSync } from 'node:fs';
 import type { Result } from '../../machine/ports.ts';
 import { closeQuietly } from './cleanup.ts';
 import { openConfined } from './confined.ts';
+import { durableStep } from './durable-step.ts';
 import { errnoOf, failure, isDiskFull, success } from './fs-error.ts';
 import { writeAll } from './write-all.ts';
 
@@ -37,6 +38,7 @@ export function appendLine(
     return failure('RW_NOT_SERIALIZABLE', `appending to ${path}: the value cannot be JSON (${typeof value})`);
   }
   const bytes = Buffer.from(`${text}\n`, 'utf8');
+  durableStep('append', path);
   const opened = openConfined(root, path, { access: 'append', createMode: 0o666 });
   if (!opened.ok) {
     if (opened.error.code === 'RW_DISK_FULL' || opened.error.code === 'RW_PATH_ESCAPE') return opened;
@@ -51,7 +53,10 @@ export function appendLine(
   let fd: number | null = opened.value.fd;
   try {
     writeAll(fd, bytes, path);
-    if (opts.fsync === true) fsyncSync(fd);
+    if (opts.fsync === true) {
+      durableStep('fsync', path);
+      fsyncSync(fd);
+    }
     const openFd = fd;
     fd = null;
     closeSync(openFd);

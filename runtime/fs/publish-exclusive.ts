@@ -6,6 +6,7 @@ import { dirname } from 'node:path';
 import type { Result } from '../../machine/ports.ts';
 import { unlinkQuietly } from './cleanup.ts';
 import { createFileExclusive } from './create-exclusive.ts';
+import { durableStep } from './durable-step.ts';
 import { errnoOf, failure, success } from './fs-error.ts';
 import { fsyncDir } from './fsync-dir.ts';
 import { randomHex } from './unique.ts';
@@ -25,6 +26,7 @@ export function publishExclusive(
   const written = createFileExclusive(root, tmp, data, { mode });
   if (!written.ok) return written;
   try {
+    durableStep('link', path);
     linkSync(tmp, path);
   } catch (error) {
     const errno = errnoOf(error);
@@ -34,6 +36,7 @@ export function publishExclusive(
       `publishing ${path}: ${errno}; check the directory and its permissions`,
     );
   } finally {
+    durableStep('unlink', tmp);
     unlinkQuietly(tmp);
   }
   const synced = fsyncDir(root, dirname(path));

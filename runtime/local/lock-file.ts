@@ -6,6 +6,7 @@ import { basename, dirname, join } from 'node:path';
 import type { Result } from '../../machine/ports.ts';
 import type { ClaimRef, LockRecord, LockSource } from '../../machine/types.ts';
 import { writeFileAtomic } from '../fs/atomic-write.ts';
+import { durableStep } from '../fs/durable-step.ts';
 import { errnoOf, failure, success } from '../fs/fs-error.ts';
 import { fsyncDir } from '../fs/fsync-dir.ts';
 import { publishExclusive } from '../fs/publish-exclusive.ts';
@@ -14,6 +15,7 @@ import { randomHex } from '../fs/unique.ts';
 import type { LocalIdentity } from './identity.ts';
 import type { Layout } from './layout.ts';
 import { lockIdentityProblem } from './lock-identity.ts';
+import { writeFixOf } from './write-fix.ts';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
@@ -101,12 +103,13 @@ export function claimLock(
   const name = claimName(layout, claimer);
   const to = join(layout.root, name);
   try {
+    durableStep('rename', to);
     renameSync(from, to);
   } catch (error) {
     const errno = errnoOf(error);
     if (errno === 'ENOENT')
       return failure('RW_CLAIM_LOST', `claiming ${from}: another process claimed it first`);
-    return failure('RW_CLAIM_FAILED', `claiming ${from}: ${errno}; check the workspace directory`);
+    return failure('RW_CLAIM_FAILED', `claiming ${from}: ${writeFixOf(errno, layout.root)}`);
   }
   const claimed = readLock(to);
   if (claimed.ok && claimed.value.state === 'ok' && claimed.value.value.nonce === record.nonce) {
@@ -121,7 +124,9 @@ export function claimLock(
 /** Put back a lock claimed by mistake (link fails rather than overwrite a lock made meanwhile). */
 function restore(claimPath: string, lockPath: string): Result<ClaimRef> {
   try {
+    durableStep('link', lockPath);
     linkSync(claimPath, lockPath);
+    durableStep('unlink', claimPath);
     unlinkSync(claimPath);
   } catch (error) {
     return failure('RW_CLAIM_FAILED', `restoring ${lockPath} from ${claimPath}: ${errnoOf(error)}`);
@@ -136,12 +141,14 @@ function restore(claimPath: string, lockPath: string): Result<ClaimRef> {
 export function releaseClaim(layout: Layout, claim: ClaimRef): Result<null> {
   const path = join(layout.root, claim.name);
   try {
-    if (claim.unreadable === undefined) unlinkSync(path);
-    else
-      renameSync(
-        path,
-        `${layout.lock}.corrupt-${new Date().toISOString().replace(/[-:.]/g, '')}-${unique()}`,
-      );
+    if (claim.unreadable === undefined) {
+      durableStep('unlink', path);
+      unlinkSync(path);
+    } else {
+      const to = `${layout.lock}.corrupt-${new Date().toISOString().replace(/[-:.]/g, '')}-${unique()}`;
+      durableStep('rename', to);
+      renameSync(path, to);
+    }
   } catch (error) {
     const errno = errnoOf(error);
     if (errno !== 'ENOENT') return failure('RW_RELEASE_FAILED', `removing ${path}: ${errno}`);
@@ -184,11 +191,12 @@ export function quarantineLock(layout: Layout, source: LockSource): Result<{ mov
   const stamp = new Date().toISOString().replace(/[-:.]/g, '');
   const to = `${layout.lock}.corrupt-${stamp}-${unique()}`;
   try {
+    durableStep('rename', to);
     renameSync(from, to);
   } catch (error) {
     const errno = errnoOf(error);
     if (errno === 'ENOENT') return failure('RW_QUARANTINE_LOST', `moving ${from} aside: it is gone already`);
-    return failure('RW_QUARANTINE_FAILED', `moving ${from} aside: ${errno}; check the workspace directory`);
+    return failure('RW_QUARANTINE_FAILED', `moving ${from} aside: ${writeFixOf(errno, layout.root)}`);
   }
   const moved = readLock(to);
   if (moved.ok && moved.value.state === 'ok') {

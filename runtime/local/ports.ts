@@ -1,5 +1,6 @@
 // The local runtime: every port of the machine implemented on one Linux machine (files in a
 // workspace directory, jobs under rw-monitor, identities from /proc).
+
 import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { fromCallback, fromPromise } from 'xstate';
 import { abortRequestOf } from '../../machine/context.ts';
@@ -15,6 +16,7 @@ import type {
 } from '../../machine/ports.ts';
 import type { LockRecord } from '../../machine/types.ts';
 import { confinedDir } from '../fs/confined.ts';
+import { durableStep } from '../fs/durable-step.ts';
 import { errnoOf, failure, success } from '../fs/fs-error.ts';
 import { failpoint } from './failpoint.ts';
 import { recordHistory } from './history-store.ts';
@@ -161,12 +163,17 @@ function interrupt(layout: Layout, now: () => number, { lock, abort }: SignalInp
   const grace = writeAbortGrace(layout, lock.runId, abort.graceMs);
   const { identity, monitor } = jobIdentities(lock.job);
   const asked = grace.ok && monitor !== null ? signalIfSame(monitor, 'SIGUSR1') : null;
-  if (asked === null || !asked.ok || asked.value === 'gone') {
+  const monitorTook = asked?.ok === true && asked.value !== 'gone';
+  if (!monitorTook) {
     const sent = identity === null ? success('gone') : signalGroupIfSame(identity, 'SIGINT');
     if (!sent.ok) return sent;
   }
   failpoint('abort-grace');
-  const delivered = writeAbortRequest(layout, lock.runId, { ...request, interruptedAt: now() });
+  // Only a monitor that took the request escalates on its own, so only then is the delivery
+  // recorded; otherwise a resumer interrupts again and its own grace timer escalates.
+  const delivered = monitorTook
+    ? writeAbortRequest(layout, lock.runId, { ...request, interruptedAt: now() })
+    : success(null);
   if (!recorded.ok) return recorded;
   return grace.ok ? delivered : grace;
 }
@@ -191,11 +198,13 @@ function retain(layout: Layout, { claim, outcome }: RetentionInput): Result<null
   if (!runDir.ok) return runDir;
   try {
     // The journal outlives the directory, beside the history record, so the run can be replayed.
+    durableStep('rename', layout.historyJournal(claim.record.runId));
     renameSync(layout.runFile(claim.record.runId, 'lifecycle'), layout.historyJournal(claim.record.runId));
   } catch {
     // no journal (a run that never reached a machine that writes one): nothing to keep
   }
   try {
+    durableStep('rm', dir);
     rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
   } catch (error) {
     return failure('RW_RETENTION_FAILED', `deleting ${dir}: ${errnoOf(error)}; delete it by hand`);

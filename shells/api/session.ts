@@ -1,6 +1,7 @@
 // One actor of the lifecycle machine on the local runtime, with bounded waits and the journal.
 import { type Actor, createActor, type InspectionEvent } from 'xstate';
 import { lifecycleMachine } from '../../machine/lifecycle.ts';
+import type { RetryPolicy } from '../../machine/retry.ts';
 import type { ErrorInfo } from '../../machine/types.ts';
 import { appendLine } from '../../runtime/fs/ndjson-append.ts';
 import { type Layout, layoutOf } from '../../runtime/local/layout.ts';
@@ -14,12 +15,13 @@ export interface Timing {
   readonly startTimeoutMs?: number;
   readonly killTimeoutMs?: number;
   readonly starterRecheckMs?: number;
-  readonly finalizeRetryMs?: number;
 }
 
 export interface SessionOptions {
   readonly workspace: string;
   readonly timing?: Timing;
+  /** Back-off and bound of failed claims and finalising steps (default: the machine's). */
+  readonly retry?: Partial<RetryPolicy>;
   /** How often a watched job is probed (the exit record is also watched by inotify). */
   readonly pollMs?: number;
   /** Forward inspection events to this WebSocket inspector (ws:// or wss://); never blocks the run. */
@@ -50,7 +52,7 @@ export class Session {
     let previous: unknown = null;
     let previousRunId: string | undefined;
     this.actor = createActor(logic, {
-      input: {},
+      input: options.retry === undefined ? {} : { retry: options.retry },
       inspect: (inspection: InspectionEvent) => {
         forward?.(inspection);
         if (inspection.type !== '@xstate.snapshot' || inspection.actorRef !== this.actor) return;
@@ -97,7 +99,10 @@ export class Session {
       };
       const timer = setTimeout(() => {
         sub.unsubscribe();
-        reject(new RunwardenError('RW_TIMEOUT', `timed out after ${timeoutMs} ms waiting for ${what}`));
+        const doing = doingOf(this.actor.getSnapshot());
+        reject(
+          new RunwardenError('RW_TIMEOUT', `timed out after ${timeoutMs} ms waiting for ${what}; ${doing}`),
+        );
       }, timeoutMs);
       const sub = this.actor.subscribe({
         next: check,
@@ -152,6 +157,27 @@ export class Session {
       else if (pending.length < pendingInspectionMax) pending.push(e);
     };
   }
+}
+
+/** What the machine is doing, for a timeout's message: its state, run and last error. */
+export function doingOf(snap: LifecycleSnapshot): string {
+  const state = stateName(snap.value);
+  const run = snap.context.run?.runId ?? null;
+  const waitingFor =
+    snap.context.decision?.kind === 'wait'
+      ? ` (run ${snap.context.decision.record.runId} is still being started by another runwarden process)`
+      : '';
+  const error = snap.context.error === null ? '' : `; last error: ${snap.context.error.message}`;
+  return `it is in ${state}${run === null ? '' : ` for ${run}`}${waitingFor}${error}`;
+}
+
+/** A state value as a dotted path: `recovering.waiting`. */
+function stateName(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value !== 'object' || value === null) return String(value);
+  return Object.entries(value)
+    .map(([key, sub]) => `${key}.${stateName(sub)}`)
+    .join(', ');
 }
 
 /** The error a snapshot is stuck on outside a resting state (finalising that keeps failing). */

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { RecoveryNote, RetentionPolicy, RunConfig } from '../../machine/types.ts';
+import type { RecoveryNote, RunConfig } from '../../machine/types.ts';
 import {
   getHistory,
   type HistoryRecord,
@@ -9,6 +9,7 @@ import {
 } from '../../runtime/local/history-store.ts';
 import { type Layout, layoutOf } from '../../runtime/local/layout.ts';
 import { monitorLost } from '../../runtime/local/monitor-liveness.ts';
+import { describeStuckJob } from '../../runtime/local/stuck-job.ts';
 import { summaryOf } from '../../runtime/progress/progress-summary.ts';
 import { progressOfRunDir, type RunFollower } from '../../runtime/progress/run-follower.ts';
 import { RunwardenError } from './errors.ts';
@@ -17,12 +18,15 @@ import { type JournalEntry, journalPath, readJournal } from './journal.ts';
 import { runConfigOf } from './run-config.ts';
 import { tailLines } from './run-log.ts';
 import { resolveRun } from './run-resolver.ts';
-import { Session, type SessionOptions, stuckError, type Timing, throwIfStuck } from './session.ts';
+import { Session, type SessionOptions, stuckError, throwIfStuck } from './session.ts';
 import { type LifecycleSnapshot, type StatusView, statusViewOf } from './status-view.ts';
 import { lastRedraw } from './terminal-text.ts';
 import type { AbortOptions, StartedRun, StartOptions, WorkspaceOptions } from './workspace-options.ts';
 
 export type { AbortOptions, StartedRun, StartOptions, WorkspaceOptions } from './workspace-options.ts';
+
+/** How often a run's end waits for another process's history record (with back-off). */
+const recordLooksMax = 15;
 
 /** A workspace directory of runs (default `./runs`). Cheap to create; holds no resources. */
 export class Workspace {
@@ -115,11 +119,13 @@ export class Workspace {
         rejected = RunwardenError.of(e.error);
       });
       session.actor.send({ type: 'run.start', config, at: Date.now() });
+      // A failed start stuck on recording its end (a full disk) ends the wait at once, with both errors.
       const snap = await session.waitFor(
         (s) =>
           rejected !== null ||
           s.matches('live') ||
           s.matches('halted') ||
+          stuckError(s) !== null ||
           (s.matches('idle') && s.context.lastEnded !== null),
         `run ${config.runId} to start`,
         this.timeoutMs,
@@ -135,10 +141,7 @@ export class Workspace {
           recovered: settled.context.recovered,
         };
       }
-      const error = snap.context.lastEnded?.error ?? snap.context.error;
-      throw error === null
-        ? new RunwardenError('RW_START_FAILED', `run ${config.runId} did not start`)
-        : RunwardenError.of(error);
+      throw startFailureOf(config.runId, snap);
     });
   }
 
@@ -174,13 +177,19 @@ export class Workspace {
       s.matches('idle') ||
       s.matches('halted') ||
       (s.hasTag('live') && s.context.run?.runId !== runId) ||
-      stuckError(s) !== null;
-    throwIfStuck(await session.waitFor(ended, `run ${runId} to end`, 2_147_483_647));
-    // Another process may have won the claim and be writing the record right now.
-    for (let attempt = 0; attempt < 100; attempt++) {
+      stuckError(s) !== null ||
+      s.matches({ live: { aborting: 'unkillable' } });
+    // Bounded by the run itself, and by the abort's grace and kill timeout once aborting: a job
+    // that outlives SIGKILL (or whose monitor is stopped) ends the wait with RW_UNKILLABLE and why.
+    const snap = await session.waitFor(ended, `run ${runId} to end`, 2_147_483_647);
+    throwIfUnkillable(snap);
+    throwIfStuck(snap);
+    // Another process may have won the claim and be writing the record right now: look again
+    // with back-off (10 ms doubling to 500 ms), about 5 s in all.
+    for (let attempt = 0; attempt < recordLooksMax; attempt++) {
       const record = getHistory(this.layout, runId);
       if (record !== null) return record;
-      await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, Math.min(500, 10 * 2 ** attempt)));
     }
     throw new RunwardenError(
       'RW_NOT_FOUND',
@@ -256,6 +265,37 @@ export class Workspace {
     const record = this.history(runId);
     return stream === 'stderr' && record !== null ? record.stderrTail.slice(-linesMax) : [];
   }
+}
+
+/**
+ * Why a start did not confirm its run: the error it ended with (a failed spawn, a timeout), and
+ * the error recording that end is stuck on, if any (the same full disk, most often).
+ */
+function startFailureOf(runId: string, snap: LifecycleSnapshot): RunwardenError {
+  const ended = snap.context.lastEnded?.error ?? snap.context.endError;
+  const stuck = snap.matches('idle') ? null : snap.context.error;
+  if (ended !== null && stuck !== null && stuck.message !== ended.message) {
+    return new RunwardenError(
+      ended.code,
+      `run ${runId} did not start: ${ended.message}; recording that is stuck too: ${stuck.message}`,
+    );
+  }
+  const error = ended ?? stuck;
+  return error === null
+    ? new RunwardenError('RW_START_FAILED', `run ${runId} did not start`)
+    : RunwardenError.of(error);
+}
+
+/** A run whose job survived SIGKILL: RW_UNKILLABLE, saying what keeps it and what to do. */
+function throwIfUnkillable(snap: LifecycleSnapshot): void {
+  if (!snap.matches({ live: { aborting: 'unkillable' } })) return;
+  const runId = snap.context.run?.runId ?? '?';
+  const job = snap.context.handle;
+  const why = job === null ? 'its job did not end after SIGKILL' : describeStuckJob(job);
+  throw new RunwardenError(
+    'RW_UNKILLABLE',
+    `run ${runId} survived SIGKILL: ${why}; its lock is kept until it ends (runwarden status shows it)`,
+  );
 }
 
 /** The abort has been recorded and signalled (or the run already ended). */

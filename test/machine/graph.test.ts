@@ -25,6 +25,8 @@ function serialize(snap: Snap): string {
     c.decision?.kind ?? null,
     c.decision?.kind === 'resume-abort' ? c.decision.abort.forced : null,
     c.error !== null,
+    // Whether a step is being retried (the first lost claim re-inspects at once, later ones back off).
+    c.attempts > 0,
   ]);
 }
 

@@ -4,7 +4,7 @@ import { statSync } from 'node:fs';
 import type { RetentionPolicy } from '../../../machine/types.ts';
 import { RunwardenError } from '../../api/errors.ts';
 import type { Workspace } from '../../api/workspace.ts';
-import { formatArgv, neutralize, painter, printJson, printJsonLine } from '../output.ts';
+import { formatArgv, neutralize, painter, printJson } from '../output.ts';
 import { notice } from '../recovery-notes.ts';
 import { watchRun } from './watch.ts';
 
@@ -68,18 +68,8 @@ function cwdOf(dir: string): string {
   return dir;
 }
 
-/** Runs `start`, printing a failure as `{"error":{code,message}}` too when --json asked for JSON. */
+/** Runs `start` (under --json a failure is printed as JSON by the CLI's one failure handler). */
 export async function startCommand(ws: Workspace, argv: string[], flags: StartFlags): Promise<number> {
-  try {
-    return await startRun(ws, argv, flags);
-  } catch (error) {
-    if (flags.json === true && error instanceof RunwardenError)
-      printJsonLine({ error: { code: error.code, message: error.message } });
-    throw error;
-  }
-}
-
-async function startRun(ws: Workspace, argv: string[], flags: StartFlags): Promise<number> {
   const retention: Partial<RetentionPolicy> = {
     ...(flags.onFailure ? { failed: flags.onFailure } : {}),
     ...(flags.onAbort ? { aborted: flags.onAbort } : {}),

@@ -51,7 +51,7 @@ describe('runwarden inspect', () => {
     expect(tail).toEqual([
       'run.abort -> live.aborting.graceful',
       'xstate.after.abortGraceMs.runwarden.live.aborting.graceful -> live.aborting.forced',
-      'process.exited(SIGKILL) -> claiming',
+      'process.exited(SIGKILL) -> claiming.trying',
       'xstate.done.actor.claimLock -> finalizing.recording',
       'xstate.done.actor.recordHistory -> finalizing.retaining',
       'xstate.done.actor.applyRetention -> finalizing.releasing',
@@ -86,7 +86,7 @@ describe('runwarden inspect', () => {
     );
     const entries = await journal(ws, id);
     const recovery = entries.find((e) => e.detail === 'found finalize');
-    expect(recovery).toMatchObject({ from: 'recovering.inspecting', to: 'claiming' });
+    expect(recovery).toMatchObject({ from: 'recovering.inspecting', to: 'claiming.trying' });
     expect(entries.at(-1)).toMatchObject({ to: 'idle', event: 'xstate.done.actor.releaseLock' });
   });
 });

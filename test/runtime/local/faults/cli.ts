@@ -38,6 +38,8 @@ export interface CliOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** SIGKILL the process if it has not ended after this long (default 45 s). */
   readonly killAfterMs?: number;
+  /** Run as this uid and gid, with no supplementary groups (`setpriv`; the test must be root). */
+  readonly asUid?: number;
 }
 
 /**
@@ -51,7 +53,13 @@ export function spawnCli(
   onPid: (pid: number) => void,
   options: CliOptions = {},
 ): CliProcess {
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const uid = options.asUid;
+  const command =
+    uid === undefined
+      ? [process.execPath, BIN]
+      : ['setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', process.execPath, BIN];
+  const [file = process.execPath, ...prefix] = command;
+  const child = spawn(file, [...prefix, ...args], {
     cwd: REPO_DIR,
     env: { ...process.env, NO_COLOR: '1', RUNWARDEN_WORKSPACE: ws, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

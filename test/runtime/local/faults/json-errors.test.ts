@@ -1,0 +1,108 @@
+// Proves `--json` always prints one JSON object, errors included, for every command that has it:
+// real CLI processes failing for real reasons (finalising stuck on a full tmpfs, no such run, no
+// active run, a conflict, a usage error) print `{"error":{"code","message"},"exitCode"}` on stdout
+// with the exit code they return, and the one-line message on stderr.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { fixtureJob } from '../monitor/run-setup.ts';
+import type { CliResult } from './cli.ts';
+import { type Run, Scene } from './scene.ts';
+
+const isRoot = process.getuid?.() === 0;
+
+/** The one JSON object a failed `--json` command printed, checked against its exit code. */
+function expectJsonFailure(result: CliResult, code: string, exitCode: number): void {
+  expect(result, result.stderr).toMatchObject({ code: exitCode, signal: null });
+  let printed: unknown;
+  expect(
+    () => {
+      printed = JSON.parse(result.stdout);
+    },
+    `stdout is not one JSON value: ${JSON.stringify(result.stdout)}`,
+  ).not.toThrow();
+  expect(printed).toEqual({ error: { code, message: expect.any(String) }, exitCode });
+  const message = (printed as { error: { message: string } }).error.message;
+  expect(result.stderr).toBe(`runwarden: ${message}\n`);
+}
+
+describe('--json failures on a plain workspace', () => {
+  let scene: Scene;
+  beforeEach(() => {
+    scene = new Scene();
+  });
+  afterEach(async () => {
+    expect(await scene.end()).toEqual([]);
+  });
+
+  it('show, inspect and watch of an unknown run print RW_NOT_FOUND as JSON (exit 4)', async () => {
+    for (const command of ['show', 'inspect', 'watch']) {
+      expectJsonFailure(await scene.cli([command, 'no-such-run', '--json']), 'RW_NOT_FOUND', 4);
+    }
+  });
+
+  it('abort with no active run prints RW_NO_ACTIVE_RUN as JSON (exit 4)', async () => {
+    expectJsonFailure(await scene.cli(['abort', '--json']), 'RW_NO_ACTIVE_RUN', 4);
+  });
+
+  it('a second start prints RW_CONFLICT as JSON (exit 3); a usage error prints RW_USAGE (exit 2)', async () => {
+    const run: Run = await scene.start(fixtureJob('record-start.mjs', '0'));
+    await scene.waitForJobFile(run.jobDir, 'starts');
+    const second = await scene.cli(['start', '--json', '--', ...fixtureJob('record-start.mjs', '0')]);
+    expectJsonFailure(second, 'RW_CONFLICT', 3);
+    const usage = await scene.cli(['list', '--json', '--limit', 'many']);
+    expect(usage, usage.stderr).toMatchObject({ code: 2, signal: null });
+    expect(JSON.parse(usage.stdout)).toMatchObject({ error: { code: 'RW_USAGE' }, exitCode: 2 });
+    await scene.finish(run);
+  });
+});
+
+describe('--json failures while finalising is stuck (full tmpfs)', () => {
+  let mountDir = '';
+  let mountError: string | null = null;
+  let scene: Scene | null = null;
+  const filler = () => path.join(mountDir, 'filler');
+
+  beforeAll(() => {
+    if (!isRoot) return;
+    mountDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rw-json-tmpfs-'));
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=512k', 'tmpfs', mountDir], { stdio: 'pipe' });
+    } catch (error) {
+      mountError = error instanceof Error ? error.message : String(error);
+    }
+  });
+  afterEach(async () => {
+    if (mountDir !== '') fs.rmSync(filler(), { force: true });
+    if (scene !== null) expect(await scene.end()).toEqual([]);
+    scene = null;
+  });
+  afterAll(() => {
+    if (mountDir === '') return;
+    if (mountError === null) execFileSync('umount', [mountDir]);
+    fs.rmSync(mountDir, { recursive: true, force: true });
+  });
+
+  // Mounting a tmpfs needs root (CAP_SYS_ADMIN): skipped for other users.
+  it.skipIf(!isRoot)(
+    'status --json and list --json print the stuck error (RW_DISK_FULL) as JSON',
+    async (ctx) => {
+      if (mountError !== null) ctx.skip(`cannot mount a tmpfs here: ${mountError}`);
+      const s = new Scene(path.join(mountDir, 'ws'));
+      scene = s;
+      const run = await s.start(fixtureJob('record-start.mjs', '2'));
+      await s.waitForJobFile(run.jobDir, 'starts');
+      await s.finish(run);
+      const { bavail, bsize } = fs.statfsSync(mountDir);
+      fs.writeFileSync(filler(), Buffer.alloc(bavail * bsize));
+      expectJsonFailure(await s.cli(['status', '--json']), 'RW_DISK_FULL', 1);
+      expectJsonFailure(await s.cli(['list', '--json']), 'RW_DISK_FULL', 1);
+      fs.rmSync(filler());
+      const freed = await s.cli(['status', '--json']);
+      expect(freed, freed.stderr).toMatchObject({ code: 0, signal: null });
+      expect(JSON.parse(freed.stdout)).toMatchObject({ state: 'idle' });
+    },
+  );
+});
