@@ -25,7 +25,9 @@ function expectJsonFailure(result: CliResult, code: string, exitCode: number): v
   ).not.toThrow();
   expect(printed).toEqual({ error: { code, message: expect.any(String) }, exitCode });
   const message = (printed as { error: { message: string } }).error.message;
-  expect(result.stderr).toBe(`runwarden: ${message}\n`);
+  // One line on stderr: the same message, and the CLI's hint after it where it has one.
+  expect(result.stderr.startsWith(`runwarden: ${message}`)).toBe(true);
+  expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
 }
 
 describe('--json failures on a plain workspace', () => {
