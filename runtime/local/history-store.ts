@@ -1,13 +1,21 @@
 // The workspace history: one record per ended run (`history/<id>.json`, published exactly once)
-// and a summary index (`history.ndjson`) that keeps `list` cheap with 10,000 runs.
+// and a summary index (`history.ndjson`, one line per record in the order they were published)
+// that `list` reads from its end: the newest N cost the same with 100k ended runs as with 1k.
+//
+// Keeping the index true without listing `history/`: the record is published first, then its
+// line appended. A crash between the two leaves the run's claim on disk, so the next runwarden
+// process finalises the run again; `recordHistory` then finds the record there and appends the
+// missing line (after looking for it in the index's tail). A deleted index is rebuilt from
+// `history/` (one listing) by the next reader.
 import { mkdirSync } from 'node:fs';
 import type { Result } from '../../machine/ports.ts';
 import type { HistoryEntry } from '../../machine/types.ts';
 import { writeFileAtomic } from '../fs/atomic-write.ts';
-import { listConfinedDir } from '../fs/confined.ts';
+import { closeQuietly } from '../fs/cleanup.ts';
+import { listConfinedDir, openConfined } from '../fs/confined.ts';
 import { errnoOf, failure, success } from '../fs/fs-error.ts';
 import { appendLine } from '../fs/ndjson-append.ts';
-import { NdjsonReader } from '../fs/ndjson-reader.ts';
+import { readNdjsonBackward } from '../fs/ndjson-backward.ts';
 import { publishExclusive } from '../fs/publish-exclusive.ts';
 import { readJsonFile } from '../fs/read-json.ts';
 import { type FinalView, finalViewOf } from './final-view.ts';
@@ -61,10 +69,24 @@ export function recordHistory(layout: Layout, entry: HistoryEntry): Result<null>
     `${JSON.stringify(record)}\n`,
   );
   if (!published.ok) return published;
-  if (published.value === 'exists') return success(null);
-  // The index is a cache of the records: a lost line is rebuilt by `listHistory`.
+  // Found there: a finaliser before us may have died before its index line (see the top).
+  if (published.value === 'exists' && indexTailHas(layout, entry.runId)) return success(null);
   appendLine(layout.root, layout.historyIndex, summaryOf(entry));
   return success(null);
+}
+
+/** How many lines from the end `recordHistory` looks through for a run's line. */
+const tailLinesMax = 1_000;
+
+/** True when one of the index's last lines is `runId`'s (a bounded look, not a full read). */
+function indexTailHas(layout: Layout, runId: string): boolean {
+  let found = false;
+  let seen = 0;
+  readNdjsonBackward(layout.root, layout.historyIndex, (r) => {
+    found = r.id === runId;
+    return !found && ++seen < tailLinesMax;
+  });
+  return found;
 }
 
 const isSummary = (v: Record<string, unknown>): boolean =>
@@ -73,45 +95,73 @@ const isSummary = (v: Record<string, unknown>): boolean =>
 const isRecord = (v: unknown): v is HistoryRecord =>
   typeof v === 'object' && v !== null && 'runId' in v && typeof v.runId === 'string' && 'outcome' in v;
 
-/** Every summary in the index, deduplicated by run id. */
-function readIndex(layout: Layout): Map<string, HistorySummary> {
-  const byId = new Map<string, HistorySummary>();
-  const reader = new NdjsonReader(layout.root, layout.historyIndex);
-  for (let batches = 0; batches < 10_000; batches++) {
-    const read = reader.read({ final: true });
-    if (!read.ok) break;
-    for (const r of read.value.records)
-      if (isSummary(r)) byId.set(String(r.id), r as unknown as HistorySummary);
-    if (!read.value.more) break;
-  }
-  return byId;
-}
-
-/** The ids of every history record on disk. */
+/** The ids of every history record on disk (lists `history/`: for prefixes and rebuilds only). */
 export function recordIds(layout: Layout): string[] {
   const names = listConfinedDir(layout.root, layout.historyDir);
   if (!names.ok) return [];
   return names.value.filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -'.json'.length));
 }
 
-/** Rebuild the index from the records (after a crash lost a line, or the index was deleted). */
-function rebuildIndex(layout: Layout, ids: readonly string[]): Map<string, HistorySummary> {
-  const byId = new Map<string, HistorySummary>();
-  for (const id of ids) {
-    const record = getHistory(layout, id);
-    if (record !== null) byId.set(id, summaryOf(record));
-  }
-  const lines = [...byId.values()].map((s) => JSON.stringify(s)).join('\n');
-  writeFileAtomic(layout.root, layout.historyIndex, lines === '' ? '' : `${lines}\n`);
-  return byId;
+/** True when run `runId` has a history record (one open, no listing). */
+export function hasHistory(layout: Layout, runId: string): boolean {
+  const opened = openConfined(layout.root, layout.historyRecord(runId));
+  if (!opened.ok || opened.value === 'missing') return false;
+  closeQuietly(opened.value.fd);
+  return true;
 }
 
-/** Ended runs, newest first; the index is trusted when it counts as many runs as there are records. */
-export function listHistory(layout: Layout): HistorySummary[] {
-  const ids = recordIds(layout);
-  let byId = readIndex(layout);
-  if (byId.size !== ids.length) byId = rebuildIndex(layout, ids);
-  return [...byId.values()].sort((a, b) => b.endedAt - a.endedAt || b.id.localeCompare(a.id));
+/** Rebuild a missing index from the records, oldest end first (the newest line last). */
+function rebuildIndex(layout: Layout): void {
+  const summaries: HistorySummary[] = [];
+  for (const id of recordIds(layout)) {
+    const record = getHistory(layout, id);
+    if (record !== null) summaries.push(summaryOf(record));
+  }
+  if (summaries.length === 0) return;
+  summaries.sort((a, b) => a.endedAt - b.endedAt || a.id.localeCompare(b.id));
+  writeFileAtomic(
+    layout.root,
+    layout.historyIndex,
+    `${summaries.map((s) => JSON.stringify(s)).join('\n')}\n`,
+  );
+}
+
+/** Which ended runs `listHistory` returns. */
+export interface HistoryQuery {
+  /** At most this many (default: all). */
+  readonly limit?: number;
+  /** Only runs that ended so (default: any). */
+  readonly outcomes?: readonly HistoryEntry['outcome'][];
+}
+
+/**
+ * Ended runs, newest recorded first, read from the index's end until `limit` match: the cost
+ * depends on `limit` (and on how rare the filtered outcome is), not on the size of the history.
+ */
+export function listHistory(layout: Layout, query: HistoryQuery = {}): HistorySummary[] {
+  const limit = query.limit ?? Number.POSITIVE_INFINITY;
+  const wanted = query.outcomes ?? [];
+  if (limit <= 0) return [];
+  const collect = (): HistorySummary[] | 'missing' => {
+    const seen = new Set<string>();
+    const out: HistorySummary[] = [];
+    const read = readNdjsonBackward(layout.root, layout.historyIndex, (r) => {
+      if (!isSummary(r)) return true;
+      const summary = r as unknown as HistorySummary;
+      // A line repeated after a crash (see the top): the newest copy counts.
+      if (seen.has(summary.id)) return true;
+      seen.add(summary.id);
+      if (wanted.length === 0 || wanted.includes(summary.outcome)) out.push(summary);
+      return out.length < limit;
+    });
+    if (!read.ok) return [];
+    return read.value === 'missing' ? 'missing' : out;
+  };
+  const first = collect();
+  if (first !== 'missing') return first;
+  rebuildIndex(layout);
+  const second = collect();
+  return second === 'missing' ? [] : second;
 }
 
 /** One run's full history record, or null when there is none (or it is unreadable). */

@@ -4,6 +4,7 @@ import type { RunConfig } from '../../machine/types.ts';
 import type { FinalView } from '../../runtime/local/final-view.ts';
 import {
   getHistory as getRecord,
+  type HistoryQuery,
   type HistoryRecord,
   type HistorySummary,
   listHistory as listRecords,
@@ -11,11 +12,11 @@ import {
 import type { Layout } from '../../runtime/local/layout.ts';
 import { runConfigSnapshotOf } from './run-files.ts';
 
-export type { FinalView, HistoryRecord, HistorySummary };
+export type { FinalView, HistoryQuery, HistoryRecord, HistorySummary };
 
 /** Summaries of the ended runs of the workspace at `layout`, newest first (no recovery first). */
-export function listHistory(layout: Layout): HistorySummary[] {
-  return listRecords(layout);
+export function listHistory(layout: Layout, query: HistoryQuery = {}): HistorySummary[] {
+  return listRecords(layout, query);
 }
 
 /** The history record of the ended run `runId`, or null when it has not ended (or never existed). */

@@ -6,7 +6,7 @@ export type { ErrorInfo, Outcome, RecoveryNote, RetentionPolicy, RunConfig } fro
 export { RunwardenError } from './errors.ts';
 export type { FollowOptions, LogStream, RunUpdate, RunWatcherEvents } from './follow.ts';
 export { followRun, RunWatcher } from './follow.ts';
-export type { FinalView, HistoryRecord, HistorySummary } from './history.ts';
+export type { FinalView, HistoryQuery, HistoryRecord, HistorySummary } from './history.ts';
 export { getHistory, listHistory, readRunConfig } from './history.ts';
 export type { JournalEntry } from './journal.ts';
 export type {

@@ -4,7 +4,12 @@
 import type { RunConfig } from '../../machine/types.ts';
 import { readConfined } from '../../runtime/fs/confined.ts';
 import { readRangeConfined, tailLinesConfined } from '../../runtime/fs/confined-range.ts';
-import { type HistoryRecord, type HistorySummary, listHistory } from '../../runtime/local/history-store.ts';
+import {
+  type HistoryQuery,
+  type HistoryRecord,
+  type HistorySummary,
+  listHistory,
+} from '../../runtime/local/history-store.ts';
 import { type Layout, layoutOf, runFiles, runIdPattern } from '../../runtime/local/layout.ts';
 import { RunwardenError } from './errors.ts';
 import { lastRedraw } from './terminal-text.ts';
@@ -144,8 +149,8 @@ export function ndjsonRecordsOf(layout: Layout, path: string, what: string): Rec
 }
 
 /** Ended runs, newest first (the history index; see history-store.ts). */
-export function historyList(layout: Layout): HistorySummary[] {
-  return listHistory(layout);
+export function historyList(layout: Layout, query: HistoryQuery = {}): HistorySummary[] {
+  return listHistory(layout, query);
 }
 
 export type { Layout };

@@ -1,7 +1,8 @@
 // Which run a user means: an exact id or a unique prefix, checked against an allowlist pattern
 // (never a path), among the active run, the run directories and the history.
 import { readdirSync } from 'node:fs';
-import { listHistory, recordIds } from '../../runtime/local/history-store.ts';
+import { confinedDir } from '../../runtime/fs/confined.ts';
+import { hasHistory, listHistory, recordIds } from '../../runtime/local/history-store.ts';
 import { activeRunId } from '../../runtime/local/inspect.ts';
 import { type Layout, runIdPattern } from '../../runtime/local/layout.ts';
 import { readLock } from '../../runtime/local/lock-file.ts';
@@ -22,7 +23,8 @@ export function resolveRun(layout: Layout, arg: string | undefined, fallback: 'a
         ? activeRunId(layout, Date.now())
         : null;
   if (arg === undefined) {
-    const latest = fallback === 'latest' ? (activeId ?? listHistory(layout)[0]?.id ?? null) : activeId;
+    const latest =
+      fallback === 'latest' ? (activeId ?? listHistory(layout, { limit: 1 })[0]?.id ?? null) : activeId;
     if (latest === null) {
       throw new RunwardenError(
         'RW_NOT_FOUND',
@@ -37,6 +39,9 @@ export function resolveRun(layout: Layout, arg: string | undefined, fallback: 'a
       `invalid run id '${arg}': run ids contain only letters, digits, '.', '-' and '_'`,
     );
   }
+  // An exact id costs one look each, whatever the size of the history; a prefix lists.
+  if (arg === activeId || hasHistory(layout, arg) || (arg !== 'history' && hasRunDir(layout, arg)))
+    return arg;
   const known = new Set([
     ...(activeId === null ? [] : [activeId]),
     ...runDirIds(layout.root),
@@ -52,6 +57,12 @@ export function resolveRun(layout: Layout, arg: string | undefined, fallback: 'a
     );
   }
   throw new RunwardenError('RW_NOT_FOUND', `no run '${arg}' in ${layout.root}`);
+}
+
+/** True when `runId` has a run directory in the workspace (confined: a symlink is not one). */
+function hasRunDir(layout: Layout, runId: string): boolean {
+  const dir = confinedDir(layout.root, layout.runDir(runId));
+  return dir.ok && dir.value !== 'missing';
 }
 
 /** Ids of the run directories in a workspace. */

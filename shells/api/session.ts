@@ -59,13 +59,16 @@ export class Session {
         const snap = inspection.snapshot as LifecycleSnapshot;
         // Entering idle clears the run: that last step belongs to the run just left.
         const runId = snap.context.run?.runId ?? previousRunId;
+        const recovery = this.recovery;
+        if (recovery !== null && !isLook(snap.context.decision)) this.recoveryChanged = true;
         if (runId !== undefined && JSON.stringify(snap.value) !== JSON.stringify(previous)) {
-          appendLine(
-            this.layout.root,
-            journalPath(this.layout, runId),
-            journalLine(previous, snap, inspection.event),
-          );
+          const line = journalLine(previous, snap, inspection.event);
+          if (recovery === null) appendLine(this.layout.root, journalPath(this.layout, runId), line);
+          else recovery.push({ runId, line });
         }
+        // The first rest ends recovery: a look (idle, or the same live run re-attached) is
+        // dropped; anything that changed the run (finalise, resume an abort, quarantine) is written.
+        if (recovery !== null && snap.hasTag('settled')) this.flushRecovery(snap);
         previous = snap.value;
         previousRunId = snap.context.run?.runId;
       },
@@ -136,9 +139,25 @@ export class Session {
   }
 
   stop(): void {
+    // Stopped before resting (a stuck finalise, a timeout): what recovery did is still written.
+    if (this.recovery !== null) this.flushRecovery(this.actor.getSnapshot());
     this.actor.stop();
     this.stopped = true;
     this.forwarder?.stop();
+  }
+
+  /** Journal lines held back until recovery ends (null once it has). */
+  private recovery: { runId: string; line: ReturnType<typeof journalLine> }[] | null = [];
+
+  /** Whether any decision during recovery changed something (then its lines are written). */
+  private recoveryChanged = false;
+
+  /** End recovery: write its held-back lines unless they only recorded a look. */
+  private flushRecovery(snap: LifecycleSnapshot): void {
+    const held = this.recovery ?? [];
+    this.recovery = null;
+    if (!this.recoveryChanged && isLook(snap.context.decision)) return;
+    for (const r of held) appendLine(this.layout.root, journalPath(this.layout, r.runId), r.line);
   }
 
   private stopped = false;
@@ -157,6 +176,16 @@ export class Session {
       else if (pending.length < pendingInspectionMax) pending.push(e);
     };
   }
+}
+
+/**
+ * True when recovery's decision changed nothing on disk: the workspace was idle, or the active
+ * run was re-attached as it was (a reading process booting). Its journal lines would record a
+ * look, not a transition, so they are not written.
+ */
+export function isLook(decision: LifecycleSnapshot['context']['decision']): boolean {
+  if (decision === null || decision === undefined) return true;
+  return decision.kind === 'idle' || (decision.kind === 'reattach' && decision.source.kind === 'active');
 }
 
 /** What the machine is doing, for a timeout's message: its state, run and last error. */

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { RecoveryNote, RunConfig } from '../../machine/types.ts';
 import {
   getHistory,
+  type HistoryQuery,
   type HistoryRecord,
   type HistorySummary,
   listHistory,
@@ -197,10 +198,13 @@ export class Workspace {
     );
   }
 
-  /** Ended runs, newest first (recovers the workspace first, so unwatched ends are included). */
-  async list(): Promise<HistorySummary[]> {
+  /**
+   * Ended runs, newest recorded first, at most `query.limit` of the wanted outcomes (recovers the
+   * workspace first, so unwatched ends are included).
+   */
+  async list(query: HistoryQuery = {}): Promise<HistorySummary[]> {
     await this.status();
-    return listHistory(this.layout);
+    return listHistory(this.layout, query);
   }
 
   /** One ended run's record, or null. */

@@ -33,10 +33,7 @@ function table(runs: readonly HistorySummary[]): string {
 }
 
 export async function listCommand(ws: Workspace, flags: ListFlags): Promise<number> {
-  const wanted = flags.outcome ?? [];
-  const runs = (await ws.list())
-    .filter((r) => wanted.length === 0 || wanted.includes(r.outcome))
-    .slice(0, flags.limit ?? 50);
+  const runs = await ws.list({ limit: flags.limit ?? 50, outcomes: flags.outcome ?? [] });
   if (flags.json === true) printJson(runs);
   else if (runs.length === 0) process.stdout.write('no runs have ended in this workspace yet\n');
   else process.stdout.write(`${table(runs)}\n`);

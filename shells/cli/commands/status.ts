@@ -41,7 +41,7 @@ export function statusLines(view: StatusView, now: number): string[] {
 
 /** The newest history record, if any run ended. */
 function latestRecord(ws: Workspace) {
-  const newest = listHistory(ws.layout)[0];
+  const newest = listHistory(ws.layout, { limit: 1 })[0];
   return newest === undefined ? null : ws.history(newest.id);
 }
 

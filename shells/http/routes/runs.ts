@@ -75,8 +75,12 @@ export function runRoutes(app: FastifyInstance, ctx: AppContext): void {
     { schema: { querystring: listQuery } },
     async (request) => {
       const { limit, outcome } = request.query;
-      const runs = historyList(ctx.ws.layout).filter((r) => outcome === undefined || r.outcome === outcome);
-      return { runs: runs.slice(0, limit), total: runs.length };
+      // One more than asked tells whether there are more, without reading the whole history.
+      const runs = historyList(ctx.ws.layout, {
+        limit: limit + 1,
+        ...(outcome === undefined ? {} : { outcomes: [outcome] }),
+      });
+      return { runs: runs.slice(0, limit), more: runs.length > limit };
     },
   );
 

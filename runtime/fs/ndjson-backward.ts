@@ -1,0 +1,77 @@
+// Reading an NDJSON file from its end, newest line first, in bounded chunks: the cost of reading
+// the last N records does not grow with the file (the history index of 100k runs).
+import type { Result } from '../../machine/ports.ts';
+import { closeQuietly } from './cleanup.ts';
+import { openConfined, readUpTo } from './confined.ts';
+import { errnoOf, failure, success } from './fs-error.ts';
+
+/** Bytes read per step from the end. */
+const chunkBytes = 64 * 1024;
+
+/** What a backward read saw: how many lines it visited and how many could not be parsed. */
+export interface BackwardRead {
+  readonly visited: number;
+  readonly unreadable: number;
+}
+
+/**
+ * Visits the records of the confined NDJSON file `path` from the last line to the first until
+ * `visit` returns false. A line that is not a JSON object (a torn last line, a foreign line) is
+ * counted as unreadable and skipped. `'missing'` when there is no file. Memory is bounded by one
+ * chunk plus the longest line.
+ */
+export function readNdjsonBackward(
+  root: string,
+  path: string,
+  visit: (record: Record<string, unknown>) => boolean,
+): Result<BackwardRead | 'missing'> {
+  const opened = openConfined(root, path);
+  if (!opened.ok) return opened;
+  if (opened.value === 'missing') return success('missing');
+  const { fd, sizeBytes } = opened.value;
+  let visited = 0;
+  let unreadable = 0;
+  try {
+    let position = sizeBytes;
+    let carry: Buffer = Buffer.alloc(0);
+    // Each pass moves `position` back by one chunk: at most size / chunk passes.
+    while (position > 0) {
+      const start = Math.max(0, position - chunkBytes);
+      const block = Buffer.concat([readUpTo(fd, position - start, start), carry]);
+      position = start;
+      let end = block.length;
+      for (let i = block.length - 1; i >= -1; i--) {
+        if (i >= 0 && block[i] !== 0x0a) continue;
+        // block[i+1 .. end) is a whole line, unless it starts the file's unread part.
+        if (i < 0 && position > 0) break;
+        const line = block.subarray(i + 1, end);
+        end = Math.max(0, i);
+        if (line.length === 0) continue;
+        visited++;
+        const record = parse(line);
+        if (record === null) unreadable++;
+        else if (!visit(record)) return success({ visited, unreadable });
+      }
+      carry = block.subarray(0, end);
+    }
+    return success({ visited, unreadable });
+  } catch (error) {
+    return failure(
+      'RW_READ_FAILED',
+      `reading ${path}: ${errnoOf(error)}; check the file and its permissions`,
+    );
+  } finally {
+    closeQuietly(fd);
+  }
+}
+
+function parse(line: Buffer): Record<string, unknown> | null {
+  try {
+    const value: unknown = JSON.parse(line.toString('utf8'));
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : null;
+  } catch {
+    return null;
+  }
+}
