@@ -140,10 +140,15 @@ describe('runwarden', () => {
       timeoutMs: 10_000,
       description: 'the job to be ready',
     });
-    const watcher = runCli(ws, ['watch']);
-    const journal = join(run.dir, 'lifecycle.ndjson');
-    // The watcher is attached once it journaled its re-attachment.
-    await waitFor(() => existsSync(journal) && readFileSync(journal, 'utf8').includes('found reattach'), {
+    // The watcher is attached once it printed its first view (re-attaching journals nothing:
+    // it is a look, not a transition).
+    let watched = '';
+    const watcher = runCli(ws, ['watch', '--json'], {
+      onStdout: (text) => {
+        watched += text;
+      },
+    });
+    await waitFor(() => watched.includes('\n'), {
       timeoutMs: 10_000,
       description: 'the watcher to attach',
     });

@@ -27,7 +27,7 @@ export function tempWorkspace(): string {
 export function runCli(
   ws: string,
   args: readonly string[],
-  options: { env?: Record<string, string>; timeoutMs?: number } = {},
+  options: { env?: Record<string, string>; timeoutMs?: number; onStdout?: (text: string) => void } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [binPath, ...args], {
@@ -39,6 +39,7 @@ export function runCli(
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => {
       stdout += d.toString();
+      options.onStdout?.(d.toString());
     });
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();
