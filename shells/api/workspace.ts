@@ -247,7 +247,10 @@ export class Workspace {
     return record;
   }
 
-  /** A run's lifecycle journal: every transition of any process's machine for it, in order. */
+  /**
+   * A run's lifecycle journal: every transition of any process's machine for it, in order (a
+   * process whose recovery only looked, idle or re-attaching the same live run, wrote none).
+   */
   inspect(runArg?: string): JournalEntry[] {
     const runId = this.resolveRun(runArg, 'latest');
     const entries = readJournal(journalPath(this.layout, runId));
