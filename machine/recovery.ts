@@ -160,3 +160,13 @@ function stuckStartError(record: LockRecord, now: number): ErrorInfo {
     message: `run ${record.runId} has been starting for ${ageS}s and its starter is still alive; end that runwarden process`,
   };
 }
+
+/**
+ * True when a recovery decision changes nothing on disk: the workspace was idle, or the active
+ * run was re-attached as it was (a reading process booting). Its journal lines would record a
+ * look, not a transition, so the shells do not write them. No decision yet counts as nothing.
+ */
+export function changesNothing(decision: RecoveryDecision | null | undefined): boolean {
+  if (decision === null || decision === undefined) return true;
+  return decision.kind === 'idle' || (decision.kind === 'reattach' && decision.source.kind === 'active');
+}

@@ -1,6 +1,7 @@
 // One actor of the lifecycle machine on the local runtime, with bounded waits and the journal.
 import { type Actor, createActor, type InspectionEvent } from 'xstate';
 import { lifecycleMachine } from '../../machine/lifecycle.ts';
+import { changesNothing } from '../../machine/recovery.ts';
 import type { RetryPolicy } from '../../machine/retry.ts';
 import type { ErrorInfo } from '../../machine/types.ts';
 import { appendLine } from '../../runtime/fs/ndjson-append.ts';
@@ -60,7 +61,7 @@ export class Session {
         // Entering idle clears the run: that last step belongs to the run just left.
         const runId = snap.context.run?.runId ?? previousRunId;
         const recovery = this.recovery;
-        if (recovery !== null && !isLook(snap.context.decision)) this.recoveryChanged = true;
+        if (recovery !== null && !changesNothing(snap.context.decision)) this.recoveryChanged = true;
         if (runId !== undefined && JSON.stringify(snap.value) !== JSON.stringify(previous)) {
           const line = journalLine(previous, snap, inspection.event);
           if (recovery === null) appendLine(this.layout.root, journalPath(this.layout, runId), line);
@@ -156,7 +157,7 @@ export class Session {
   private flushRecovery(snap: LifecycleSnapshot): void {
     const held = this.recovery ?? [];
     this.recovery = null;
-    if (!this.recoveryChanged && isLook(snap.context.decision)) return;
+    if (!this.recoveryChanged && changesNothing(snap.context.decision)) return;
     for (const r of held) appendLine(this.layout.root, journalPath(this.layout, r.runId), r.line);
   }
 
@@ -176,16 +177,6 @@ export class Session {
       else if (pending.length < pendingInspectionMax) pending.push(e);
     };
   }
-}
-
-/**
- * True when recovery's decision changed nothing on disk: the workspace was idle, or the active
- * run was re-attached as it was (a reading process booting). Its journal lines would record a
- * look, not a transition, so they are not written.
- */
-export function isLook(decision: LifecycleSnapshot['context']['decision']): boolean {
-  if (decision === null || decision === undefined) return true;
-  return decision.kind === 'idle' || (decision.kind === 'reattach' && decision.source.kind === 'active');
 }
 
 /** What the machine is doing, for a timeout's message: its state, run and last error. */

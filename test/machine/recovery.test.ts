@@ -2,7 +2,7 @@
 // decided through the runs recorded in their run directories, and a recorded abort resumes from
 // the step it reached (delivered or not, deadline passed or not).
 import { describe, expect, it } from 'vitest';
-import { decideRecovery } from '../../machine/recovery.ts';
+import { changesNothing, decideRecovery } from '../../machine/recovery.ts';
 import type { AbortRequest, DiskFinding, LockRecord, RecordedRun } from '../../machine/types.ts';
 import { defaultRetention } from '../../model/harness.ts';
 
@@ -135,5 +135,16 @@ describe('recovery of a recorded abort', () => {
       outcome: 'aborted',
       reason: 'stalled',
     });
+  });
+});
+
+describe('which recovery decisions are only a look (nothing journaled)', () => {
+  it('counts idle and re-attaching the active run as a look, and finalising or resuming an abort as a change', () => {
+    expect(changesNothing(decideRecovery({ lock: 'absent' } as DiskFinding, 60_000))).toBe(true);
+    expect(changesNothing(decideRecovery(present({}, 1_000), 60_000))).toBe(true);
+    expect(changesNothing(null)).toBe(true);
+    const ended = present({ job: gone, exit: { code: 0, signal: null, endedAt: 5 } }, 1_000);
+    expect(changesNothing(decideRecovery(ended, 60_000))).toBe(false);
+    expect(changesNothing(decideRecovery(present({ abort: abort() }, 60_000), 60_000))).toBe(false);
   });
 });
