@@ -6,10 +6,9 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { HistoryEntry } from '../machine/types.ts';
 import { recordHistory } from '../runtime/local/history-store.ts';
 import { layoutOf } from '../runtime/local/layout.ts';
-import { defaultRetention } from '../shells/api/workspace.ts';
+import { fixtureEntry } from '../test/helpers/history-fixture.ts';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const countArg = process.argv.indexOf('--runs');
@@ -19,29 +18,7 @@ mkdirSync(ws, { recursive: true });
 const layout = layoutOf(ws);
 const t0 = performance.now();
 for (let i = 0; i < count; i++) {
-  const runId = `train-${String(i).padStart(6, '0')}`;
-  const entry: HistoryEntry = {
-    runId,
-    name: 'train',
-    outcome: i % 7 === 0 ? 'failed' : 'finished',
-    exitCode: i % 7 === 0 ? 1 : 0,
-    signal: null,
-    startedAt: 1_700_000_000_000 + i * 1000,
-    endedAt: 1_700_000_000_500 + i * 1000,
-    reason: null,
-    error: null,
-    config: {
-      runId,
-      name: 'train',
-      argv: ['python', 'train.py'],
-      cwd: '/',
-      env: {},
-      graceMs: 30_000,
-      stallAfterMs: null,
-      abortOnStall: false,
-      retention: defaultRetention,
-    },
-  };
+  const entry = fixtureEntry(i);
   const written = recordHistory(layout, entry);
   if (!written.ok) throw new Error(written.error.message);
 }

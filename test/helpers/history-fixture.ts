@@ -16,6 +16,34 @@ export function fixtureOutcome(i: number): HistoryEntry['outcome'] {
   return i % 7 === 0 ? 'failed' : 'finished';
 }
 
+/** The history entry of fixture run `i`: a `train` run ending 0.5 s after its start, one second after the previous. */
+export function fixtureEntry(i: number): HistoryEntry {
+  const runId = fixtureRunId(i);
+  const outcome = fixtureOutcome(i);
+  return {
+    runId,
+    name: 'train',
+    outcome,
+    exitCode: outcome === 'failed' ? 1 : 0,
+    signal: null,
+    startedAt: 1_700_000_000_000 + i * 1000,
+    endedAt: 1_700_000_000_500 + i * 1000,
+    reason: null,
+    error: null,
+    config: {
+      runId,
+      name: 'train',
+      argv: ['python', 'train.py'],
+      cwd: '/',
+      env: {},
+      graceMs: 30_000,
+      stallAfterMs: null,
+      abortOnStall: false,
+      retention: defaultRetention,
+    },
+  };
+}
+
 /** Writes `count` ended runs (oldest first, one second apart) into the workspace at `ws`. */
 export function writeHistoryFixture(ws: string, count: number): void {
   mkdirSync(ws, { recursive: true, mode: 0o700 });
@@ -23,30 +51,8 @@ export function writeHistoryFixture(ws: string, count: number): void {
   mkdirSync(layout.historyDir, { recursive: true, mode: 0o700 });
   const lines: string[] = [];
   for (let i = 0; i < count; i++) {
-    const runId = fixtureRunId(i);
-    const outcome = fixtureOutcome(i);
-    const entry: HistoryEntry = {
-      runId,
-      name: 'train',
-      outcome,
-      exitCode: outcome === 'failed' ? 1 : 0,
-      signal: null,
-      startedAt: 1_700_000_000_000 + i * 1000,
-      endedAt: 1_700_000_000_500 + i * 1000,
-      reason: null,
-      error: null,
-      config: {
-        runId,
-        name: 'train',
-        argv: ['python', 'train.py'],
-        cwd: '/',
-        env: {},
-        graceMs: 30_000,
-        stallAfterMs: null,
-        abortOnStall: false,
-        retention: defaultRetention,
-      },
-    };
+    const entry = fixtureEntry(i);
+    const runId = entry.runId;
     const record: HistoryRecord = { ...entry, stderrTail: [], progress: null, containment: null };
     writeFileSync(layout.historyRecord(runId), `${JSON.stringify(record)}\n`, { mode: 0o600 });
     lines.push(JSON.stringify(summaryOf(entry)));

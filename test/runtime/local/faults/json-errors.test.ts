@@ -1,15 +1,8 @@
-// Proves `--json` always prints one JSON object, errors included, for every command that has it:
-// real CLI processes failing for real reasons (finalising stuck on a full tmpfs, no such run, no
-// active run, a conflict, a usage error) print `{"error":{"code","message"},"exitCode"}` on stdout
-// with the exit code they return, and the one-line message on stderr.
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fixtureJob } from '../monitor/run-setup.ts';
 import type { CliResult } from './cli.ts';
 import { type Run, Scene } from './scene.ts';
+import { useTmpfs } from './tmpfs.ts';
 
 const isRoot = process.getuid?.() === 0;
 
@@ -62,46 +55,20 @@ describe('--json failures on a plain workspace', () => {
 });
 
 describe('--json failures while finalising is stuck (full tmpfs)', () => {
-  let mountDir = '';
-  let mountError: string | null = null;
-  let scene: Scene | null = null;
-  const filler = () => path.join(mountDir, 'filler');
-
-  beforeAll(() => {
-    if (!isRoot) return;
-    mountDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rw-json-tmpfs-'));
-    try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=512k', 'tmpfs', mountDir], { stdio: 'pipe' });
-    } catch (error) {
-      mountError = error instanceof Error ? error.message : String(error);
-    }
-  });
-  afterEach(async () => {
-    if (mountDir !== '') fs.rmSync(filler(), { force: true });
-    if (scene !== null) expect(await scene.end()).toEqual([]);
-    scene = null;
-  });
-  afterAll(() => {
-    if (mountDir === '') return;
-    if (mountError === null) execFileSync('umount', [mountDir]);
-    fs.rmSync(mountDir, { recursive: true, force: true });
-  });
+  const tmpfs = useTmpfs('rw-json-tmpfs-');
 
   // Mounting a tmpfs needs root (CAP_SYS_ADMIN): skipped for other users.
   it.skipIf(!isRoot)(
     'status --json and list --json print the stuck error (RW_DISK_FULL) as JSON',
     async (ctx) => {
-      if (mountError !== null) ctx.skip(`cannot mount a tmpfs here: ${mountError}`);
-      const s = new Scene(path.join(mountDir, 'ws'));
-      scene = s;
+      const s = tmpfs.scene('ws', (why) => ctx.skip(why));
       const run = await s.start(fixtureJob('record-start.mjs', '2'));
       await s.waitForJobFile(run.jobDir, 'starts');
       await s.finish(run);
-      const { bavail, bsize } = fs.statfsSync(mountDir);
-      fs.writeFileSync(filler(), Buffer.alloc(bavail * bsize));
+      tmpfs.fillUp();
       expectJsonFailure(await s.cli(['status', '--json']), 'RW_DISK_FULL', 1);
       expectJsonFailure(await s.cli(['list', '--json']), 'RW_DISK_FULL', 1);
-      fs.rmSync(filler());
+      tmpfs.free();
       const freed = await s.cli(['status', '--json']);
       expect(freed, freed.stderr).toMatchObject({ code: 0, signal: null });
       expect(JSON.parse(freed.stdout)).toMatchObject({ state: 'idle' });
