@@ -1,9 +1,7 @@
 // Bounded reads of part of a workspace file, opened through `openConfined` (inside the workspace,
 // no symlink at the last component, regular files only): a byte range, or the file's tail.
 import type { Result } from '../../machine/ports.ts';
-import { closeQuietly } from './cleanup.ts';
-import { openConfined, readUpTo } from './confined.ts';
-import { errnoOf, failure, success } from './fs-error.ts';
+import { readUpTo, withConfinedFile } from './confined.ts';
 
 /** Bytes read from a confined file, where they start, and the file's size at the time. */
 export interface ConfinedRange {
@@ -23,22 +21,11 @@ export function readRangeConfined(
   fromBytes: number,
   lengthBytes: number,
 ): Result<ConfinedRange | 'missing'> {
-  const opened = openConfined(root, path);
-  if (!opened.ok) return opened;
-  if (opened.value === 'missing') return success('missing');
-  const { fd, sizeBytes } = opened.value;
-  try {
+  return withConfinedFile(root, path, (fd, sizeBytes) => {
     const start = fromBytes < 0 ? Math.max(0, sizeBytes + fromBytes) : Math.min(fromBytes, sizeBytes);
     const length = Math.max(0, Math.min(lengthBytes, sizeBytes - start));
-    return success({ bytes: readUpTo(fd, length, start), fromBytes: start, sizeBytes });
-  } catch (error) {
-    return failure(
-      'RW_READ_FAILED',
-      `reading ${path}: ${errnoOf(error)}; check the file and its permissions`,
-    );
-  } finally {
-    closeQuietly(fd);
-  }
+    return { bytes: readUpTo(fd, length, start), fromBytes: start, sizeBytes };
+  });
 }
 
 /**

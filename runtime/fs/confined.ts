@@ -73,21 +73,21 @@ export function openConfined(
 }
 
 /**
- * Reads the whole confined file at `path`, refusing one larger than `bytesMax` (reported as
- * `{ tooLarge: size }`). The same refusals as `openConfined`.
+ * Opens the confined file at `path` (as `openConfined` does), hands its fd and size to `read`,
+ * and closes it. A read that throws is RW_READ_FAILED naming the file; `'missing'` when there is
+ * no file. The one way the readers of this layer hold a file open.
  */
-export function readConfined(
+export function withConfinedFile<T>(
   root: string,
   path: string,
-  bytesMax: number,
-): Result<Uint8Array | 'missing' | { readonly tooLarge: number }> {
+  read: (fd: number, sizeBytes: number) => T,
+): Result<T | 'missing'> {
   const opened = openConfined(root, path);
   if (!opened.ok) return opened;
   if (opened.value === 'missing') return success('missing');
   const { fd, sizeBytes } = opened.value;
   try {
-    if (sizeBytes > bytesMax) return success({ tooLarge: sizeBytes });
-    return success(readUpTo(fd, sizeBytes, 0));
+    return success(read(fd, sizeBytes));
   } catch (error) {
     return failure(
       'RW_READ_FAILED',
@@ -96,6 +96,20 @@ export function readConfined(
   } finally {
     closeQuietly(fd);
   }
+}
+
+/**
+ * Reads the whole confined file at `path`, refusing one larger than `bytesMax` (reported as
+ * `{ tooLarge: size }`). The same refusals as `openConfined`.
+ */
+export function readConfined(
+  root: string,
+  path: string,
+  bytesMax: number,
+): Result<Uint8Array | 'missing' | { readonly tooLarge: number }> {
+  return withConfinedFile(root, path, (fd, sizeBytes) =>
+    sizeBytes > bytesMax ? { tooLarge: sizeBytes } : readUpTo(fd, sizeBytes, 0),
+  );
 }
 
 /** Up to `lengthBytes` bytes of `fd` from `positionBytes` (fewer when the file is shorter). */

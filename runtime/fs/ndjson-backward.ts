@@ -1,9 +1,7 @@
 // Reading an NDJSON file from its end, newest line first, in bounded chunks: the cost of reading
 // the last N records does not grow with the file (the history index of 100k runs).
 import type { Result } from '../../machine/ports.ts';
-import { closeQuietly } from './cleanup.ts';
-import { openConfined, readUpTo } from './confined.ts';
-import { errnoOf, failure, success } from './fs-error.ts';
+import { readUpTo, withConfinedFile } from './confined.ts';
 
 /** Bytes read per step from the end. */
 const chunkBytes = 64 * 1024;
@@ -25,13 +23,9 @@ export function readNdjsonBackward(
   path: string,
   visit: (record: Record<string, unknown>) => boolean,
 ): Result<BackwardRead | 'missing'> {
-  const opened = openConfined(root, path);
-  if (!opened.ok) return opened;
-  if (opened.value === 'missing') return success('missing');
-  const { fd, sizeBytes } = opened.value;
-  let visited = 0;
-  let unreadable = 0;
-  try {
+  return withConfinedFile(root, path, (fd, sizeBytes) => {
+    let visited = 0;
+    let unreadable = 0;
     let position = sizeBytes;
     let carry: Buffer = Buffer.alloc(0);
     // Each pass moves `position` back by one chunk: at most size / chunk passes.
@@ -50,19 +44,12 @@ export function readNdjsonBackward(
         visited++;
         const record = parse(line);
         if (record === null) unreadable++;
-        else if (!visit(record)) return success({ visited, unreadable });
+        else if (!visit(record)) return { visited, unreadable };
       }
       carry = block.subarray(0, end);
     }
-    return success({ visited, unreadable });
-  } catch (error) {
-    return failure(
-      'RW_READ_FAILED',
-      `reading ${path}: ${errnoOf(error)}; check the file and its permissions`,
-    );
-  } finally {
-    closeQuietly(fd);
-  }
+    return { visited, unreadable };
+  });
 }
 
 function parse(line: Buffer): Record<string, unknown> | null {
