@@ -29,6 +29,10 @@ export interface RunConfig {
   /** Abort the run when it becomes stalled. */
   readonly abortOnStall: boolean;
   readonly retention: RetentionPolicy;
+  /** The slots the run holds, by name (issue 12); absent: slot 0 alone, today's single run. */
+  readonly slots?: readonly string[];
+  /** The run came from the queue: a start that never let its job go puts it back there. */
+  readonly fromQueue?: boolean;
 }
 
 /** A runtime's identity of a job (for local runs: pid + start time + boot id). Opaque here. */
@@ -105,7 +109,13 @@ export type EndReason =
   | 'start-timeout'
   | 'spawn-failed'
   | 'start-interrupted'
-  | 'stalled';
+  | 'stalled'
+  /** Queue ends without a process (issue 12): an `--after-ok` dependency did not finish. */
+  | 'dependency-failed'
+  /** `runwarden queue rm`: taken out of the queue before it started. */
+  | 'removed-from-queue'
+  /** `runwarden abort` of a run still waiting in the queue. */
+  | 'aborted-in-queue';
 
 /**
  * Where a lock found at boot lives: the workspace's active lock or a half-finished claim.
@@ -172,6 +182,8 @@ export interface HistoryEntry {
   readonly reason: EndReason | null;
   readonly error: ErrorInfo | null;
   readonly config: RunConfig;
+  /** With reason `dependency-failed`: the dependency that did not finish, and how it ended. */
+  readonly dependency?: { readonly runId: string; readonly outcome: Outcome | 'missing' };
 }
 
 /** The abort in progress, as the machine tracks it. */
