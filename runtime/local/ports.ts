@@ -14,7 +14,7 @@ import type {
   SpawnOutput,
   unprovidedPorts,
 } from '../../machine/ports.ts';
-import type { LockRecord } from '../../machine/types.ts';
+import type { ClaimRef, LockRecord } from '../../machine/types.ts';
 import { confinedDir } from '../fs/confined.ts';
 import { durableStep } from '../fs/durable-step.ts';
 import { errnoOf, failure, success } from '../fs/fs-error.ts';
@@ -212,6 +212,23 @@ function retain(layout: Layout, { claim, outcome }: RetentionInput): Result<null
   return success(null);
 }
 
+/**
+ * Issue 12 `requeue` (minimal, q-model; q-core may replace it): remove the never-started run
+ * directory of a queued run, confined to the workspace; no history record. Already gone: ok.
+ */
+function discard(layout: Layout, claim: ClaimRef): Result<null> {
+  const dir = layout.runDir(claim.record.runId);
+  const runDir = confinedDir(layout.root, dir);
+  if (!runDir.ok) return runDir;
+  try {
+    durableStep('rm', dir);
+    rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+  } catch (error) {
+    return failure('RW_DISCARD_FAILED', `deleting ${dir}: ${errnoOf(error)}; delete it by hand`);
+  }
+  return success(null);
+}
+
 /** The machine's ports for the workspace in `options` (pass to `lifecycleMachine.provide`). */
 export function localRuntime(options: LocalRuntimeOptions): Ports {
   const layout = layoutOf(options.workspace);
@@ -241,5 +258,6 @@ export function localRuntime(options: LocalRuntimeOptions): Ports {
     }),
     applyRetention: fromPromise(async ({ input }: { input: RetentionInput }) => retain(layout, input)),
     releaseLock: fromPromise(async ({ input }) => releaseClaim(layout, input.claim)),
+    discardRun: fromPromise(async ({ input }) => discard(layout, input.claim)),
   };
 }
