@@ -102,6 +102,13 @@ export function snapshotOf(world: QueueWorld): QueueSnapshot {
   };
 }
 
+/** One faithful read by dispatcher `me`: recover every slot, note what it saw, snapshot the queue. */
+export function readNow(world: QueueWorld, me: number): QueueSnapshot {
+  recoverSlots(world);
+  world.lastRead.set(me, world.eligibleOrder());
+  return snapshotOf(world);
+}
+
 /** The dispatch ports of process `me`. */
 export function queuePorts(world: QueueWorld, me: number): DispatchPorts {
   const step = async (label: string): Promise<void> => {
@@ -112,9 +119,7 @@ export function queuePorts(world: QueueWorld, me: number): DispatchPorts {
   return {
     readQueue: fromPromise(async () => {
       await step('readQueue');
-      recoverSlots(world);
-      world.lastRead.set(me, world.eligibleOrder());
-      return ok(snapshotOf(world));
+      return ok(readNow(world, me));
     }),
     holdQueue: fromPromise(async ({ input }) => {
       await step('holdQueue');

@@ -260,6 +260,9 @@ export class QueueWorld {
     if (this.hold !== null)
       this.incidents.push(`${at}: ${runId} granted to start while the queue is held (${this.hold.reason})`);
     if (entry.held) this.incidents.push(`${at}: held entry ${runId} granted to start`);
+    if (this.queueBoot !== this.boot) {
+      this.incidents.push(`${at}: ${runId} granted to start after a reboot, before queue resume`);
+    }
     const read = this.lastRead.get(dispatcher) ?? [];
     const ahead = read.slice(0, Math.max(0, read.indexOf(runId)));
     for (const y of ahead) {
