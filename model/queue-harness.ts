@@ -43,6 +43,8 @@ export class QueueSimulation {
   readonly clock = new SteppingClock();
   readonly world: QueueWorld;
   readonly dispatchers: Dispatcher[] = [];
+  /** Every state value a dispatcher rested in (for coverage checks). */
+  readonly visited = new Set<string>();
   private readonly options: QueueSimulationOptions;
   private runs = 0;
 
@@ -69,6 +71,9 @@ export class QueueSimulation {
     });
     const d: Dispatcher = { id, actor, alive: true, report: null };
     actor.subscribe({
+      next: (snapshot) => {
+        this.visited.add(JSON.stringify(snapshot.value));
+      },
       complete: () => {
         d.report = actor.getSnapshot().output ?? null;
         d.alive = false;

@@ -174,6 +174,8 @@ export interface QueueHistoryOptions extends QueueSimulationOptions {
   readonly invariantSet?: Readonly<Record<string, QueueInvariant>>;
   /** Also settle the world and check the at-rest properties (default: true). */
   readonly atRest?: boolean;
+  /** Told every dispatcher state value the history visited. */
+  readonly visited?: Set<string>;
 }
 
 /** Run one history; returns the first violations seen (empty = every invariant held, also at rest). */
@@ -197,5 +199,6 @@ export async function runQueueHistory(
     return bad;
   } finally {
     for (const d of sim.living()) sim.crash(d);
+    for (const v of sim.visited) options.visited?.add(v);
   }
 }

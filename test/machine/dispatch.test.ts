@@ -133,6 +133,22 @@ describe('one dispatch', () => {
     expect(queueQuiescentViolations(sim)).toEqual([]);
   });
 
+  it('restores its entry and reads again when a slot was taken between its read and its start', async () => {
+    const sim = quietSim({ slots: oneSlot, faults: { opDelayMs: 30, kicks: false } });
+    const first = sim.submit({ ms: 1_000, code: 0, priority: 1 });
+    const second = sim.submit({ ms: 1_000, code: 0 });
+    const a = sim.dispatch();
+    // b reads after a claimed `first` (t=60) and before a takes the lock (t=90): it plans `second`.
+    await sim.clock.advance(45);
+    const b = sim.dispatch();
+    const [ra, rb] = await Promise.all([dispatched(sim, a), dispatched(sim, b)]);
+    expect(ra.started).toEqual([first.runId]);
+    expect(rb).toMatchObject({ started: [], contended: 1, stopped: 'idle' });
+    expect([...sim.world.entries.keys()]).toEqual([second.runId]);
+    expect(sim.world.entryClaims.size).toBe(0);
+    expect(queueViolations(sim)).toEqual([]);
+  });
+
   it('ends an entry whose --after-ok dependency failed with one record naming it, without a process', async () => {
     const sim = new QueueSimulation({ slots: slotSpecs(0, 0, 2) });
     const dep = sim.submit({ ms: 100, code: 3 });

@@ -8,12 +8,13 @@ import { dispatchMachine } from '../../machine/dispatch.ts';
 import type { StartAnswer } from '../../machine/dispatch-ports.ts';
 import type { Result } from '../../machine/ports.ts';
 import type { EntryClaim, QueueSnapshot, ScheduleDecision } from '../../machine/queue-types.ts';
+import { decideRecovery } from '../../machine/recovery.ts';
 import { fitOf, queueOrder, readinessOf, schedule } from '../../machine/schedule.ts';
 import type { DispatchMachineUnderTest, QueueSimulationOptions } from '../../model/queue-harness.ts';
 import { type QueueStep, runQueueHistory } from '../../model/queue-histories.ts';
 import { type QueueInvariant, queueInvariants } from '../../model/queue-invariants.ts';
 import type { DispatchPorts } from '../../model/queue-ports.ts';
-import { readNow, startOnSlots } from '../../model/queue-ports.ts';
+import { readNow, recoverSlots, snapshotOf, startOnSlots } from '../../model/queue-ports.ts';
 import { type QueueWorld, slotSpecs } from '../../model/queue-world.ts';
 
 /** The dispatch machine with its scheduling step replaced. */
@@ -248,6 +249,26 @@ describe('the queue invariants catch a broken', () => {
       machine,
     });
     expect(r.caught).toContain('asked 2 GPUs and holds gpu0a+gpu0b');
+    expect(r.faithful).toEqual([]);
+  });
+
+  it('recovery that requeues any queued run whose job is gone, even one that ran: queueIncidents (discard)', async () => {
+    const requeuesAll = (world: QueueWorld, me: number): Partial<DispatchPorts> => ({
+      readQueue: fromPromise<Result<QueueSnapshot>>(async () => {
+        await world.delay();
+        recoverSlots(world, (finding, stuckMs) => {
+          const d = decideRecovery(finding, stuckMs);
+          return d.kind === 'finalize' && d.record.config.fromQueue === true
+            ? { kind: 'requeue', record: d.record, source: d.source, now: d.detectedAt }
+            : d;
+        });
+        world.lastRead.set(me, world.eligibleOrder());
+        return { ok: true, value: snapshotOf(world) };
+      }),
+    });
+    const steps = [submit({ ms: 50 }), dispatch, advance(100), dispatch, advance(50)];
+    const r = await bites('queueIncidents', steps, { slots: slotSpecs(0, 0, 1), ports: requeuesAll });
+    expect(r.caught).toContain('whose job ran');
     expect(r.faithful).toEqual([]);
   });
 

@@ -26,4 +26,23 @@ describe('random queue histories', () => {
     },
     fcTimeoutMs(200, 30),
   );
+
+  // Retries, a dead claim dropped and a conflict restored are rare here: test/machine/dispatch.test.ts has each.
+  it('visit the resting states of the dispatch machine', async () => {
+    const visited = new Set<string>();
+    for (const steps of fc.sample(queueHistoryArb, { numRuns: 150, seed: 12 })) {
+      expect(await runQueueHistory(steps, { visited })).toEqual([]);
+    }
+    const expected = [
+      { reading: 'trying' },
+      { holding: 'trying' },
+      { accounting: { restoring: 'trying' } },
+      { claiming: 'trying' },
+      'starting',
+      { droppingClaim: 'trying' },
+      { ending: 'trying' },
+      'done',
+    ].map((v) => JSON.stringify(v));
+    expect(expected.filter((v) => !visited.has(v))).toEqual([]);
+  }, 120_000);
 });
