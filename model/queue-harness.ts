@@ -15,6 +15,8 @@ export type DispatchMachineUnderTest = typeof dispatchMachine;
 export interface Dispatcher {
   readonly id: number;
   readonly actor: Actor<DispatchMachineUnderTest>;
+  /** Booted by a monitor's kick (not by a command). */
+  readonly kicked: boolean;
   alive: boolean;
   report: DispatchReport | null;
 }
@@ -54,12 +56,12 @@ export class QueueSimulation {
     const slots = options.slots ?? [...slotSpecs(2, 2, 0), ...slotSpecs(1, 1, 1).map(shift(4, 2))];
     this.world = new QueueWorld(this.clock, slots, options.faults);
     this.world.kick = () => {
-      this.dispatch();
+      this.dispatch(true);
     };
   }
 
   /** Boot a dispatcher process running one dispatch to its end; it exits then. */
-  dispatch(): Dispatcher {
+  dispatch(kicked = false): Dispatcher {
     const id = this.world.newProcess();
     const faithful = queuePorts(this.world, id);
     const actors = { ...faithful, ...this.options.ports?.(this.world, id, faithful) };
@@ -69,7 +71,7 @@ export class QueueSimulation {
       clock: this.clock,
       input: { retry: simRetry, roundsMax: this.options.roundsMax ?? 8 },
     });
-    const d: Dispatcher = { id, actor, alive: true, report: null };
+    const d: Dispatcher = { id, actor, kicked, alive: true, report: null };
     actor.subscribe({
       next: (snapshot) => {
         this.visited.add(JSON.stringify(snapshot.value));

@@ -50,6 +50,24 @@ describe('the requeue decision', () => {
     });
   });
 
+  it('requeues a queued run whose recorded job exited without running its program, unless an abort was asked', () => {
+    const job = { kind: 'model', pid: 100, startTime: 1, boot: 1 };
+    const exited = {
+      ...finding(true, 'gone'),
+      record: { ...record(true), job, startedAt: 5 },
+      job: { state: 'gone', reason: 'process-gone' },
+      exit: { code: 127, signal: null, endedAt: 6, notStarted: true },
+    } as DiskFinding;
+    expect(decideRecovery(exited, 120_000).kind).toBe('requeue');
+    const aborted = { ...exited, abort: { requestedAt: 5, graceMs: 0, forced: false } } as DiskFinding;
+    expect(decideRecovery(aborted, 120_000)).toMatchObject({ kind: 'finalize', outcome: 'aborted' });
+    const notQueued = { ...exited, record: { ...record(false), job, startedAt: 5 } } as DiskFinding;
+    expect(decideRecovery(notQueued, 120_000)).toMatchObject({
+      kind: 'finalize',
+      reason: 'start-interrupted',
+    });
+  });
+
   it('is carried out: claim, discard the directory, release; no history record, a note says so', async () => {
     const sim = new Simulation({ faults: { opDelayMs: 30 } });
     const starter = sim.boot();

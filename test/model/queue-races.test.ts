@@ -105,3 +105,37 @@ describe('queue races', () => {
     );
   });
 });
+
+describe('the monitors kicks alone', () => {
+  it('carry the queue through once the command that dispatched is SIGKILLed at any step after a job started', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ ms: fc.integer({ min: 20, max: 400 }), code: fc.constantFrom(0, 0, 3) }), {
+          minLength: 12,
+          maxLength: 12,
+        }),
+        fc.integer({ min: 16, max: 120 }),
+        async (specs, killAtMs) => {
+          // 4 slots, 12 entries, 3 ms per operation: the command's first job is let go at 15 ms.
+          const sim = new QueueSimulation({ slots: slotSpecs(0, 0, 4), faults: { opDelayMs: 3 } });
+          const ids = specs.map((spec) => sim.submit(spec).runId);
+          const command = sim.dispatch();
+          await sim.clock.advance(killAtMs);
+          sim.crash(command);
+          // No command runs again: only the kicks of the monitors whose jobs exit.
+          for (let t = 0; t < 200 && sim.world.history.size < ids.length; t++) {
+            await sim.clock.advance(50);
+            expect(queueViolations(sim)).toEqual([]);
+            expect(sim.world.liveJobs().length).toBeLessThanOrEqual(4);
+          }
+          expect(ids.filter((id) => !sim.world.history.has(id))).toEqual([]);
+          for (const [i, id] of ids.entries()) {
+            expect(sim.world.history.get(id)?.outcome).toBe(specs[i]?.code === 0 ? 'finished' : 'failed');
+          }
+          expect(sim.dispatchers.filter((d) => !d.kicked)).toHaveLength(1);
+        },
+      ),
+      fcParams(100),
+    );
+  });
+});
