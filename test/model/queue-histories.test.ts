@@ -24,7 +24,7 @@ describe('random queue histories', () => {
       console.log(`random queue histories: ${historiesRun} run (replay one with RW_FC_SEED=… RW_FC_PATH=…)`);
       expect(historiesRun).toBeGreaterThanOrEqual(params.numRuns ?? 0);
     },
-    fcTimeoutMs(200, 30),
+    fcTimeoutMs(200, 150),
   );
 
   // Retries, a dead claim dropped and a conflict restored are rare here: test/machine/dispatch.test.ts has each.
