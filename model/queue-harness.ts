@@ -28,6 +28,8 @@ export interface QueueSimulationOptions {
   /** Replace ports of every dispatcher (mutation tests). */
   readonly ports?: (world: QueueWorld, me: number, faithful: DispatchPorts) => Partial<DispatchPorts>;
   readonly roundsMax?: number;
+  /** Recover each slot and start each run with the real lifecycle machine (default: one model step). */
+  readonly slotActors?: boolean;
 }
 
 /** What a submitter asks for; the job runs `ms` then exits with `code`. */
@@ -63,7 +65,7 @@ export class QueueSimulation {
   /** Boot a dispatcher process running one dispatch to its end; it exits then. */
   dispatch(kicked = false): Dispatcher {
     const id = this.world.newProcess();
-    const faithful = queuePorts(this.world, id);
+    const faithful = queuePorts(this.world, id, this.options.slotActors === true);
     const actors = { ...faithful, ...this.options.ports?.(this.world, id, faithful) };
     const machine = this.options.machine ?? dispatchMachine;
     const logic = machine.provide({ actors });
@@ -155,6 +157,7 @@ export class QueueSimulation {
       w.entries.size === 0 &&
       w.entryClaims.size === 0 &&
       w.locks.every((l) => l === null) &&
+      w.slotClaims.size === 0 &&
       w.liveJobs().length === 0 &&
       this.living().length === 0
     );
