@@ -145,9 +145,10 @@ export class QueueSimulation {
     if (e !== undefined) this.world.entries.set(runId, { ...e, held });
   }
 
+  /** The machine reboots: every process dies at once, no monitor records an exit or kicks. */
   reboot(): void {
-    for (const d of this.living()) this.crash(d);
     this.world.reboot();
+    for (const d of this.living()) this.crash(d);
   }
 
   /** Whether nothing is left to do: no entry, claim, lock, live job or dispatcher. */

@@ -122,7 +122,7 @@ export function queueQuiescentViolations(sim: QueueSimulation): string[] {
   const out: string[] = [];
   if (!sim.quiet()) {
     out.push(
-      `not at rest: ${w.entries.size} entries, ${w.entryClaims.size} claims, ${w.locks.filter((l) => l !== null).length} locks, ${w.slotClaims.size} lock claims, ${w.liveJobs().length} live jobs`,
+      `not at rest: ${w.entries.size} entries, ${w.entryClaims.size} claims, ${w.locks.filter((l) => l !== null).length} locks, ${w.slotClaims.size} lock claims, ${w.liveJobs().length} live jobs, ${sim.living().length} dispatchers`,
     );
   }
   for (const runId of w.submitted.keys()) {
