@@ -48,6 +48,11 @@ export interface QueueEntry {
   readonly needs: QueueNeeds;
   /** The run's config as submitted; the slots' overlays are added when it starts. */
   readonly config: RunConfig;
+  /**
+   * The submitter's environment (issue 12, q-core): the job's `config.env` is merged over it, not
+   * over whichever process dispatches it (a monitor's kick, another user command). Absent: that one's.
+   */
+  readonly baseEnv?: Readonly<Record<string, string>>;
 }
 
 /** What a scheduler knows of a dependency. */
@@ -100,6 +105,11 @@ export interface ClaimedEntry {
   readonly claimer: 'alive' | 'gone';
   /** What became of its run: a history record, a lock (or claim) in some slot, or nothing yet. */
   readonly run: 'ended' | 'locked' | 'none';
+  /**
+   * The claimed entry as its file holds it (issue 12, q-core), when readable: a live claimer's
+   * entry still has its place in the queue order (it is being started or edited).
+   */
+  readonly entry?: QueueEntry;
 }
 
 /** One look at the queue: what the scheduler needs, and the claims left to account for. */

@@ -6,7 +6,7 @@ import { type DispatchReport, dispatchMachine } from '../machine/dispatch.ts';
 import type { QueueEntry, SlotSpec } from '../machine/queue-types.ts';
 import type { RunConfig } from '../machine/types.ts';
 import { defaultRetention, simRetry } from './harness.ts';
-import { type DispatchPorts, queuePorts } from './queue-ports.ts';
+import { type DispatchPorts, queuePorts, startOnSlots } from './queue-ports.ts';
 import { type QueueFaults, QueueWorld, slotSpecs } from './queue-world.ts';
 import { SteppingClock } from './stepping-clock.ts';
 
@@ -127,6 +127,47 @@ export class QueueSimulation {
     };
     this.world.submit(entry);
     return entry;
+  }
+
+  /**
+   * `runwarden start` (not the queue): a process takes the lowest slot free now, then starts the
+   * job there — run now or refuse; it may race a dispatcher for that slot. Returns the answer.
+   */
+  async startDirect(spec: SubmitSpec): Promise<'started' | 'conflict' | 'no-slot'> {
+    const w = this.world;
+    const free = w.slots.findIndex((_, i) => !w.slotBusy(i));
+    const slot = w.slots[free];
+    if (slot === undefined) return 'no-slot';
+    this.runs += 1;
+    const runId = `d-${String(this.runs).padStart(3, '0')}`;
+    const me = w.newProcess();
+    const step = async (label: string) => {
+      await w.delay(`${label}#${me}`);
+      if (!w.alive(me)) await new Promise<never>(() => {});
+    };
+    const config: RunConfig = {
+      runId,
+      name: runId,
+      argv: ['job', String(spec.ms), String(spec.code)],
+      cwd: '/model',
+      env: {},
+      graceMs: 100,
+      stallAfterMs: null,
+      abortOnStall: false,
+      retention: defaultRetention,
+    };
+    const entry: QueueEntry = {
+      runId,
+      priority: 0,
+      submittedAt: w.now,
+      held: false,
+      needs: { gpus: 0, after: [], afterOk: [] },
+      config,
+    };
+    const answer = await startOnSlots(w, me, { runId, name: runId, entry }, [slot.name], () => 1, step);
+    // The command exits once its job runs (or it was refused).
+    w.processDied(me);
+    return answer.ok ? (answer.value === 'started' ? 'started' : 'conflict') : 'conflict';
   }
 
   pause(): void {

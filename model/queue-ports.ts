@@ -93,6 +93,7 @@ export function snapshotOf(world: QueueWorld): QueueSnapshot {
   const claimed: ClaimedEntry[] = [...world.entryClaims].map(([name, c]) => ({
     runId: c.entry.runId,
     name,
+    entry: c.entry,
     claimer: world.alive(c.claimer) ? 'alive' : 'gone',
     run: world.history.has(c.entry.runId) ? 'ended' : world.locked(c.entry.runId) ? 'locked' : 'none',
   }));
@@ -200,7 +201,9 @@ export async function startOnSlots(
   await step('acquireLocks');
   const indexes = slots.map((name) => world.slots.findIndex((s) => s.name === name));
   if (indexes.some((i) => i < 0 || world.locks[i] !== null)) return ok<StartAnswer>('conflict');
-  const config = { ...claim.entry.config, slots, fromQueue: true };
+  // A queued run is marked so (requeue); a direct `start` keeps its config as given.
+  const queued = claim.entry.config.fromQueue === true;
+  const config = { ...claim.entry.config, slots, ...(queued ? { fromQueue: true } : {}) };
   const record: LockRecord = {
     runId: config.runId,
     nonce: `${me}-${nonce()}`,

@@ -270,9 +270,19 @@ export class QueueWorld {
     return new Set(this.slots.flatMap((s) => (s.gpu === null ? [] : [s.gpu.uuid]))).size;
   }
 
-  /** The waiting entries that may start now and could fit the workspace, in queue order. */
+  /** Entries a live process has claimed whose run took no lock yet (being started or edited). */
+  inProgress(): QueueEntry[] {
+    return [...this.entryClaims.values()]
+      .filter((c) => this.alive(c.claimer) && !this.locked(c.entry.runId) && !this.history.has(c.entry.runId))
+      .map((c) => c.entry);
+  }
+
+  /**
+   * The entries that may start now and could fit the workspace, in queue order: the waiting ones
+   * and those in progress (claimed by a live process, no lock yet), which keep their place.
+   */
   eligibleOrder(): string[] {
-    return [...this.entries.values()]
+    return [...this.entries.values(), ...this.inProgress()]
       .filter((e) => this.eligibleNow(e) && e.needs.gpus <= this.gpuCount())
       .sort(modelOrder)
       .map((e) => e.runId);
@@ -292,10 +302,17 @@ export class QueueWorld {
     }
     const read = this.lastRead.get(dispatcher) ?? [];
     const ahead = read.slice(0, Math.max(0, read.indexOf(runId)));
+    const starting = new Map(this.inProgress().map((e) => [e.runId, e]));
     for (const y of ahead) {
       const waiting = this.entries.get(y);
       if (waiting !== undefined && this.eligibleNow(waiting)) {
         this.incidents.push(`${at}: ${runId} granted to start while ${y}, ahead of it in queue order, waits`);
+      }
+      const other = starting.get(y);
+      if (other !== undefined && this.eligibleNow(other)) {
+        this.incidents.push(
+          `${at}: ${runId} granted to start while ${y}, ahead of it in queue order, is not started yet`,
+        );
       }
     }
   }
