@@ -241,6 +241,9 @@ export class QueueWorld {
   /** A requeue removes the run directory: only one whose job never ran and has no record. */
   discard(runId: string): void {
     this.runDirs.delete(runId);
+    // The directory held the exit record of the job that never ran: it goes with it (a restart of
+    // the same run must not find the old exit; the deep pass found one requeued twice that way).
+    this.exits.delete(runId);
     this.discarded.add(runId);
     if ((this.released.get(runId) ?? 0) > 0)
       this.incidents.push(`t=${this.now}: discarded run ${runId}, whose job ran`);
