@@ -4,7 +4,7 @@ import { readdirSync } from 'node:fs';
 import { confinedDir } from '../../runtime/fs/confined.ts';
 import { hasHistory, listHistory, recordIds } from '../../runtime/local/history-store.ts';
 import { activeRunId } from '../../runtime/local/inspect.ts';
-import { type Layout, runIdPattern } from '../../runtime/local/layout.ts';
+import { type Layout, reservedDirNames, runIdPattern } from '../../runtime/local/layout.ts';
 import { readLock } from '../../runtime/local/lock-file.ts';
 import { RunwardenError } from './errors.ts';
 
@@ -40,7 +40,7 @@ export function resolveRun(layout: Layout, arg: string | undefined, fallback: 'a
     );
   }
   // An exact id costs one look each, whatever the size of the history; a prefix lists.
-  if (arg === activeId || hasHistory(layout, arg) || (arg !== 'history' && hasRunDir(layout, arg)))
+  if (arg === activeId || hasHistory(layout, arg) || (!reservedDirNames.has(arg) && hasRunDir(layout, arg)))
     return arg;
   const known = new Set([
     ...(activeId === null ? [] : [activeId]),
@@ -69,7 +69,7 @@ function hasRunDir(layout: Layout, runId: string): boolean {
 function runDirIds(dir: string): string[] {
   try {
     return readdirSync(dir, { withFileTypes: true })
-      .filter((e) => e.isDirectory() && e.name !== 'history' && runIdPattern.test(e.name))
+      .filter((e) => e.isDirectory() && !reservedDirNames.has(e.name) && runIdPattern.test(e.name))
       .map((e) => e.name);
   } catch {
     return [];
