@@ -61,7 +61,10 @@ function runLayouts(layout: Layout, options: FilledOptions, config: RunConfig): 
   const names = config.slots;
   if (names === undefined || names.length <= 1) return success([layout]);
   if (options.slotLayouts === undefined)
-    return failure('RW_INTERNAL', `run ${config.runId} needs slots ${names.join(', ')}, but no slot layouts were given`);
+    return failure(
+      'RW_INTERNAL',
+      `run ${config.runId} needs slots ${names.join(', ')}, but no slot layouts were given`,
+    );
   return options.slotLayouts(names);
 }
 
@@ -128,7 +131,10 @@ function createSlotLock(layout: Layout, record: LockRecord): Result<'created' | 
     try {
       mkdirSync(layout.lockDir, { recursive: true, mode: 0o700 });
     } catch (error) {
-      return failure('RW_WORKSPACE_FAILED', `creating ${layout.lockDir}: ${errnoOf(error)}; check the workspace`);
+      return failure(
+        'RW_WORKSPACE_FAILED',
+        `creating ${layout.lockDir}: ${errnoOf(error)}; check the workspace`,
+      );
     }
   }
   return createLock(layout, record);

@@ -78,7 +78,12 @@ export function bootTimeMs(): number | null {
 function claimerLiveness(claim: FoundEntryClaim): Liveness {
   if (claim.claimer === null) return { state: 'gone', reason: 'process-gone' };
   if (claim.claimer.bootPrefix !== bootId().slice(0, 8)) return { state: 'gone', reason: 'reboot' };
-  return probe({ kind: 'local', pid: claim.claimer.pid, startTime: claim.claimer.startTime, bootId: bootId() });
+  return probe({
+    kind: 'local',
+    pid: claim.claimer.pid,
+    startTime: claim.claimer.startTime,
+    bootId: bootId(),
+  });
 }
 
 /**
@@ -91,7 +96,11 @@ export function rebootedOf(listing: QueueListing, current: string, bootAt: numbe
 }
 
 /** Everything one scheduling round needs, read in the order runs move (queue, locks, history). */
-export function readQueueSnapshot(layout: Layout, now: number): Result<QueueSnapshot> {
+export function readQueueSnapshot(
+  layout: Layout,
+  now: number,
+  options: { readonly writeBoot?: boolean } = {},
+): Result<QueueSnapshot> {
   const slots = readSlots(layout);
   if (!slots.ok) return slots;
   const listing = listQueue(layout);
@@ -114,7 +123,8 @@ export function readQueueSnapshot(layout: Layout, now: number): Result<QueueSnap
   const current = bootId();
   const rebooted = rebootedOf(listing, current, bootTimeMs());
   // The boot the queue dispatches under, once nothing from an earlier boot is waiting unheld.
-  if (!rebooted && listing.boot !== current) writeBoot(layout, current);
+  if (options.writeBoot !== false && !rebooted && listing.boot !== current && listing.hold === null)
+    writeBoot(layout, current);
   const slotStates: SlotState[] = occupancy.map((o) => ({ slot: o.slot, busy: isBusy(o) }));
   return success({
     slots: slotStates,
