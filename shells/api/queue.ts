@@ -120,8 +120,8 @@ function dependencyId(host: QueueHost, option: string, runId: string): string {
     occupancyOf(host.dir, host.slotSpecs()).some((o) => o.runIds.includes(runId));
   if (!known)
     throw new RunwardenError(
-      'RW_NOT_FOUND',
-      `${option} ${runId}: no such run in ${host.dir}; check the id (runwarden list)`,
+      'RW_USAGE',
+      `${option} ${runId}: no such run in ${host.dir}; name a queued, active or ended run (runwarden list)`,
     );
   return runId;
 }
@@ -250,14 +250,18 @@ export async function queueResume(host: QueueHost): Promise<DispatchReport> {
   return dispatch(host);
 }
 
-/** RW_NOT_FOUND naming a run that is not waiting. */
+/** Why a run is not waiting: RW_CONFLICT when it started or ended, RW_NOT_FOUND when no such run. */
 function notWaiting(host: QueueHost, runId: string): RunwardenError {
   const ended = getHistory(host.layout, runId) !== null;
   const active = occupancyOf(host.dir, host.slotSpecs()).some((o) => o.runIds.includes(runId));
-  const where = ended ? 'it has ended' : active ? 'it is running' : `no queued run '${runId}' in ${host.dir}`;
+  if (ended || active)
+    return new RunwardenError(
+      'RW_CONFLICT',
+      `run ${runId} is not in the queue: ${ended ? 'it has ended' : 'it is running'} (runwarden queue lists the waiting runs)`,
+    );
   return new RunwardenError(
     'RW_NOT_FOUND',
-    `run ${runId} is not in the queue: ${where} (runwarden queue lists it)`,
+    `no queued run '${runId}' in ${host.dir} (runwarden queue lists them)`,
   );
 }
 

@@ -449,7 +449,8 @@ export class Workspace {
           return endWaiting(this, runId, 'aborted-in-queue');
         } catch (error) {
           // It left the queue meanwhile (started): abort it as a running one.
-          if (!(error instanceof RunwardenError) || error.code !== 'RW_NOT_FOUND') throw error;
+          if (!(error instanceof RunwardenError) || !['RW_NOT_FOUND', 'RW_CONFLICT'].includes(error.code))
+            throw error;
         }
       }
       await this.recoverSlots();
