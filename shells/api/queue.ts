@@ -176,20 +176,36 @@ export async function submit(host: QueueHost, options: SubmitOptions): Promise<S
   const entry = entryOf(host, options, Date.now());
   orThrow(publishEntry(host.layout, entry));
   await dispatch(host);
-  const view = queueView(host);
-  const waiting = view.entries.find((e) => e.runId === entry.runId);
-  if (waiting !== undefined)
-    return { id: entry.runId, state: 'queued', position: waiting.position, slots: [] };
-  // Not waiting and not started by us: another dispatcher started it, or it ended at once.
-  const held = occupancyOf(host.dir, host.slotSpecs()).filter((o) => o.runIds.includes(entry.runId));
+  // Another dispatcher (a monitor's kick) may hold the entry, starting it: wait, bounded, for the
+  // outcome of its claim (a lock, the entry back in the queue, or a record).
+  for (let look = 0; ; look++) {
+    const outcome = submittedState(host, entry.runId);
+    if (outcome !== null || look >= submitLooksMax)
+      return outcome ?? { id: entry.runId, state: 'queued', position: null, slots: [] };
+    await new Promise((r) => setTimeout(r, Math.min(200, 5 * 2 ** look)));
+  }
+}
+
+/** How often `submit` looks for the outcome of another dispatcher's claim (back-off to 200 ms: ~6 s). */
+const submitLooksMax = 36;
+
+/** Where a submitted run stands, or null while another process holds its entry. */
+function submittedState(host: QueueHost, runId: string): SubmittedRun | null {
+  const waiting = queueView(host).entries.find((e) => e.runId === runId);
+  if (waiting !== undefined) return { id: runId, state: 'queued', position: waiting.position, slots: [] };
+  const held = occupancyOf(host.dir, host.slotSpecs()).filter((o) => o.runIds.includes(runId));
   if (held.length > 0)
-    return { id: entry.runId, state: 'started', position: null, slots: held.map((o) => o.slot.name) };
-  return {
-    id: entry.runId,
-    state: getHistory(host.layout, entry.runId) === null ? 'queued' : 'ended',
-    position: null,
-    slots: [],
-  };
+    return { id: runId, state: 'started', position: null, slots: held.map((o) => o.slot.name) };
+  const record = getHistory(host.layout, runId);
+  // A start that failed at once is recorded too: it did start (its record says how it ended).
+  if (record !== null)
+    return {
+      id: runId,
+      state: record.reason === 'dependency-failed' ? 'ended' : 'started',
+      position: null,
+      slots: record.config.slots ?? [],
+    };
+  return null;
 }
 
 /** The queue as people read it: start order, and what each entry waits for. */
