@@ -390,7 +390,10 @@ export class Workspace {
       );
     }
     const held = fit.map((n) => all.find((s) => s.name === n)).filter((s): s is SlotSpec => s !== undefined);
-    return this.startOn(withSlots(config, all, held, gpus, false), held[0] === undefined ? {} : { slot: held[0] });
+    return this.startOn(
+      withSlots(config, all, held, gpus, false),
+      held[0] === undefined ? {} : { slot: held[0] },
+    );
   }
 
   /** Start `config` through the actor of `where.slot` (default slot 0). */
