@@ -140,9 +140,17 @@ export class Workspace {
    * (the first when several are active); `slots`, `runs` and `queue` cover all (issue 12).
    */
   async status(): Promise<WorkspaceStatus> {
-    if (queueHasWork(this)) await this.dispatch();
     const recovered = await this.recoverSlots({ allowHalted: true });
-    return this.statusOf(recovered);
+    if (!queueHasWork(this)) return this.statusOf(recovered);
+    // Dispatch (it recovers again, bounded); look once more only if it changed something.
+    const report = await this.dispatch();
+    const changed =
+      report.started.length +
+        report.startFailed.length +
+        report.dependencyFailed.length +
+        report.restored.length >
+      0;
+    return this.statusOf(changed ? await this.recoverSlots({ allowHalted: true }) : recovered);
   }
 
   /** The status view of recovered slots. */
