@@ -200,6 +200,27 @@ export class Workspace {
     return read.value;
   }
 
+  /**
+   * The slot whose actor follows `runArg` (issue 12): the first slot of the active run it names
+   * (default: the single active run; RW_AMBIGUOUS when several are), or undefined for slot 0
+   * (an ended run, or a workspace without slots). Pass it to `openSession`.
+   */
+  slotOfRun(runArg?: string): SlotSpec | undefined {
+    if (!existsSync(this.layout.workspaceConfig)) return undefined;
+    let runId: string;
+    try {
+      runId = this.resolveRun(runArg, 'active');
+    } catch (error) {
+      if (error instanceof RunwardenError && error.code === 'RW_NOT_FOUND') return undefined;
+      throw error;
+    }
+    const all = this.slotSpecs();
+    const holding = occupancyOf(this.dir, all).find((o) => o.runIds.includes(runId));
+    if (holding === undefined) return undefined;
+    const first = this.firstSlotOf(runId);
+    return all.find((s) => s.name === first) ?? holding.slot;
+  }
+
   /** The workspace's slots (issue 12). */
   slots(): SlotSpec[] {
     return [...this.slotSpecs()];
