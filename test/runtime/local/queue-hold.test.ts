@@ -99,3 +99,46 @@ describe('a held queue', () => {
     expect(existsSync(join(ws, dependent.id))).toBe(false);
   });
 });
+
+describe('ending a waiting run without a process', () => {
+  it('queue rm and abort of a queued run record it aborted (removed-from-queue, aborted-in-queue); abort without a run is ambiguous with two active', async () => {
+    const { base, ws } = tempBase();
+    bases.push(base);
+    const w = openWorkspace(ws, { kick: false });
+    await w.configureSlots({ count: 2 });
+    const gate = join(base, 'gate');
+    const wait = ['sh', '-c', `while [ ! -e ${gate} ]; do sleep 0.05; done`];
+    const one = await w.submit({ argv: wait });
+    const two = await w.submit({ argv: wait });
+    const removed = await w.submit({ argv: ['true'] });
+    const aborted = await w.submit({ argv: ['true'] });
+    expect([one.state, two.state, removed.state, aborted.state]).toEqual([
+      'started',
+      'started',
+      'queued',
+      'queued',
+    ]);
+    expect(w.queueRemove(removed.id)).toMatchObject({
+      outcome: 'aborted',
+      reason: 'removed-from-queue',
+      startedAt: null,
+    });
+    expect(await w.abort({ runId: aborted.id })).toMatchObject({
+      outcome: 'aborted',
+      reason: 'aborted-in-queue',
+    });
+    expect(w.queue().entries).toEqual([]);
+    const ambiguous = await w.abort({ wait: false }).catch((e: unknown) => e);
+    expect(ambiguous).toMatchObject({ code: 'RW_AMBIGUOUS', exitCode: 2 });
+    expect((ambiguous as Error).message).toContain(one.id);
+    // Removing it again is a conflict with its state (it ended), not a missing run.
+    expect(() => w.queueRemove(removed.id)).toThrow(expect.objectContaining({ code: 'RW_CONFLICT' }));
+    expect(await w.abort({ runId: two.id, graceMs: 100 })).toMatchObject({ outcome: 'aborted' });
+    writeFileSync(gate, '');
+    await waitFor(async () => (await w.status()).runs.length === 0, {
+      timeoutMs: 30_000,
+      description: 'the first run to end',
+    });
+    expect(w.history(one.id)?.outcome).toBe('finished');
+  });
+});
