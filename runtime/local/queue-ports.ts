@@ -28,6 +28,7 @@ import {
   type FoundEntryClaim,
   listQueue,
   type QueueListing,
+  readClaimedEntry,
   readHold,
   restoreEntry,
   writeBoot,
@@ -112,12 +113,16 @@ export function readQueueSnapshot(
       dependencies[dep] = dependencyState(layout, dep, queued, live);
     }
   }
-  const claimed: ClaimedEntry[] = listing.claimed.map((c) => ({
-    runId: c.runId,
-    name: c.name,
-    claimer: claimerLiveness(c).state === 'gone' ? 'gone' : 'alive',
-    run: getHistory(layout, c.runId) !== null ? 'ended' : live.has(c.runId) ? 'locked' : 'none',
-  }));
+  const claimed: ClaimedEntry[] = listing.claimed.map((c) => {
+    const entry = readClaimedEntry(layout, c.name);
+    return {
+      runId: c.runId,
+      name: c.name,
+      claimer: claimerLiveness(c).state === 'gone' ? 'gone' : 'alive',
+      run: getHistory(layout, c.runId) !== null ? 'ended' : live.has(c.runId) ? 'locked' : 'none',
+      ...(entry === null ? {} : { entry }),
+    };
+  });
   const current = bootId();
   const rebooted = rebootedOf(listing, current, bootTimeMs());
   // The boot the queue dispatches under, once nothing from an earlier boot is waiting unheld.
