@@ -268,6 +268,7 @@ async function spawn(
     launched.value.cancel();
     return updated.ok ? failure('RW_START_CANCELLED', `the start of ${runId} was cancelled`) : updated;
   }
+  failpoint('before-go');
   const released = await launched.value.release();
   if (!released.ok) return released;
   failpoint('after-spawn');
