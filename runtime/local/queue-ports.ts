@@ -98,11 +98,11 @@ export function rebootedOf(listing: QueueListing, current: string, bootAt: numbe
 export function readQueueSnapshot(
   layout: Layout,
   now: number,
-  options: { readonly writeBoot?: boolean } = {},
+  options: { readonly writeBoot?: boolean; readonly listing?: QueueListing } = {},
 ): Result<QueueSnapshot> {
   const slots = readSlots(layout);
   if (!slots.ok) return slots;
-  const listing = listQueue(layout);
+  const listing = options.listing ?? listQueue(layout);
   const occupancy = occupancyOf(layout.root, slots.value);
   const live = new Set(occupancy.flatMap((o) => o.runIds));
   const queued = new Set([...listing.entries.map((e) => e.runId), ...listing.claimed.map((c) => c.runId)]);

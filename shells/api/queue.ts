@@ -210,8 +210,8 @@ function submittedState(host: QueueHost, runId: string): SubmittedRun | null {
 
 /** The queue as people read it: start order, and what each entry waits for. */
 export function queueView(host: QueueHost): QueueView {
-  const snapshot = orThrow(readQueueSnapshotPure(host));
   const listing = listQueue(host.layout);
+  const snapshot = orThrow(readQueueSnapshot(host.layout, Date.now(), { writeBoot: false, listing }));
   const ordered = queueOrder(snapshot.entries);
   const entries = ordered.map(
     (entry, i): QueueViewEntry => ({
@@ -231,11 +231,6 @@ export function queueView(host: QueueHost): QueueView {
     entries,
     corrupt: listing.corrupt,
   };
-}
-
-/** The snapshot without its bookkeeping write (the boot id): a view writes nothing. */
-function readQueueSnapshotPure(host: QueueHost) {
-  return readQueueSnapshot(host.layout, Date.now(), { writeBoot: false });
 }
 
 function waitingFor(entry: QueueEntry, snapshot: QueueSnapshot): string[] {
