@@ -9,7 +9,7 @@ import type {
   QueueSnapshot,
   SlotSpec,
 } from '../../machine/queue-types.ts';
-import { fitOf, fitsWorkspace, schedule } from '../../machine/schedule.ts';
+import { fitOf, fitsWorkspace, inProgressOf, schedule } from '../../machine/schedule.ts';
 import type { RecoveryNote, RunConfig } from '../../machine/types.ts';
 import {
   getHistory,
@@ -730,7 +730,9 @@ export type ListedRun =
 /** Whether a dispatch would do anything on `snapshot`: hold for a reboot, account for a dead claim, or decide. */
 function dispatchWouldAct(snapshot: QueueSnapshot): boolean {
   return (
-    snapshot.rebooted || snapshot.claimed.some((c) => c.claimer === 'gone') || schedule(snapshot).length > 0
+    snapshot.rebooted ||
+    snapshot.claimed.some((c) => c.claimer === 'gone') ||
+    schedule(snapshot, inProgressOf(snapshot)).length > 0
   );
 }
 
