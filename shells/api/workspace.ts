@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Result } from '../../machine/ports.ts';
 import type {
@@ -241,9 +241,21 @@ export class Workspace {
    */
   async configureSlots(options: ConfigureSlotsOptions): Promise<SlotSpec[]> {
     const next = await wantedSlots(options);
-    await this.recoverSlots();
-    const conflict = slotChangeConflict(occupancyOf(this.dir, this.slotSpecs()), next);
-    if (conflict !== null) throw new RunwardenError('RW_CONFLICT', conflict);
+    const current = readSlots(this.layout);
+    if (current.ok) {
+      await this.recoverSlots();
+      const conflict = slotChangeConflict(occupancyOf(this.dir, current.value), next);
+      if (conflict !== null) throw new RunwardenError('RW_CONFLICT', conflict);
+    } else {
+      // workspace.json is unreadable (the way out is setting the slots again): refuse only while
+      // some slot directory (or slot 0) still holds a lock or claim.
+      const busy = lockedSlotDirs(this.layout);
+      if (busy.length > 0)
+        throw new RunwardenError(
+          'RW_CONFLICT',
+          `${current.error.message}; and ${busy.join(', ')} still hold a run: wait for it to end, then set the slots again`,
+        );
+    }
     const written = writeSlots(this.layout, next);
     if (!written.ok) throw RunwardenError.of(written.error);
     if (queueHasWork(this)) await this.dispatch();
@@ -734,6 +746,23 @@ function dispatchWouldAct(snapshot: QueueSnapshot): boolean {
     snapshot.claimed.some((c) => c.claimer === 'gone') ||
     schedule(snapshot, inProgressOf(snapshot)).length > 0
   );
+}
+
+/** The lock directories (slot 0's root, `slots/<name>/`) holding a lock or claim, by path. */
+function lockedSlotDirs(layout: Layout): string[] {
+  const dirs = [layout.root];
+  try {
+    for (const name of readdirSync(join(layout.root, 'slots'))) dirs.push(join(layout.root, 'slots', name));
+  } catch {
+    // no slot directories
+  }
+  return dirs.filter((dir) => {
+    try {
+      return readdirSync(dir).some((n) => n === 'active.lock' || n.startsWith('active.lock.claimed-'));
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** The ids of the runs holding slots, once each, in slot order. */
