@@ -18,6 +18,7 @@ import { getHistory, type HistoryRecord } from '../../runtime/local/history-stor
 import { bootId } from '../../runtime/local/identity.ts';
 import { runIdPattern } from '../../runtime/local/layout.ts';
 import { selfIdentity } from '../../runtime/local/owner.ts';
+import { whileDispatching } from '../../runtime/local/ports.ts';
 import {
   claimQueued,
   endClaimed,
@@ -355,7 +356,7 @@ export async function dispatch(host: QueueHost): Promise<DispatchReport> {
     start: (claim, slots) => host.startQueued(claim, slots),
   });
   const actor = createActor(dispatchMachine.provide({ actors: ports }), { input: {} });
-  const report = await toPromise(actor.start());
+  const report = await whileDispatching(() => toPromise(actor.start()));
   if (report.stopped === 'error' && report.error !== null)
     throw new RunwardenError(
       report.error.code,
