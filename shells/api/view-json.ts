@@ -40,9 +40,12 @@ export function progressJson(
 
 /** The wire shape of a status view: its run's progress as `progressJson`. */
 export function statusJson(view: StatusView, opts: ViewJsonOptions = {}) {
+  // issue 12: every active run's progress in the same wire shape as the first run's.
+  const runs = view.runs?.map((run) => ({ ...run, progress: progressJson(run.progress, opts) }));
+  const withRuns = runs === undefined ? view : { ...view, runs };
   return view.run === null
-    ? view
-    : { ...view, run: { ...view.run, progress: progressJson(view.run.progress, opts) } };
+    ? withRuns
+    : { ...withRuns, run: { ...view.run, progress: progressJson(view.run.progress, opts) } };
 }
 
 /** The wire shape of a history record: its frozen progress as `progressJson`. */
