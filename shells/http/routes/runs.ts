@@ -67,7 +67,9 @@ export function runRoutes(app: FastifyInstance, ctx: AppContext): void {
     const opts = { series: request.query.series === '1' || request.query.series === 'true' };
     const lastEnded =
       snap.lastEnded === null ? null : { ...snap.lastEnded, record: recordJson(snap.lastEnded.record, opts) };
-    return { ...snap, status: statusJson(snap.status, opts), lastEnded };
+    // issue 12: every slot, every active run and the queue's summary beside the first run's status.
+    const picture = await ctx.queue.picture();
+    return { ...snap, status: statusJson(snap.status, opts), lastEnded, ...picture };
   });
 
   app.get<{ Querystring: { limit: number; outcome?: Outcome } }>(
