@@ -1,0 +1,244 @@
+// Issue 12, the real-process tests: `runwarden` as a user runs it, real jobs, real files.
+// - 4 slots, 12 jobs of random length, some failing: at most 4 run at once (each job writes its
+//   start and end marks), no slot runs two at once, all 12 end with the right outcome and code, and
+//   starts respect priority then arrival.
+// - The same with every runwarden process (commands and kicks) SIGKILLed by PID again and again
+//   mid-way: only the monitors' kicks are left to carry the queue to its end.
+// The test never runs a runwarden command while it waits: it reads the history through the
+// library's plain reader (which dispatches nothing), so whatever starts the next run is a kick.
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { getHistory } from '../../../shells/api/history.ts';
+import { layoutOf } from '../../../shells/api/run-files.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
+import { cliIn, cliPids, killPids, useQueueWorkspaces } from './queue-helpers.ts';
+
+const { workspace } = useQueueWorkspaces();
+
+/** A small seeded generator (mulberry32): the seed is printed so a failure can be replayed. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Job {
+  readonly name: string;
+  readonly index: number;
+  readonly priority: number;
+  readonly sleepS: number;
+  readonly code: number;
+  id: string;
+}
+
+/** The job: marks its start (with its slot) and end in MARKS, sleeps, exits with CODE. */
+const jobScript =
+  'echo "$RUNWARDEN_SLOT $(date +%s%N)" >> "$MARKS/$JOB.start"; sleep "$SLEEP"; date +%s%N > "$MARKS/$JOB.end"; exit "$CODE"';
+
+/** Twelve jobs of random length (0.3–1.2 s), priorities −1…2, every job with a 1-in-3 chance to fail (exit 3). */
+function jobsOf(seed: number): Job[] {
+  const next = random(seed);
+  return Array.from({ length: 12 }, (_, index) => ({
+    name: `j${String(index).padStart(2, '0')}`,
+    index,
+    priority: Math.floor(next() * 4) - 1,
+    sleepS: Math.round((0.3 + next() * 0.9) * 100) / 100,
+    code: next() < 1 / 3 ? 3 : 0,
+    id: '',
+  }));
+}
+
+/** Slots, a paused queue, the 12 submits (all queued), the marks directory. */
+async function setUp(space: ReturnType<typeof workspace>, jobs: Job[]): Promise<string> {
+  expect((await cliIn(space, ['slots', '--count', '4'])).code).toBe(0);
+  expect((await cliIn(space, ['queue', 'pause'])).code).toBe(0);
+  const marks = join(space.ws, '..', 'marks');
+  mkdirSync(marks);
+  for (const job of jobs) {
+    const submitted = await cliIn(space, [
+      'submit',
+      '--json',
+      '--name',
+      job.name,
+      '--priority',
+      String(job.priority),
+      '--on-failure',
+      'keep',
+      '-e',
+      `MARKS=${marks}`,
+      '-e',
+      `JOB=${job.name}`,
+      '-e',
+      `SLEEP=${job.sleepS}`,
+      '-e',
+      `CODE=${job.code}`,
+      '--',
+      'sh',
+      '-c',
+      jobScript,
+    ]);
+    expect(submitted.code, submitted.stderr).toBe(0);
+    const answer = JSON.parse(submitted.stdout) as { id: string; state: string; position: number };
+    expect(answer.state).toBe('queued');
+    job.id = answer.id;
+  }
+  return marks;
+}
+
+/** Every job's history record, read without dispatching; null while some have none. */
+function recordsOf(ws: string, jobs: readonly Job[]) {
+  const layout = layoutOf(ws);
+  const records = jobs.map((j) => getHistory(layout, j.id));
+  return records.every((r) => r !== null) ? records : null;
+}
+
+/** The marks: [slot, start ns, end ns] per job name. */
+function marksOf(dir: string): Map<string, { slot: string; start: bigint; end: bigint | null }> {
+  const marks = new Map<string, { slot: string; start: bigint; end: bigint | null }>();
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.start'))) {
+    const name = file.slice(0, -'.start'.length);
+    const lines = readFileSync(join(dir, file), 'utf8').trim().split('\n');
+    // Appended at every start: a job started twice has two lines.
+    expect(lines, `${name} started ${lines.length} times`).toHaveLength(1);
+    const [slot, start] = (lines[0] ?? '').split(' ');
+    let end: bigint | null = null;
+    try {
+      end = BigInt(readFileSync(join(dir, `${name}.end`), 'utf8').trim());
+    } catch {
+      end = null;
+    }
+    marks.set(name, { slot: slot ?? '', start: BigInt(start ?? '0'), end });
+  }
+  return marks;
+}
+
+/** What the marks prove: ≤ 4 at once, one run per slot at a time. */
+function checkConcurrency(dir: string, jobs: readonly Job[]): void {
+  const marks = marksOf(dir);
+  expect([...marks.keys()].sort()).toEqual(jobs.map((j) => j.name).sort());
+  const events = [...marks.values()].flatMap((m) => [
+    { t: m.start, d: 1 },
+    { t: m.end ?? m.start, d: -1 },
+  ]);
+  // Ends before starts at the same instant: touching intervals do not overlap.
+  events.sort((a, b) => (a.t === b.t ? a.d - b.d : a.t < b.t ? -1 : 1));
+  let now = 0;
+  let most = 0;
+  for (const e of events) {
+    now += e.d;
+    most = Math.max(most, now);
+  }
+  expect(most).toBeLessThanOrEqual(4);
+  expect(most).toBeGreaterThanOrEqual(2); // they did run side by side
+  const bySlot = new Map<string, { start: bigint; end: bigint }[]>();
+  for (const m of marks.values())
+    bySlot.set(m.slot, [...(bySlot.get(m.slot) ?? []), { start: m.start, end: m.end ?? m.start }]);
+  expect([...bySlot.keys()].every((s) => /^slot[0-3]$/.test(s))).toBe(true);
+  for (const runs of bySlot.values()) {
+    runs.sort((a, b) => (a.start < b.start ? -1 : 1));
+    for (let i = 1; i < runs.length; i++)
+      expect((runs[i]?.start ?? 0n) >= (runs[i - 1]?.end ?? 0n)).toBe(true);
+  }
+}
+
+/** Outcomes and codes as the jobs chose; starts in priority-then-arrival order. */
+function checkRecords(
+  records: NonNullable<ReturnType<typeof recordsOf>>,
+  jobs: readonly Job[],
+  toleranceMs: number,
+): void {
+  for (const [i, job] of jobs.entries()) {
+    const record = records[i];
+    expect(record?.outcome, `${job.name}: ${JSON.stringify(record)}`).toBe(
+      job.code === 0 ? 'finished' : 'failed',
+    );
+    expect(record?.exitCode).toBe(job.code);
+  }
+  const expected = [...jobs].sort((a, b) => b.priority - a.priority || a.index - b.index);
+  const startedAt = new Map(jobs.map((j, i) => [j.name, records[i]?.startedAt ?? 0]));
+  // A later entry never starts before an earlier one (within the tolerance of one dispatch round,
+  // where two slots that free together start two entries a few ms apart).
+  for (let i = 0; i < expected.length; i++)
+    for (let j = i + 1; j < expected.length; j++) {
+      const a = expected[i] as Job;
+      const b = expected[j] as Job;
+      expect(
+        (startedAt.get(a.name) ?? 0) <= (startedAt.get(b.name) ?? 0) + toleranceMs,
+        `${a.name} (priority ${a.priority}) should start before ${b.name} (priority ${b.priority})`,
+      ).toBe(true);
+    }
+}
+
+const seedOf = () => Number(process.env.RW_TEST_SEED ?? Date.now() % 1_000_000);
+
+describe('the queue with real processes', () => {
+  it('runs 12 jobs on 4 slots: at most 4 at once, every code right, priority then arrival', async () => {
+    const seed = seedOf();
+    console.log(`queue-run seed ${seed} (replay: RW_TEST_SEED=${seed})`);
+    const space = workspace();
+    const jobs = jobsOf(seed);
+    const marks = await setUp(space, jobs);
+    expect((await cliIn(space, ['queue', 'resume'])).code).toBe(0);
+    // Only the monitors' kicks start the rest: the test runs no runwarden command meanwhile.
+    const records = await waitFor(() => recordsOf(space.ws, jobs), {
+      timeoutMs: 120_000,
+      intervalMs: 100,
+      description: 'all 12 runs to end with a history record',
+    });
+    checkRecords(records, jobs, 500);
+    checkConcurrency(marks, jobs);
+  });
+
+  it('carries the queue to its end with every runwarden process SIGKILLed mid-way, by the kicks alone', async () => {
+    const seed = seedOf() + 1;
+    console.log(`queue-run (killed) seed ${seed} (replay: RW_TEST_SEED=${seed - 1})`);
+    const space = workspace();
+    const jobs = jobsOf(seed);
+    const marks = await setUp(space, jobs);
+    const resume = cliIn(space, ['queue', 'resume']);
+    let killed = 0;
+    // While at least two jobs run (their monitors will kick later), SIGKILL every runwarden
+    // process alive: the resume command mid-dispatch, kicks mid-start. Until half have ended.
+    await waitFor(
+      async () => {
+        const m = marksOf(marks);
+        const running = [...m.values()].filter((x) => x.end === null).length;
+        if (running >= 2) {
+          const pids = cliPids(space.tag);
+          if (pids.length > 0) {
+            await killPids(pids);
+            killed += pids.length;
+          }
+        }
+        const ended = jobs.filter((j) => j.id !== '' && getHistory(layoutOf(space.ws), j.id) !== null).length;
+        return ended >= 6;
+      },
+      {
+        timeoutMs: 120_000,
+        intervalMs: 25,
+        description: 'half the runs to end while runwarden processes are killed',
+      },
+    );
+    await resume;
+    console.log(`queue-run (killed): SIGKILLed ${killed} runwarden process(es) by pid`);
+    expect(killed).toBeGreaterThan(0);
+    const records = await waitFor(() => recordsOf(space.ws, jobs), {
+      timeoutMs: 120_000,
+      intervalMs: 100,
+      description: 'all 12 runs to end with a history record, carried by the kicks alone',
+    });
+    for (const [i, job] of jobs.entries()) {
+      expect(records[i]?.outcome, job.name).toBe(job.code === 0 ? 'finished' : 'failed');
+      expect(records[i]?.exitCode).toBe(job.code);
+    }
+    checkConcurrency(marks, jobs);
+    // Nothing started twice: marksOf found one start line per job (checkConcurrency read them all).
+    expect(readdirSync(marks).filter((f) => f.endsWith('.start'))).toHaveLength(12);
+  });
+});
