@@ -14,7 +14,7 @@ import type {
   SpawnOutput,
   unprovidedPorts,
 } from '../../machine/ports.ts';
-import type { LockRecord } from '../../machine/types.ts';
+import type { ClaimRef, LockRecord, RunConfig } from '../../machine/types.ts';
 import { confinedDir } from '../fs/confined.ts';
 import { durableStep } from '../fs/durable-step.ts';
 import { errnoOf, failure, success } from '../fs/fs-error.ts';
@@ -24,7 +24,7 @@ import { identityOf, signalGroupIfSame } from './identity.ts';
 import { inspectWorkspace } from './inspect.ts';
 import { jobIdentities } from './job-liveness.ts';
 import { watchJob } from './job-watcher.ts';
-import { type Layout, layoutOf } from './layout.ts';
+import { type Layout, layoutOf, type SlotRef } from './layout.ts';
 import { claimLock, createLock, quarantineLock, readLock, releaseClaim, updateLock } from './lock-file.ts';
 import { selfIdentity, selfOwner } from './owner.ts';
 import { createRunDir, writeAbortGrace, writeAbortRequest, writeRunIdentity } from './run-records.ts';
@@ -40,9 +40,33 @@ export interface LocalRuntimeOptions {
   readonly pollMs?: number;
   /** Bound on every wait for the monitor while starting (default 10 s). */
   readonly spawnTimeoutMs?: number;
+  /** The slot whose lock this runtime's actor holds (issue 12); default slot 0 (`active.lock`). */
+  readonly slot?: SlotRef;
+  /** The layouts of a run's slots by name (issue 12: a run on k slots takes k locks); default: slot 0 only. */
+  readonly slotLayouts?: (names: readonly string[]) => Result<readonly Layout[]>;
+  /** The environment a started job's env is merged over (default process.env; a queued run: its submitter's). */
+  readonly baseEnv?: Readonly<Record<string, string>>;
+  /** What the monitor runs once the exit is recorded (the `dispatch` kick); none by default. */
+  readonly kick?: readonly string[];
 }
 
 type Ports = typeof unprovidedPorts;
+
+/** The options with their defaults filled in (the optional issue-12 ones stay optional). */
+type FilledOptions = Required<Pick<LocalRuntimeOptions, 'workspace' | 'now' | 'pollMs' | 'spawnTimeoutMs'>> &
+  LocalRuntimeOptions;
+
+/** The layouts of a run's slots (the first is this actor's); a run without `slots` holds slot 0 alone. */
+function runLayouts(layout: Layout, options: FilledOptions, config: RunConfig): Result<readonly Layout[]> {
+  const names = config.slots;
+  if (names === undefined || names.length <= 1) return success([layout]);
+  if (options.slotLayouts === undefined)
+    return failure(
+      'RW_INTERNAL',
+      `run ${config.runId} needs slots ${names.join(', ')}, but no slot layouts were given`,
+    );
+  return options.slotLayouts(names);
+}
 
 /** Who holds the lock, for the conflict message. */
 function holderOf(layout: Layout): string {
@@ -50,7 +74,7 @@ function holderOf(layout: Layout): string {
   return read.ok && read.value.state === 'ok' ? read.value.value.runId : 'another run';
 }
 
-function acquire(layout: Layout, { config, at }: AcquireInput): Result<LockRecord> {
+function acquire(layout: Layout, options: FilledOptions, { config, at }: AcquireInput): Result<LockRecord> {
   const record: LockRecord = {
     runId: config.runId,
     nonce: `${process.pid}-${at}-${Math.random().toString(36).slice(2, 10)}`,
@@ -76,15 +100,81 @@ function acquire(layout: Layout, { config, at }: AcquireInput): Result<LockRecor
     removeRunDir(layout, config.runId);
     return dir;
   }
-  const made = createLock(layout, record);
-  if (!made.ok || made.value === 'exists') removeRunDir(layout, config.runId);
-  if (!made.ok) return made;
-  if (made.value === 'exists') {
-    const holder = holderOf(layout);
-    return failure('RW_CONFLICT', `run ${holder} is already active`);
+  const layouts = runLayouts(layout, options, config);
+  if (!layouts.ok) {
+    removeRunDir(layout, config.runId);
+    return layouts;
+  }
+  // k slots: each lock O_EXCL in slot order; on any refusal the ones made are removed (try-lock,
+  // never wait: no deadlock, no partial hold).
+  const made: Layout[] = [];
+  for (const slot of layouts.value) {
+    const created = createSlotLock(slot, record);
+    if (created.ok && created.value === 'created') {
+      made.push(slot);
+      continue;
+    }
+    for (const undo of made.reverse()) removeOwnLock(undo, record);
+    removeRunDir(layout, config.runId);
+    if (!created.ok) return created;
+    const holder = holderOf(slot);
+    const where = layouts.value.length > 1 ? ` in slot ${slot.slot.name}` : '';
+    return failure('RW_CONFLICT', `run ${holder} is already active${where}`);
   }
   failpoint('after-lock');
   return success(record);
+}
+
+/** Create one slot's lock (its directory first, for slots beyond 0). */
+function createSlotLock(layout: Layout, record: LockRecord): Result<'created' | 'exists'> {
+  if (layout.lockDir !== layout.root) {
+    try {
+      mkdirSync(layout.lockDir, { recursive: true, mode: 0o700 });
+    } catch (error) {
+      return failure(
+        'RW_WORKSPACE_FAILED',
+        `creating ${layout.lockDir}: ${errnoOf(error)}; check the workspace`,
+      );
+    }
+  }
+  return createLock(layout, record);
+}
+
+/**
+ * Remove a lock of ours (same nonce) from a slot: claimed by a rename first, so a newer lock
+ * made meanwhile is never removed (claimLock puts it back). Best effort: a lock left behind is
+ * recovered by that slot's actor (its run has or gets its history record).
+ */
+function removeOwnLock(layout: Layout, record: LockRecord): void {
+  const claimed = claimLock(layout, { kind: 'active' }, record, selfIdentity());
+  if (claimed.ok) releaseClaim(layout, claimed.value);
+}
+
+/** Update the lock of every slot a run holds (the job's identity); the first slot's last. */
+function updateRunLocks(layout: Layout, options: FilledOptions, record: LockRecord): Result<LockRecord> {
+  const layouts = runLayouts(layout, options, record.config);
+  if (!layouts.ok) return layouts;
+  for (const other of layouts.value) {
+    if (other.lock === layout.lock) continue;
+    const updated = updateLock(other, record);
+    if (!updated.ok) return updated;
+  }
+  return updateLock(layout, record);
+}
+
+/** Release a run's claim, then remove the locks its other slots still hold (issue 12). */
+function release(layout: Layout, options: FilledOptions, claim: ClaimRef): Result<null> {
+  const released = releaseClaim(layout, claim);
+  if (!released.ok) return released;
+  const layouts = runLayouts(layout, options, claim.record.config);
+  if (!layouts.ok) return success(null);
+  for (const other of layouts.value) {
+    if (other.lock === layout.lock) continue;
+    const read = readLock(other.lock);
+    if (read.ok && read.value.state === 'ok' && read.value.value.nonce === claim.record.nonce)
+      removeOwnLock(other, read.value.value);
+  }
+  return success(null);
 }
 
 /** Remove the directory of a run that never took the lock (its id is unique: nobody else's). */
@@ -98,7 +188,7 @@ function removeRunDir(layout: Layout, runId: string): void {
 
 async function spawn(
   layout: Layout,
-  options: Required<LocalRuntimeOptions>,
+  options: FilledOptions,
   lock: LockRecord,
   signal: AbortSignal,
 ): Promise<Result<SpawnOutput>> {
@@ -109,8 +199,14 @@ async function spawn(
     runDir: layout.runDir(runId),
     argv: config.argv,
     cwd: config.cwd,
+    ...(options.baseEnv === undefined ? {} : { baseEnv: options.baseEnv }),
+    ...(options.kick === undefined ? {} : { kick: options.kick }),
     env: {
       ...config.env,
+      // Every run knows its slot (issue 12); a slot-configured run's overlay is in config.env.
+      RUNWARDEN_SLOT: config.env.RUNWARDEN_SLOT ?? layout.slot.name,
+      RUNWARDEN_SLOT_INDEX: config.env.RUNWARDEN_SLOT_INDEX ?? String(layout.slot.index),
+      RUNWARDEN_SLOTS: config.env.RUNWARDEN_SLOTS ?? (config.slots ?? [layout.slot.name]).join(','),
       RUNWARDEN_RUN_ID: runId,
       RUNWARDEN_RUN_DIR: layout.runDir(runId),
       RUNWARDEN_EVENTS: layout.runFile(runId, 'events'),
@@ -135,7 +231,7 @@ async function spawn(
     launched.value.cancel();
     return copied;
   }
-  const updated = updateLock(layout, { ...lock, job: handle, startedAt: at });
+  const updated = updateRunLocks(layout, options, { ...lock, job: handle, startedAt: at });
   if (!updated.ok || signal.aborted) {
     launched.value.cancel();
     return updated.ok ? failure('RW_START_CANCELLED', `the start of ${runId} was cancelled`) : updated;
@@ -214,8 +310,8 @@ function retain(layout: Layout, { claim, outcome }: RetentionInput): Result<null
 
 /** The machine's ports for the workspace in `options` (pass to `lifecycleMachine.provide`). */
 export function localRuntime(options: LocalRuntimeOptions): Ports {
-  const layout = layoutOf(options.workspace);
-  const opts: Required<LocalRuntimeOptions> = {
+  const layout = layoutOf(options.workspace, options.slot);
+  const opts: FilledOptions = {
     now: Date.now,
     pollMs: 100,
     spawnTimeoutMs: 10_000,
@@ -225,7 +321,7 @@ export function localRuntime(options: LocalRuntimeOptions): Ports {
     inspectDisk: fromPromise(async () => inspectWorkspace(layout, opts.now())),
     watchWorkspace: fromCallback(({ sendBack }) => watchWorkspace(layout, opts.pollMs, sendBack)),
     quarantineLock: fromPromise(async ({ input }) => quarantineLock(layout, input.source)),
-    acquireLock: fromPromise(async ({ input }: { input: AcquireInput }) => acquire(layout, input)),
+    acquireLock: fromPromise(async ({ input }: { input: AcquireInput }) => acquire(layout, opts, input)),
     spawnJob: fromPromise(async ({ input, signal }) => spawn(layout, opts, input.lock, signal)),
     watchJob: fromCallback(({ input, sendBack }) => watchJob(layout, input.lock, opts, sendBack)),
     interruptJob: fromPromise(async ({ input }: { input: SignalInput }) =>
@@ -240,6 +336,6 @@ export function localRuntime(options: LocalRuntimeOptions): Ports {
       return recordHistory(layout, input.entry);
     }),
     applyRetention: fromPromise(async ({ input }: { input: RetentionInput }) => retain(layout, input)),
-    releaseLock: fromPromise(async ({ input }) => releaseClaim(layout, input.claim)),
+    releaseLock: fromPromise(async ({ input }) => release(layout, opts, input.claim)),
   };
 }

@@ -7,7 +7,7 @@ const exitCodes: Readonly<Record<string, number>> = {
   RW_CONFLICT: 3,
   RW_NOT_FOUND: 4,
   RW_NO_ACTIVE_RUN: 4,
-  // issue 12: a command without RUN while several runs are active (name one)
+  /** Issue 12: several runs are active and the command needs one named. */
   RW_AMBIGUOUS: 2,
 };
 
