@@ -6,8 +6,7 @@ import type { Workspace } from '../api/workspace.ts';
 /** The active runs' ids as status sees them (every slot), oldest start first. */
 export async function activeRunIds(ws: Workspace): Promise<string[]> {
   const view = await ws.status();
-  const runs = view.runs ?? (view.run === null ? [] : [view.run]);
-  return [...runs].sort((a, b) => (a.startedAt ?? 0) - (b.startedAt ?? 0)).map((r) => r.id);
+  return [...view.runs].sort((a, b) => (a.startedAt ?? 0) - (b.startedAt ?? 0)).map((r) => r.id);
 }
 
 /** The error for a command without RUN while several runs are active. */

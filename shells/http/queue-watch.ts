@@ -2,24 +2,24 @@
 // for the status (which recovers every slot and dispatches: a free slot and an eligible entry
 // start it, as any runwarden process does) and the queue, and publishes `slots` and `queue` events
 // when they change. It decides nothing: the library and the machine do.
-import type { StatusView } from '../api/status-view.ts';
+import type { QueueView } from '../api/queue.ts';
 import { statusJson } from '../api/view-json.ts';
-import type { QueueView, Workspace } from '../api/workspace.ts';
+import type { Workspace, WorkspaceStatus } from '../api/workspace.ts';
 import type { EventLog } from './event-log.ts';
 
 /** Every slot, every active run and the queue's summary: `slots` in GET /api/status and the SSE `slots` event. */
 export interface SlotsPicture {
-  readonly slots: NonNullable<StatusView['slots']>;
+  readonly slots: WorkspaceStatus['slots'];
   readonly runs: readonly unknown[];
-  readonly queue: NonNullable<StatusView['queue']> | null;
+  readonly queue: WorkspaceStatus['queue'] | null;
 }
 
 /** What identifies a change of slots worth an event (not elapsed times, not progress). */
-function slotsSignature(view: StatusView): string {
+function slotsSignature(view: WorkspaceStatus): string {
   return JSON.stringify([
-    view.slots ?? [],
-    (view.runs ?? []).map((r) => [r.id, r.pid, r.startedAt, r.abort, r.monitorLost]),
-    view.queue ?? null,
+    view.slots,
+    view.runs.map((r) => [r.id, r.pid, r.startedAt, r.abort, r.monitorLost]),
+    view.queue,
   ]);
 }
 
@@ -59,7 +59,7 @@ export class QueueWatch {
   /** The latest queue view (after the first look completes). */
   async queue(): Promise<QueueView> {
     if (this.#queue === null) await this.refresh();
-    return this.#queue ?? { hold: null, entries: [] };
+    return this.#queue ?? { hold: null, entries: [], corrupt: [] };
   }
 
   /** Look now (one look at a time: a caller during a look waits for it, then looks again). */
@@ -76,9 +76,9 @@ export class QueueWatch {
     try {
       const status = await this.#ws.status();
       const picture: SlotsPicture = {
-        slots: status.slots ?? [],
+        slots: status.slots,
         runs: statusJson(status).runs ?? [],
-        queue: status.queue ?? null,
+        queue: status.queue,
       };
       this.#picture = picture;
       const slotsSig = slotsSignature(status);

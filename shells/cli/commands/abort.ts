@@ -24,7 +24,7 @@ export async function abortCommand(
   const status = await ws.status();
   if (status.state === 'halted' && status.error !== null) throw RunwardenError.of(status.error);
   // issue 12: every slot's active run; a queued run is aborted without a process.
-  const runs = status.runs ?? (status.run === null ? [] : [status.run]);
+  const runs = status.runs;
   const activeIds = runs.map((r) => r.id);
   if (runArg === undefined && activeIds.length > 1) throw severalActive(activeIds, 'abort');
   const queued = runArg === undefined ? null : await queuedRun(ws, runArg);

@@ -1,7 +1,8 @@
 // `runwarden queue [--json]` and its edits: pause, resume, rm RUN, move RUN --priority P,
 // release RUN, hold RUN. Every edit goes through the library (claim, rewrite, publish), never
 // by touching the queue's files here.
-import type { QueueView, Workspace } from '../../api/workspace.ts';
+import type { QueueView } from '../../api/queue.ts';
+import type { Workspace } from '../../api/workspace.ts';
 import { formatArgv, formatTime, neutralize, painter, printJson } from '../output.ts';
 
 /** Why the whole queue starts nothing, in words, with the command that lifts it. */

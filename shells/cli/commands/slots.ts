@@ -52,7 +52,7 @@ export async function slotsCommand(ws: Workspace, flags: SlotsFlags): Promise<nu
   }
   const specs = await ws.slots();
   const status = await ws.status();
-  const holderOf = new Map((status.slots ?? []).map((s) => [s.name, s.runId]));
+  const holderOf = new Map(status.slots.map((s) => [s.name, s.runId]));
   const holder = (name: string) => holderOf.get(name) ?? null;
   if (flags.json === true) {
     printJson(specs.map((s) => ({ ...s, runId: holder(s.name) })));

@@ -3,7 +3,7 @@
 import { listHistory } from '../../api/history.ts';
 import type { RunView, StatusView } from '../../api/status-view.ts';
 import { statusJson } from '../../api/view-json.ts';
-import type { Workspace } from '../../api/workspace.ts';
+import type { Workspace, WorkspaceStatus } from '../../api/workspace.ts';
 import { formatArgv, formatDuration, neutralize, painter, printJson, warn } from '../output.ts';
 import { monitorLostLine, progressLines } from '../progress-lines.ts';
 import { notice } from '../recovery-notes.ts';
@@ -56,12 +56,12 @@ function progressShort(progress: RunView['progress']): string {
  * issue 12: every slot, free or the run it holds with its progress, and the queue's length and
  * hold. Nothing for a workspace of one slot and an empty queue (today's view is the whole story).
  */
-export function slotAndQueueLines(view: StatusView, now: number): string[] {
+export function slotAndQueueLines(view: WorkspaceStatus, now: number): string[] {
   const p = painter(process.stdout);
-  const slots = view.slots ?? [];
-  const queue = view.queue ?? null;
+  const slots = view.slots;
+  const queue = view.queue;
   const lines: string[] = [];
-  const runs = new Map((view.runs ?? []).map((r) => [r.id, r]));
+  const runs = new Map(view.runs.map((r) => [r.id, r]));
   if (slots.length > 1 || runs.size > 1) {
     const busy = slots.filter((s) => s.runId !== null).length;
     lines.push(`slots:   ${busy} of ${slots.length} busy`);
@@ -81,7 +81,7 @@ export function slotAndQueueLines(view: StatusView, now: number): string[] {
       lines.push(`  ${name}  ${slot.runId}${elapsed}${progress === '' ? '' : `  ${progress}`}`);
     }
   }
-  if (queue !== null && (queue.waiting > 0 || queue.hold !== null)) {
+  if (queue.waiting > 0 || queue.hold !== null) {
     const held = queue.held > 0 ? ` (${queue.held} held)` : '';
     lines.push(`queue:   ${queue.waiting} waiting${held}   see: runwarden queue`);
     const hold = holdLine(queue.hold);

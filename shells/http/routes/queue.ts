@@ -66,7 +66,7 @@ export function queueRoutes(app: FastifyInstance, ctx: AppContext): void {
         await ctx.queue.refresh();
         return reply.code(200).send({ id, state: 'aborted', record });
       }
-      const active = (await ctx.ws.status()).runs?.some((r) => r.id === id) ?? false;
+      const active = (await ctx.ws.status()).runs.some((r) => r.id === id);
       if (!active) throw new HttpError('RW_NOT_FOUND', `run ${id} is neither active nor queued`);
       await ctx.ws.abort({
         runId: id,
