@@ -144,7 +144,11 @@ export async function watchRun(
   runId: string | undefined,
   opts: WatchOptions,
 ): Promise<number> {
-  const session = ws.openSession();
+  // issue 12: a run of another slot is followed by that slot's actor (the first slot it holds).
+  const slotName =
+    runId === undefined ? undefined : (await ws.status()).slots.find((s) => s.runId === runId)?.name;
+  const slot = slotName === undefined ? undefined : ws.slots().find((s) => s.name === slotName);
+  const session = ws.openSession(slot);
   try {
     const settled = await session.settled(30_000);
     const active = settled.hasTag('live') ? (settled.context.run?.runId ?? null) : null;
