@@ -36,6 +36,11 @@ export async function submitCommand(ws: Workspace, argv: string[], flags: Submit
       `started ${p.bold(submitted.id)} on ${submitted.slots.join(', ')}: ${command}\n` +
         `watch it with: runwarden watch ${submitted.id}\n`,
     );
+  } else if (submitted.state === 'ended') {
+    process.stdout.write(
+      `${p.bold(submitted.id)} ended at once without starting (a dependency of --after-ok did not finish): ${command}\n` +
+        `see why with: runwarden show ${submitted.id}\n`,
+    );
   } else {
     process.stdout.write(
       `queued ${p.bold(submitted.id)} at position ${submitted.position ?? '?'}: ${command}\n` +

@@ -95,7 +95,7 @@ describe('GPU slots (nvidia-smi fixture on PATH)', () => {
     expect((slots2 ?? '').split(',').sort()).toEqual(['gpu0', 'gpu1']);
     const [visible0] = seen.get(none.id) ?? [];
     expect(visible0).toBe(''); // set, and empty: not "unset"
-  });
+  }, 180_000);
 
   it('refuses slots --gpus with one line when nvidia-smi fails, and leaves the slots as they were', async () => {
     const space = workspace();
@@ -141,7 +141,12 @@ describe('the queue commands', () => {
     const aborted = await cliIn(space, ['abort', first.id]);
     expect(aborted.code, aborted.stderr).toBe(0);
     const record = getHistory(layoutOf(space.ws), first.id);
-    expect(record).toMatchObject({ outcome: 'aborted', reason: 'aborted-in-queue', pid: null });
+    expect(record).toMatchObject({
+      outcome: 'aborted',
+      reason: 'aborted-in-queue',
+      exitCode: null,
+      signal: null,
+    });
     // rm: recorded aborted, removed-from-queue.
     expect((await cliIn(space, ['queue', 'rm', second.id])).code).toBe(0);
     expect(getHistory(layoutOf(space.ws), second.id)).toMatchObject({
