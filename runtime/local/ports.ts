@@ -308,6 +308,23 @@ function retain(layout: Layout, { claim, outcome }: RetentionInput): Result<null
   return success(null);
 }
 
+/**
+ * Issue 12 `requeue` (minimal, q-model; q-core may replace it): remove the never-started run
+ * directory of a queued run, confined to the workspace; no history record. Already gone: ok.
+ */
+function discard(layout: Layout, claim: ClaimRef): Result<null> {
+  const dir = layout.runDir(claim.record.runId);
+  const runDir = confinedDir(layout.root, dir);
+  if (!runDir.ok) return runDir;
+  try {
+    durableStep('rm', dir);
+    rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+  } catch (error) {
+    return failure('RW_DISCARD_FAILED', `deleting ${dir}: ${errnoOf(error)}; delete it by hand`);
+  }
+  return success(null);
+}
+
 /** The machine's ports for the workspace in `options` (pass to `lifecycleMachine.provide`). */
 export function localRuntime(options: LocalRuntimeOptions): Ports {
   const layout = layoutOf(options.workspace, options.slot);
@@ -337,5 +354,6 @@ export function localRuntime(options: LocalRuntimeOptions): Ports {
     }),
     applyRetention: fromPromise(async ({ input }: { input: RetentionInput }) => retain(layout, input)),
     releaseLock: fromPromise(async ({ input }) => release(layout, opts, input.claim)),
+    discardRun: fromPromise(async ({ input }) => discard(layout, input.claim)),
   };
 }

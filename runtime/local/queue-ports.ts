@@ -3,12 +3,13 @@
 // goes through a lifecycle actor of its first slot, which the library API supplies (`start`), and
 // recovering the slots likewise (`recover`): this module only reads and moves files.
 import { readFileSync } from 'node:fs';
+import { fromPromise } from 'xstate';
+import type { ClaimAnswer, StartAnswer, unprovidedDispatchPorts } from '../../machine/dispatch-ports.ts';
 import type { Result } from '../../machine/ports.ts';
 import type {
   ClaimedEntry,
   DependencyState,
   EntryClaim,
-  QueueEntry,
   QueueHold,
   QueueSnapshot,
   SlotSpec,
@@ -34,10 +35,7 @@ import {
 } from './queue-store.ts';
 import { readSlots, slotLayout } from './workspace-config.ts';
 
-/** What claiming an entry found (q-model's dispatch ports: machine/dispatch-ports.ts). */
-export type ClaimAnswer = EntryClaim | 'gone' | 'held';
-/** How a start went. */
-export type StartAnswer = 'started' | 'failed' | 'conflict';
+export type { ClaimAnswer, StartAnswer };
 
 /** What a slot holds now: the runs its lock and claims name. */
 export interface SlotOccupancy {
@@ -190,31 +188,26 @@ export function endClaimed(layout: Layout, claim: EntryClaim, entry: HistoryEntr
   return dropEntry(layout, claim.name);
 }
 
-/** The record of a queued run that ends without a process (removed, aborted, or its dependency failed). */
-export function queueEndRecord(
-  entry: QueueEntry,
-  at: number,
-  reason: 'dependency-failed' | 'removed-from-queue' | 'aborted-in-queue',
-  dependency?: HistoryEntry['dependency'],
-): HistoryEntry {
-  const outcome = reason === 'dependency-failed' ? 'failed' : 'aborted';
-  const message =
-    reason === 'dependency-failed'
-      ? `run ${entry.runId} did not start: its --after-ok dependency ${dependency?.runId ?? '?'} ${dependency?.outcome === 'missing' ? 'is not known' : `ended ${dependency?.outcome ?? '?'}`}`
-      : reason === 'removed-from-queue'
-        ? `run ${entry.runId} was removed from the queue before it started`
-        : `run ${entry.runId} was aborted while waiting in the queue`;
+/** What the dispatch ports need from the library API: recovering every slot, starting on a slot. */
+export interface DispatchHooks {
+  /** Recover every slot (a lifecycle actor per slot settles); an error as a Result. */
+  recover(): Promise<Result<null>>;
+  /** Start a claimed entry on `slots` through the lifecycle actor of its first slot. */
+  start(claim: EntryClaim, slots: readonly string[]): Promise<Result<StartAnswer>>;
+}
+
+/** The dispatch machine's ports on the workspace at `layout` (pass to `dispatchMachine.provide`). */
+export function localDispatchPorts(layout: Layout, hooks: DispatchHooks): typeof unprovidedDispatchPorts {
   return {
-    runId: entry.runId,
-    name: entry.config.name,
-    outcome,
-    exitCode: null,
-    signal: null,
-    startedAt: null,
-    endedAt: at,
-    reason,
-    error: { code: reason === 'dependency-failed' ? 'RW_DEPENDENCY_FAILED' : 'RW_NOT_STARTED', message },
-    config: entry.config,
-    ...(dependency === undefined ? {} : { dependency }),
+    readQueue: fromPromise(async () => {
+      const recovered = await hooks.recover();
+      return recovered.ok ? readQueueSnapshot(layout, Date.now()) : recovered;
+    }),
+    holdQueue: fromPromise(async ({ input }) => holdQueue(layout, { reason: input.reason, since: input.at })),
+    restoreEntry: fromPromise(async ({ input }) => restoreEntry(layout, input.name)),
+    dropEntry: fromPromise(async ({ input }) => dropEntry(layout, input.name)),
+    claimEntry: fromPromise(async ({ input }) => claimQueued(layout, input.runId, input.forStart)),
+    startRun: fromPromise(async ({ input }) => hooks.start(input.claim, input.slots)),
+    endEntry: fromPromise(async ({ input }) => endClaimed(layout, input.claim, input.entry)),
   };
 }

@@ -12,6 +12,8 @@ import { defaultSlot, type Layout, layoutOf } from './layout.ts';
 /** What `workspace.json` holds; unknown fields are other features' and are kept. */
 export interface WorkspaceConfig {
   readonly slots: readonly SlotSpec[];
+  /** Issue 14 (ckpt): the workspace's disk budget in bytes; read by runtime/local/prune.ts. */
+  readonly diskBudgetBytes?: number;
   readonly [other: string]: unknown;
 }
 

@@ -1,5 +1,9 @@
 // The queue through the library API (issue 12): submit, the queue's view, its edits, and one
 // dispatch (what the monitor's kick and every recovering command run).
+
+import { createActor, toPromise } from 'xstate';
+import { type DispatchReport, dispatchMachine } from '../../machine/dispatch.ts';
+import { queueEndEntry } from '../../machine/dispatch-records.ts';
 import type { Result } from '../../machine/ports.ts';
 import type {
   EntryClaim,
@@ -9,20 +13,17 @@ import type {
   QueueSnapshot,
   SlotSpec,
 } from '../../machine/queue-types.ts';
-import { fitsWorkspace, queueOrder, readinessOf, schedule } from '../../machine/schedule.ts';
+import { fitsWorkspace, queueOrder, readinessOf } from '../../machine/schedule.ts';
 import { getHistory, type HistoryRecord } from '../../runtime/local/history-store.ts';
 import { bootId } from '../../runtime/local/identity.ts';
 import { runIdPattern } from '../../runtime/local/layout.ts';
 import { selfIdentity } from '../../runtime/local/owner.ts';
 import {
   claimQueued,
-  dropClaimed,
   endClaimed,
-  holdQueue,
+  localDispatchPorts,
   occupancyOf,
-  queueEndRecord,
   readQueueSnapshot,
-  restoreClaimed,
   type StartAnswer,
 } from '../../runtime/local/queue-ports.ts';
 import {
@@ -86,18 +87,7 @@ export interface QueueView {
   readonly corrupt: readonly { readonly name: string; readonly detail: string }[];
 }
 
-/** Most rounds one dispatch makes (each: recover, read, decide, act); a loop bound. */
-export const dispatchRoundsMax = 16;
-
-/** What a dispatch did. */
-export interface DispatchReport {
-  readonly started: readonly { readonly runId: string; readonly slots: readonly string[] }[];
-  /** Runs ended without a process (a failed dependency). */
-  readonly ended: readonly string[];
-  /** Dead claimers' entries put back, and claims dropped. */
-  readonly restored: readonly string[];
-  readonly hold: QueueHold | null;
-}
+export type { DispatchReport };
 
 /** What the queue functions need of a workspace (Workspace implements it). */
 export interface QueueHost {
@@ -185,10 +175,7 @@ export function entryOf(host: QueueHost, options: SubmitOptions, at: number): Qu
 export async function submit(host: QueueHost, options: SubmitOptions): Promise<SubmittedRun> {
   const entry = entryOf(host, options, Date.now());
   orThrow(publishEntry(host.layout, entry));
-  const report = await dispatch(host);
-  const started = report.started.find((s) => s.runId === entry.runId);
-  if (started !== undefined)
-    return { id: entry.runId, state: 'started', position: null, slots: started.slots };
+  await dispatch(host);
   const view = queueView(host);
   const waiting = view.entries.find((e) => e.runId === entry.runId);
   if (waiting !== undefined)
@@ -289,7 +276,7 @@ export function endWaiting(
 ): HistoryRecord {
   if (!runIdPattern.test(runId)) throw new RunwardenError('RW_USAGE', `invalid run id '${runId}'`);
   const claim = claimWaiting(host, runId);
-  orThrow(endClaimed(host.layout, claim, queueEndRecord(claim.entry, Date.now(), reason)));
+  orThrow(endClaimed(host.layout, claim, queueEndEntry(claim.entry, reason, Date.now())));
   const record = getHistory(host.layout, runId);
   if (record === null) throw new RunwardenError('RW_INTERNAL', `run ${runId}: its record did not appear`);
   return record;
@@ -331,66 +318,35 @@ export function queueHasWork(host: QueueHost): boolean {
 }
 
 /**
- * One dispatch: in bounded rounds, recover every slot, read the queue, hold it after a reboot,
- * account for dead claimers' entries, schedule, and carry out each decision (claim, start or end,
- * drop). Stops when a round changes nothing. Several dispatchers may run at once: each entry is
- * claimed by exactly one, and a start that finds its slot taken puts the entry back.
+ * One dispatch: the dispatch machine (machine/dispatch.ts) over the local queue ports, in bounded
+ * rounds: recover every slot, read the queue, hold it after a reboot, account for dead claimers'
+ * entries, schedule, and carry out each decision (claim, start or end, drop). Several dispatchers
+ * may run at once: each entry is claimed by exactly one, and a start that finds its slot taken
+ * puts the entry back. RW_DISPATCH_FAILED when a step kept failing (its claim is left for the next
+ * dispatch to account for: nothing is lost).
  */
 export async function dispatch(host: QueueHost): Promise<DispatchReport> {
-  const started: { runId: string; slots: readonly string[] }[] = [];
-  const ended: string[] = [];
-  const restored: string[] = [];
-  let hold: QueueHold | null = null;
-  for (let round = 0; round < dispatchRoundsMax; round++) {
-    await host.recoverSlots();
-    const snapshot = orThrow(readQueueSnapshot(host.layout, Date.now()));
-    hold = snapshot.hold;
-    if (snapshot.rebooted) {
-      orThrow(holdQueue(host.layout, { reason: 'reboot', since: snapshot.now }));
-      hold = { reason: 'reboot', since: snapshot.now };
-    }
-    let changed = false;
-    for (const claim of snapshot.claimed) {
-      if (claim.claimer !== 'gone') continue;
-      if (claim.run === 'ended') orThrow(dropClaimed(host.layout, claim.name));
-      else if (claim.run === 'none') orThrow(restoreClaimed(host.layout, claim.name));
-      else continue; // its start is being recovered by that slot's actor
-      restored.push(claim.runId);
-      changed = true;
-    }
-    const decisions = schedule({ ...snapshot, hold });
-    for (const decision of decisions) {
-      const claim = orThrow(claimQueued(host.layout, decision.runId, decision.kind === 'start'));
-      if (claim === 'gone' || claim === 'held') continue;
-      changed = true;
-      if (decision.kind === 'fail') {
-        const dependency = { runId: decision.dependency, outcome: decision.dependencyOutcome };
-        orThrow(
-          endClaimed(
-            host.layout,
-            claim,
-            queueEndRecord(claim.entry, Date.now(), 'dependency-failed', dependency),
-          ),
-        );
-        ended.push(decision.runId);
-        continue;
+  const ports = localDispatchPorts(host.layout, {
+    recover: async () => {
+      try {
+        await host.recoverSlots();
+        return { ok: true, value: null };
+      } catch (error) {
+        const info =
+          error instanceof RunwardenError ? error : new RunwardenError('RW_INTERNAL', String(error));
+        return { ok: false, error: { code: info.code, message: info.message } };
       }
-      const answer = await host.startQueued(claim, decision.slots);
-      if (!answer.ok) {
-        orThrow(restoreClaimed(host.layout, claim.name));
-        throw RunwardenError.of(answer.error);
-      }
-      if (answer.value === 'conflict') {
-        orThrow(restoreClaimed(host.layout, claim.name));
-        break; // a slot was taken meanwhile: read the disk again
-      }
-      orThrow(dropClaimed(host.layout, claim.name));
-      if (answer.value === 'started') started.push({ runId: decision.runId, slots: decision.slots });
-      else ended.push(decision.runId);
-    }
-    if (!changed) break;
-  }
-  return { started, ended, restored, hold };
+    },
+    start: (claim, slots) => host.startQueued(claim, slots),
+  });
+  const actor = createActor(dispatchMachine.provide({ actors: ports }), { input: {} });
+  const report = await toPromise(actor.start());
+  if (report.stopped === 'error' && report.error !== null)
+    throw new RunwardenError(
+      report.error.code,
+      `dispatching the queue of ${host.dir}: ${report.error.message}`,
+    );
+  return report;
 }
 
 /** Where a waiting run's entry file is (for messages). */

@@ -328,6 +328,11 @@ export class Workspace {
     return queueHold(this, runId);
   }
 
+  /** Whether the queue holds waiting or claimed entries (one directory listing; the kick's first look). */
+  hasQueuedWork(): boolean {
+    return queueHasWork(this);
+  }
+
   /**
    * Recover every slot and start what the queue can start (what the monitor's kick runs, and
    * every recovering command): see `dispatch` in queue.ts.
