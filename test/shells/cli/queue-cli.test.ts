@@ -2,15 +2,17 @@
 // it stands in for NVIDIA's tool on this GPU-less machine and prints the real tool's CSV format,
 // the recorded output of a 2 x A100 machine), the queue commands, several active runs, and bad
 // input: one clear line, the documented exit code, nothing queued, started or left running.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { getHistory } from '../../../shells/api/history.ts';
-import { layoutOf } from '../../../shells/api/run-files.ts';
+import { layoutOf, runFiles } from '../../../shells/api/run-files.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 import { cliIn, oneLine, useQueueWorkspaces } from './queue-helpers.ts';
 import { repoRoot } from './run-cli.ts';
 
+// Every CLI call costs a whole process (seconds on a loaded machine): generous bounds.
+vi.setConfig({ testTimeout: 240_000 });
 const { workspace } = useQueueWorkspaces();
 const fakeGpuPath = { PATH: `${join(repoRoot, 'test/fixtures/bin')}${delimiter}${process.env.PATH ?? ''}` };
 const recordedUuids = [
@@ -32,10 +34,14 @@ async function submit(space: ReturnType<typeof workspace>, args: string[], env: 
 }
 
 /** What a job printed: its GPU variables and slots. */
-const envJob = [
+const printEnv =
+  'printf "%s|%s|%s|%s\\n" "${CUDA_VISIBLE_DEVICES-unset}" "${CUDA_DEVICE_ORDER-unset}" "$RUNWARDEN_SLOT" "$RUNWARDEN_SLOTS"';
+const envJob = ['sh', '-c', printEnv];
+/** The same, then it waits until both gated jobs run (so they hold their slots at the same time). */
+const gatedEnvJob = (dir: string) => [
   'sh',
   '-c',
-  'printf "%s|%s|%s|%s\\n" "${CUDA_VISIBLE_DEVICES-unset}" "${CUDA_DEVICE_ORDER-unset}" "$RUNWARDEN_SLOT" "$RUNWARDEN_SLOTS"; sleep 0.5',
+  `${printEnv}; touch "${dir}/$$"; n=0; while [ "$(ls "${dir}" | wc -l)" -lt 2 ] && [ $n -lt 1200 ]; do sleep 0.05; n=$((n+1)); done`,
 ];
 
 function endedRecord(ws: string, id: string) {
@@ -65,8 +71,17 @@ describe('GPU slots (nvidia-smi fixture on PATH)', () => {
     const uuidOf = new Map(specs.map((s) => [s.name, s.gpu.uuid]));
     expect((await cliIn(space, ['queue', 'pause'])).code).toBe(0);
     // The user's CUDA_VISIBLE_DEVICES loses to the slot's: a job never sees another slot's GPU.
-    const a = await submit(space, ['--gpus', '1', '-e', 'CUDA_VISIBLE_DEVICES=0,1', '--', ...envJob]);
-    const b = await submit(space, ['--gpus', '1', '--', ...envJob]);
+    const gate = join(space.ws, '..', 'gate');
+    mkdirSync(gate);
+    const a = await submit(space, [
+      '--gpus',
+      '1',
+      '-e',
+      'CUDA_VISIBLE_DEVICES=0,1',
+      '--',
+      ...gatedEnvJob(gate),
+    ]);
+    const b = await submit(space, ['--gpus', '1', '--', ...gatedEnvJob(gate)]);
     const both = await submit(space, ['--gpus', '2', '--', ...envJob]);
     const none = await submit(space, ['--gpus', '0', '--', ...envJob]);
     expect([a, b, both, none].map((s) => s.state)).toEqual(['queued', 'queued', 'queued', 'queued']);
@@ -75,7 +90,7 @@ describe('GPU slots (nvidia-smi fixture on PATH)', () => {
     for (const run of [a, b, both, none]) {
       const record = await endedRecord(space.ws, run.id);
       expect(record.outcome).toBe('finished');
-      const out = readFileSync(join(space.ws, run.id, 'stdout'), 'utf8')
+      const out = readFileSync(join(space.ws, run.id, runFiles.stdout), 'utf8')
         .trim()
         .split('|');
       seen.set(run.id, out);
@@ -87,7 +102,7 @@ describe('GPU slots (nvidia-smi fixture on PATH)', () => {
       expect(visible).toBe(uuidOf.get(slot ?? ''));
       expect(order).toBe('PCI_BUS_ID');
     }
-    // a and b ran side by side on the two GPUs: different ones.
+    // a and b held their GPU slots at the same time (the gate): different GPUs.
     expect(seen.get(a.id)?.[0]).not.toBe(seen.get(b.id)?.[0]);
     const [visible2, order2, , slots2] = seen.get(both.id) ?? [];
     expect((visible2 ?? '').split(',').sort()).toEqual([...recordedUuids].sort());
@@ -95,7 +110,7 @@ describe('GPU slots (nvidia-smi fixture on PATH)', () => {
     expect((slots2 ?? '').split(',').sort()).toEqual(['gpu0', 'gpu1']);
     const [visible0] = seen.get(none.id) ?? [];
     expect(visible0).toBe(''); // set, and empty: not "unset"
-  }, 180_000);
+  });
 
   it('refuses slots --gpus with one line when nvidia-smi fails, and leaves the slots as they were', async () => {
     const space = workspace();
@@ -161,7 +176,7 @@ describe('the queue commands', () => {
       hold: unknown;
       entries: unknown[];
     };
-    expect(empty).toEqual({ hold: null, entries: [] });
+    expect(empty).toEqual({ hold: null, entries: [], corrupt: [] });
     const ended = JSON.parse((await cliIn(space, ['list', '--state', 'ended', '--json'])).stdout) as {
       id: string;
     }[];
@@ -171,6 +186,8 @@ describe('the queue commands', () => {
   it('fails an --after-ok run whose dependency failed, naming it; runs an --after run anyway', async () => {
     const space = workspace();
     expect((await cliIn(space, ['slots', '--count', '2'])).code).toBe(0);
+    // dep lives until the test lets it end (after both dependants are queued), then fails.
+    const go = join(space.ws, '..', 'go');
     const dep = await submit(space, [
       '--name',
       'dep',
@@ -179,7 +196,7 @@ describe('the queue commands', () => {
       '--',
       'sh',
       '-c',
-      'sleep 0.3; exit 4',
+      `n=0; while [ ! -e '${go}' ] && [ $n -lt 1200 ]; do sleep 0.05; n=$((n+1)); done; exit 4`,
     ]);
     const ok = await submit(space, ['--name', 'needsok', '--after-ok', dep.id, '--', 'true']);
     const any = await submit(space, ['--name', 'needsend', '--after', dep.id, '--', 'true']);
@@ -190,6 +207,7 @@ describe('the queue commands', () => {
       waitingFor: string[];
     }[];
     expect(waiting.find((e) => e.runId === ok.id)?.waitingFor.join(' ')).toContain(dep.id);
+    writeFileSync(go, '');
     expect((await endedRecord(space.ws, dep.id)).exitCode).toBe(4);
     const failed = await endedRecord(space.ws, ok.id);
     expect(failed).toMatchObject({ outcome: 'failed', reason: 'dependency-failed' });
@@ -245,7 +263,11 @@ describe('bad input', () => {
     const ran = await cliIn(space, ['submit', '--after', 'no-such-run', '--', 'true']);
     expect(ran.code).toBe(2);
     expect(oneLine(ran.stderr)).toContain('no-such-run');
-    expect(JSON.parse((await cliIn(space, ['queue', '--json'])).stdout)).toEqual({ hold: null, entries: [] });
+    expect(JSON.parse((await cliIn(space, ['queue', '--json'])).stdout)).toEqual({
+      hold: null,
+      entries: [],
+      corrupt: [],
+    });
   });
 
   it('refuses --gpus on a workspace without GPU slots with exit 2, and starts or queues nothing', async () => {
