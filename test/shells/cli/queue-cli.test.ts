@@ -34,6 +34,7 @@ async function submit(space: ReturnType<typeof workspace>, args: string[], env: 
 }
 
 /** What a job printed: its GPU variables and slots. */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a template
 const printEnv =
   'printf "%s|%s|%s|%s\\n" "${CUDA_VISIBLE_DEVICES-unset}" "${CUDA_DEVICE_ORDER-unset}" "$RUNWARDEN_SLOT" "$RUNWARDEN_SLOTS"';
 const envJob = ['sh', '-c', printEnv];
