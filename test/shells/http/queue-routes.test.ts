@@ -173,7 +173,7 @@ describe('the queue routes', () => {
     const port = typeof address === 'object' && address !== null ? address.port : 0;
     client = await openSse(port);
     const stream = client;
-    const snapshot = await stream.next((f) => f.event === 'snapshot', 'the snapshot');
+    const snapshot = await stream.next((f) => f.event === 'snapshot', 'the snapshot', 60_000);
     expect(snapshot.data).toHaveProperty('slots');
     const first = (await post(app, '/api/runs', { argv: ['sleep', '1'], queue: true })).json() as {
       id: string;
@@ -186,12 +186,14 @@ describe('the queue routes', () => {
     await stream.next(
       (f) => f.event === 'queue' && (f.data as QueueJson).entries.some((e) => e.runId === second.id),
       'a queue event with the queued run',
+      60_000,
     );
     await stream.next(
       (f) =>
         f.event === 'slots' &&
         (f.data as { slots: { runId: string | null }[] }).slots.some((s) => s.runId === first.id),
       'a slots event with the first run on its slot',
+      60_000,
     );
     // When the first ends, the second takes the slot (the server's look dispatches): both seen.
     await stream.next(
@@ -199,10 +201,12 @@ describe('the queue routes', () => {
         f.event === 'slots' &&
         (f.data as { slots: { runId: string | null }[] }).slots.some((s) => s.runId === second.id),
       'a slots event with the second run on the slot',
+      60_000,
     );
     await stream.next(
       (f) => f.event === 'queue' && (f.data as QueueJson).entries.length === 0,
       'a queue event with the queue empty',
+      60_000,
     );
   });
 });
