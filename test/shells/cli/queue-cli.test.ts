@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { getHistory } from '../../../shells/api/history.ts';
+import { getHistory, type HistoryRecord } from '../../../shells/api/history.ts';
 import { layoutOf, runFiles } from '../../../shells/api/run-files.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 import { cliIn, oneLine, useQueueWorkspaces } from './queue-helpers.ts';
@@ -34,8 +34,8 @@ async function submit(space: ReturnType<typeof workspace>, args: string[], env: 
 }
 
 /** What a job printed: its GPU variables and slots. */
-// biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a template
 const printEnv =
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a template
   'printf "%s|%s|%s|%s\\n" "${CUDA_VISIBLE_DEVICES-unset}" "${CUDA_DEVICE_ORDER-unset}" "$RUNWARDEN_SLOT" "$RUNWARDEN_SLOTS"';
 const envJob = ['sh', '-c', printEnv];
 /** The same, then it waits until both gated jobs run (so they hold their slots at the same time). */
@@ -45,12 +45,19 @@ const gatedEnvJob = (dir: string) => [
   `${printEnv}; touch "${dir}/$$"; n=0; while [ "$(ls "${dir}" | wc -l)" -lt 2 ] && [ $n -lt 1200 ]; do sleep 0.05; n=$((n+1)); done`,
 ];
 
-function endedRecord(ws: string, id: string) {
-  return waitFor(() => getHistory(layoutOf(ws), id), {
-    timeoutMs: 60_000,
-    intervalMs: 50,
-    description: `run ${id} to end`,
-  });
+/**
+ * A run's history record once it ended. The monitor records the exit itself; the history record
+ * is written by the next runwarden process that looks (a kick only runs while the queue holds
+ * entries), so this asks `show --json` as a user would, until the run has ended.
+ */
+async function endedRecord(space: ReturnType<typeof workspace>, id: string) {
+  return waitFor(
+    async () => {
+      const shown = await cliIn(space, ['show', '--json', id]);
+      return shown.code === 0 ? (JSON.parse(shown.stdout) as HistoryRecord) : null;
+    },
+    { timeoutMs: 120_000, intervalMs: 250, description: `run ${id} to end` },
+  );
 }
 
 describe('GPU slots (nvidia-smi fixture on PATH)', () => {
@@ -89,7 +96,7 @@ describe('GPU slots (nvidia-smi fixture on PATH)', () => {
     expect((await cliIn(space, ['queue', 'resume'])).code).toBe(0);
     const seen = new Map<string, string[]>();
     for (const run of [a, b, both, none]) {
-      const record = await endedRecord(space.ws, run.id);
+      const record = await endedRecord(space, run.id);
       expect(record.outcome).toBe('finished');
       const out = readFileSync(join(space.ws, run.id, runFiles.stdout), 'utf8')
         .trim()
@@ -172,7 +179,7 @@ describe('the queue commands', () => {
 
     expect((await cliIn(space, ['queue', 'release', held.id])).code).toBe(0);
     expect((await cliIn(space, ['queue', 'resume'])).code).toBe(0);
-    expect((await endedRecord(space.ws, held.id)).outcome).toBe('finished');
+    expect((await endedRecord(space, held.id)).outcome).toBe('finished');
     const empty = JSON.parse((await cliIn(space, ['queue', '--json'])).stdout) as {
       hold: unknown;
       entries: unknown[];
@@ -204,16 +211,21 @@ describe('the queue commands', () => {
     expect(ok.state).toBe('queued');
     expect(any.state).toBe('queued');
     const waiting = JSON.parse((await cliIn(space, ['list', '--state', 'queued', '--json'])).stdout) as {
-      runId: string;
+      id: string;
+      state: string;
       waitingFor: string[];
     }[];
-    expect(waiting.find((e) => e.runId === ok.id)?.waitingFor.join(' ')).toContain(dep.id);
+    expect(waiting.map((e) => [e.id, e.state])).toEqual([
+      [ok.id, 'queued'],
+      [any.id, 'queued'],
+    ]);
+    expect(waiting.find((e) => e.id === ok.id)?.waitingFor.join(' ')).toContain(dep.id);
     writeFileSync(go, '');
-    expect((await endedRecord(space.ws, dep.id)).exitCode).toBe(4);
-    const failed = await endedRecord(space.ws, ok.id);
+    expect((await endedRecord(space, dep.id)).exitCode).toBe(4);
+    const failed = await endedRecord(space, ok.id);
     expect(failed).toMatchObject({ outcome: 'failed', reason: 'dependency-failed' });
     expect(failed.dependency).toEqual({ runId: dep.id, outcome: 'failed' });
-    expect((await endedRecord(space.ws, any.id)).outcome).toBe('finished');
+    expect((await endedRecord(space, any.id)).outcome).toBe('finished');
     const shown = await cliIn(space, ['show', ok.id]);
     expect(shown.stdout).toContain(dep.id);
   });

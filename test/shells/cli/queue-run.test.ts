@@ -4,16 +4,19 @@
 //   starts respect priority then arrival.
 // - The same with every runwarden process (commands and kicks) SIGKILLed by PID again and again
 //   mid-way: only the monitors' kicks are left to carry the queue to its end.
-// The test never runs a runwarden command while it waits: it reads the history through the
-// library's plain reader (which dispatches nothing), so whatever starts the next run is a kick.
+// The test runs no runwarden command while the queue drains: it waits for the jobs' own end marks,
+// so whatever started each next run was a monitor's kick. Only then one `runwarden list` records
+// the last ends (the monitor records the exit itself; its history record is written by the next
+// runwarden process that looks, and a kick runs only while the queue holds entries).
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { getHistory } from '../../../shells/api/history.ts';
 import { layoutOf } from '../../../shells/api/run-files.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 import { cliIn, cliPids, killPids, useQueueWorkspaces } from './queue-helpers.ts';
 
+vi.setConfig({ testTimeout: 400_000 });
 const { workspace } = useQueueWorkspaces();
 
 /** A small seeded generator (mulberry32): the seed is printed so a failure can be replayed. */
@@ -96,6 +99,24 @@ function recordsOf(ws: string, jobs: readonly Job[]) {
   const layout = layoutOf(ws);
   const records = jobs.map((j) => getHistory(layout, j.id));
   return records.every((r) => r !== null) ? records : null;
+}
+
+/** How many jobs wrote their end mark (read from the files alone: no runwarden process). */
+function endedCount(dir: string): number {
+  return readdirSync(dir).filter((f) => f.endsWith('.end')).length;
+}
+
+/** After the queue drained: one `runwarden list` (it recovers), then every job's record. */
+async function recordsAfterDrain(space: ReturnType<typeof workspace>, marks: string, jobs: readonly Job[]) {
+  await waitFor(() => endedCount(marks) === jobs.length, {
+    timeoutMs: 180_000,
+    intervalMs: 100,
+    description: `all ${jobs.length} jobs to end, started by the kicks alone`,
+  });
+  expect((await cliIn(space, ['list', '--json'])).code).toBe(0);
+  const records = recordsOf(space.ws, jobs);
+  expect(records, 'every job has its history record').not.toBeNull();
+  return records ?? [];
 }
 
 /** The marks: [slot, start ns, end ns] per job name. */
@@ -186,11 +207,7 @@ describe('the queue with real processes', () => {
     const marks = await setUp(space, jobs);
     expect((await cliIn(space, ['queue', 'resume'])).code).toBe(0);
     // Only the monitors' kicks start the rest: the test runs no runwarden command meanwhile.
-    const records = await waitFor(() => recordsOf(space.ws, jobs), {
-      timeoutMs: 120_000,
-      intervalMs: 100,
-      description: 'all 12 runs to end with a history record',
-    });
+    const records = await recordsAfterDrain(space, marks, jobs);
     checkRecords(records, jobs, 500);
     checkConcurrency(marks, jobs);
   });
@@ -216,8 +233,7 @@ describe('the queue with real processes', () => {
             killed += pids.length;
           }
         }
-        const ended = jobs.filter((j) => j.id !== '' && getHistory(layoutOf(space.ws), j.id) !== null).length;
-        return ended >= 6;
+        return endedCount(marks) >= 6;
       },
       {
         timeoutMs: 120_000,
@@ -228,11 +244,7 @@ describe('the queue with real processes', () => {
     await resume;
     console.log(`queue-run (killed): SIGKILLed ${killed} runwarden process(es) by pid`);
     expect(killed).toBeGreaterThan(0);
-    const records = await waitFor(() => recordsOf(space.ws, jobs), {
-      timeoutMs: 120_000,
-      intervalMs: 100,
-      description: 'all 12 runs to end with a history record, carried by the kicks alone',
-    });
+    const records = await recordsAfterDrain(space, marks, jobs);
     for (const [i, job] of jobs.entries()) {
       expect(records[i]?.outcome, job.name).toBe(job.code === 0 ? 'finished' : 'failed');
       expect(records[i]?.exitCode).toBe(job.code);
