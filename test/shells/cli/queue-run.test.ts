@@ -58,8 +58,8 @@ function jobsOf(seed: number): Job[] {
 }
 
 /** Slots, a paused queue, the 12 submits (all queued), the marks directory. */
-async function setUp(space: ReturnType<typeof workspace>, jobs: Job[]): Promise<string> {
-  expect((await cliIn(space, ['slots', '--count', '4'])).code).toBe(0);
+async function setUp(space: ReturnType<typeof workspace>, jobs: Job[], slots = 4): Promise<string> {
+  expect((await cliIn(space, ['slots', '--count', String(slots)])).code).toBe(0);
   expect((await cliIn(space, ['queue', 'pause'])).code).toBe(0);
   const marks = join(space.ws, '..', 'marks');
   mkdirSync(marks);
@@ -183,15 +183,18 @@ function checkRecords(
   }
   const expected = [...jobs].sort((a, b) => b.priority - a.priority || a.index - b.index);
   const startedAt = new Map(jobs.map((j, i) => [j.name, records[i]?.startedAt ?? 0]));
-  // A later entry never starts before an earlier one (within the tolerance of one dispatch round,
-  // where two slots that free together start two entries a few ms apart).
+  // Order: an entry is claimed only after every entry ahead of it was (strict order), and a claimed
+  // entry is confirmed running within the start latency L. So for a ahead of b:
+  // started(a) <= claimed(a) + L <= claimed(b) + L <= started(b) + L. With one slot (one dispatcher
+  // at a time) L is 0 here: starts are sequential. With several slots freeing together several
+  // kicks start entries side by side and L is one start under load.
   for (let i = 0; i < expected.length; i++)
     for (let j = i + 1; j < expected.length; j++) {
       const a = expected[i] as Job;
       const b = expected[j] as Job;
       expect(
         (startedAt.get(a.name) ?? 0) <= (startedAt.get(b.name) ?? 0) + toleranceMs,
-        `${a.name} (priority ${a.priority}) should start before ${b.name} (priority ${b.priority})`,
+        `${a.name} (priority ${a.priority}) should start before ${b.name} (priority ${b.priority}); starts in expected order: ${expected.map((x) => `${x.name}/p${x.priority}@${(startedAt.get(x.name) ?? 0) - Math.min(...startedAt.values())}`).join(' ')}`,
       ).toBe(true);
     }
 }
@@ -208,8 +211,27 @@ describe('the queue with real processes', () => {
     expect((await cliIn(space, ['queue', 'resume'])).code).toBe(0);
     // Only the monitors' kicks start the rest: the test runs no runwarden command meanwhile.
     const records = await recordsAfterDrain(space, marks, jobs);
-    checkRecords(records, jobs, 500);
+    checkRecords(records, jobs, 1_500);
     checkConcurrency(marks, jobs);
+  });
+
+  it('starts in exactly priority-then-arrival order on one slot (one dispatcher at a time)', async () => {
+    const seed = seedOf() + 2;
+    console.log(`queue-run (one slot) seed ${seed} (replay: RW_TEST_SEED=${seed - 2})`);
+    const space = workspace();
+    const jobs = jobsOf(seed)
+      .slice(0, 6)
+      .map((j) => ({ ...j, sleepS: 0.2 }));
+    const marks = await setUp(space, jobs, 1);
+    expect((await cliIn(space, ['queue', 'resume'])).code).toBe(0);
+    const records = await recordsAfterDrain(space, marks, jobs);
+    checkRecords(records, jobs, 0);
+    const starts = marksOf(marks);
+    const expected = [...jobs]
+      .sort((a, b) => b.priority - a.priority || a.index - b.index)
+      .map((j) => j.name);
+    const byMark = [...starts.entries()].sort((a, b) => (a[1].start < b[1].start ? -1 : 1)).map(([n]) => n);
+    expect(byMark).toEqual(expected);
   });
 
   it('carries the queue to its end with every runwarden process SIGKILLed mid-way, by the kicks alone', async () => {
