@@ -1,7 +1,7 @@
 // The local runtime: every port of the machine implemented on one Linux machine (files in a
 // workspace directory, jobs under rw-monitor, identities from /proc).
 
-import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { fromCallback, fromPromise } from 'xstate';
 import { abortRequestOf } from '../../machine/context.ts';
 import type {
@@ -162,19 +162,51 @@ function updateRunLocks(layout: Layout, options: FilledOptions, record: LockReco
   return updateLock(layout, record);
 }
 
-/** Release a run's claim, then remove the locks its other slots still hold (issue 12). */
+/**
+ * Release a run's claim, then remove the locks its other slots still hold (issue 12). Whoever
+ * frees a slot while runs wait kicks the dispatcher: a run submitted while the slot was being
+ * finalised (after the monitor's own kick found the queue empty) still starts unattended.
+ */
 function release(layout: Layout, options: FilledOptions, claim: ClaimRef): Result<null> {
   const released = releaseClaim(layout, claim);
   if (!released.ok) return released;
   const layouts = runLayouts(layout, options, claim.record.config);
-  if (!layouts.ok) return success(null);
-  for (const other of layouts.value) {
-    if (other.lock === layout.lock) continue;
-    const read = readLock(other.lock);
-    if (read.ok && read.value.state === 'ok' && read.value.value.nonce === claim.record.nonce)
-      removeOwnLock(other, read.value.value);
+  if (layouts.ok) {
+    for (const other of layouts.value) {
+      if (other.lock === layout.lock) continue;
+      const read = readLock(other.lock);
+      if (read.ok && read.value.state === 'ok' && read.value.value.nonce === claim.record.nonce)
+        removeOwnLock(other, read.value.value);
+    }
   }
+  if (options.kick !== undefined && options.kick.length > 0 && queueHasEntries(layout))
+    kickDetached(options.kick);
   return success(null);
+}
+
+/** Whether the queue directory holds a waiting entry (one listing; no queue: none). */
+function queueHasEntries(layout: Layout): boolean {
+  try {
+    return readdirSync(layout.queueDir).some(
+      (n) => n.endsWith('.json') && n !== 'hold.json' && !n.includes('.new-'),
+    );
+  } catch {
+    return false;
+  }
+}
+
+/** Start `argv` detached (own session, no stdio), never waited for: the monitor's kick, from node. */
+function kickDetached(argv: readonly string[]): void {
+  const [program, ...args] = argv;
+  if (program === undefined) return;
+  try {
+    // Loaded only here: status and list never spawn, and child_process costs startup time.
+    const { spawn } = process.getBuiltinModule('node:child_process');
+    const { RW_KICK: _kick, ...env } = process.env;
+    spawn(program, args, { detached: true, stdio: 'ignore', env }).unref();
+  } catch {
+    // no kick: the next runwarden command dispatches
+  }
 }
 
 /** Remove the directory of a run that never took the lock (its id is unique: nobody else's). */

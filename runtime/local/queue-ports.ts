@@ -149,7 +149,7 @@ function dependencyState(
 
 /** Hold the queue (a reboot): nothing starts until `queue resume`. */
 export function holdQueue(layout: Layout, hold: QueueHold): Result<null> {
-  return writeHold(layout, hold);
+  return writeHold(layout, hold, hold.reason === 'reboot' ? bootId() : undefined);
 }
 
 /**

@@ -254,12 +254,24 @@ export function readHold(layout: Layout): QueueHold | null {
   return read.ok && read.value.state === 'ok' ? read.value.value : null;
 }
 
-/** Hold the queue (durably); an existing hold is kept (its reason and time first seen). */
-export function writeHold(layout: Layout, hold: QueueHold): Result<null> {
-  if (readHold(layout) !== null) return success(null);
+/**
+ * Hold the queue (durably, published exclusively: an existing hold is kept with its reason and
+ * time). A reboot hold (`unlessBoot`: this boot's id) is taken back at once if `queue resume`
+ * recorded this boot meanwhile, so a dispatcher that read "rebooted" before a resume never holds
+ * the queue again after it (resume writes the boot id first, then removes the hold).
+ */
+export function writeHold(layout: Layout, hold: QueueHold, unlessBoot?: string): Result<null> {
   const dir = ensureQueueDir(layout);
   if (!dir.ok) return dir;
-  return writeFileAtomic(layout.root, join(layout.queueDir, holdName), `${JSON.stringify(hold)}\n`);
+  const published = publishExclusive(
+    layout.root,
+    join(layout.queueDir, holdName),
+    `${JSON.stringify(hold)}\n`,
+  );
+  if (!published.ok) return published;
+  if (published.value === 'created' && unlessBoot !== undefined && readBoot(layout) === unlessBoot)
+    return removeHold(layout);
+  return success(null);
 }
 
 /** Lift the hold. Idempotent. */

@@ -135,19 +135,26 @@ export function gpusOfRows(rows: readonly (readonly string[])[]): Result<SlotGpu
 }
 
 /**
- * The environment a run on `slots` gets from them (issue 12): the overlays merged; k GPU slots
- * give `CUDA_VISIBLE_DEVICES=uuid1,uuid2` with PCI bus order; no GPU slot on a workspace that
- * has GPU slots gives `CUDA_VISIBLE_DEVICES=""`; and `RUNWARDEN_SLOT`, `RUNWARDEN_SLOT_INDEX`
- * (the first slot's) and `RUNWARDEN_SLOTS` (all, comma-joined). These win over the user's
- * variables: a job never sees another slot's GPU.
+ * The environment a run on `held` slots needing `gpus` GPUs gets from them (issue 12): the slots'
+ * overlays merged; k GPU slots give `CUDA_VISIBLE_DEVICES=uuid1,uuid2` with PCI bus order; a run
+ * that asks for no GPU on a workspace with GPU slots gets `CUDA_VISIBLE_DEVICES=""` (even on a
+ * GPU slot); and `RUNWARDEN_SLOT`, `RUNWARDEN_SLOT_INDEX` (the first slot's) and `RUNWARDEN_SLOTS`
+ * (all, comma-joined). These win over the user's variables: a job never sees another slot's GPU.
  */
-export function slotEnv(all: readonly SlotSpec[], held: readonly SlotSpec[]): Record<string, string> {
+export function slotEnv(
+  all: readonly SlotSpec[],
+  held: readonly SlotSpec[],
+  gpus: number,
+): Record<string, string> {
   const env: Record<string, string> = {};
   for (const slot of held) Object.assign(env, slot.env);
-  const gpus = held.filter((s) => s.gpu !== null);
-  if (gpus.length > 1) env.CUDA_VISIBLE_DEVICES = gpus.map((s) => s.gpu?.uuid ?? '').join(',');
-  if (gpus.length > 0) env.CUDA_DEVICE_ORDER = 'PCI_BUS_ID';
-  if (gpus.length === 0 && all.some((s) => s.gpu !== null)) env.CUDA_VISIBLE_DEVICES = '';
+  const withGpu = held.filter((s) => s.gpu !== null);
+  if (gpus > 0 && withGpu.length > 0) {
+    env.CUDA_VISIBLE_DEVICES = withGpu.map((s) => s.gpu?.uuid ?? '').join(',');
+    env.CUDA_DEVICE_ORDER = 'PCI_BUS_ID';
+  } else if (all.some((s) => s.gpu !== null)) {
+    env.CUDA_VISIBLE_DEVICES = '';
+  }
   const first = held[0];
   if (first !== undefined) {
     env.RUNWARDEN_SLOT = first.name;

@@ -120,8 +120,8 @@ function dependencyId(host: QueueHost, option: string, runId: string): string {
     occupancyOf(host.dir, host.slotSpecs()).some((o) => o.runIds.includes(runId));
   if (!known)
     throw new RunwardenError(
-      'RW_NOT_FOUND',
-      `${option} ${runId}: no such run in ${host.dir}; check the id (runwarden list)`,
+      'RW_USAGE',
+      `${option} ${runId}: no such run in ${host.dir}; name a queued, active or ended run (runwarden list)`,
     );
   return runId;
 }
@@ -176,20 +176,36 @@ export async function submit(host: QueueHost, options: SubmitOptions): Promise<S
   const entry = entryOf(host, options, Date.now());
   orThrow(publishEntry(host.layout, entry));
   await dispatch(host);
-  const view = queueView(host);
-  const waiting = view.entries.find((e) => e.runId === entry.runId);
-  if (waiting !== undefined)
-    return { id: entry.runId, state: 'queued', position: waiting.position, slots: [] };
-  // Not waiting and not started by us: another dispatcher started it, or it ended at once.
-  const held = occupancyOf(host.dir, host.slotSpecs()).filter((o) => o.runIds.includes(entry.runId));
+  // Another dispatcher (a monitor's kick) may hold the entry, starting it: wait, bounded, for the
+  // outcome of its claim (a lock, the entry back in the queue, or a record).
+  for (let look = 0; ; look++) {
+    const outcome = submittedState(host, entry.runId);
+    if (outcome !== null || look >= submitLooksMax)
+      return outcome ?? { id: entry.runId, state: 'queued', position: null, slots: [] };
+    await new Promise((r) => setTimeout(r, Math.min(200, 5 * 2 ** look)));
+  }
+}
+
+/** How often `submit` looks for the outcome of another dispatcher's claim (back-off to 200 ms: ~6 s). */
+const submitLooksMax = 36;
+
+/** Where a submitted run stands, or null while another process holds its entry. */
+function submittedState(host: QueueHost, runId: string): SubmittedRun | null {
+  const waiting = queueView(host).entries.find((e) => e.runId === runId);
+  if (waiting !== undefined) return { id: runId, state: 'queued', position: waiting.position, slots: [] };
+  const held = occupancyOf(host.dir, host.slotSpecs()).filter((o) => o.runIds.includes(runId));
   if (held.length > 0)
-    return { id: entry.runId, state: 'started', position: null, slots: held.map((o) => o.slot.name) };
-  return {
-    id: entry.runId,
-    state: getHistory(host.layout, entry.runId) === null ? 'queued' : 'ended',
-    position: null,
-    slots: [],
-  };
+    return { id: runId, state: 'started', position: null, slots: held.map((o) => o.slot.name) };
+  const record = getHistory(host.layout, runId);
+  // A start that failed at once is recorded too: it did start (its record says how it ended).
+  if (record !== null)
+    return {
+      id: runId,
+      state: record.reason === 'dependency-failed' ? 'ended' : 'started',
+      position: null,
+      slots: record.config.slots ?? [],
+    };
+  return null;
 }
 
 /** The queue as people read it: start order, and what each entry waits for. */
@@ -250,14 +266,18 @@ export async function queueResume(host: QueueHost): Promise<DispatchReport> {
   return dispatch(host);
 }
 
-/** RW_NOT_FOUND naming a run that is not waiting. */
+/** Why a run is not waiting: RW_CONFLICT when it started or ended, RW_NOT_FOUND when no such run. */
 function notWaiting(host: QueueHost, runId: string): RunwardenError {
   const ended = getHistory(host.layout, runId) !== null;
   const active = occupancyOf(host.dir, host.slotSpecs()).some((o) => o.runIds.includes(runId));
-  const where = ended ? 'it has ended' : active ? 'it is running' : `no queued run '${runId}' in ${host.dir}`;
+  if (ended || active)
+    return new RunwardenError(
+      'RW_CONFLICT',
+      `run ${runId} is not in the queue: ${ended ? 'it has ended' : 'it is running'} (runwarden queue lists the waiting runs)`,
+    );
   return new RunwardenError(
     'RW_NOT_FOUND',
-    `run ${runId} is not in the queue: ${where} (runwarden queue lists it)`,
+    `no queued run '${runId}' in ${host.dir} (runwarden queue lists them)`,
   );
 }
 

@@ -268,7 +268,7 @@ export class Workspace {
     const first = held[0];
     if (first === undefined || held.some((s) => s === undefined)) return { ok: true, value: 'conflict' };
     const slots = held as SlotSpec[];
-    const config = withSlots(claim.entry.config, all, slots, true);
+    const config = withSlots(claim.entry.config, all, slots, claim.entry.needs.gpus, true);
     const runtime = claim.entry.baseEnv === undefined ? {} : { baseEnv: claim.entry.baseEnv };
     try {
       await this.startOn(config, { slot: first, runtime });
@@ -390,7 +390,7 @@ export class Workspace {
       );
     }
     const held = fit.map((n) => all.find((s) => s.name === n)).filter((s): s is SlotSpec => s !== undefined);
-    return this.startOn(withSlots(config, all, held, false), held[0] === undefined ? {} : { slot: held[0] });
+    return this.startOn(withSlots(config, all, held, gpus, false), held[0] === undefined ? {} : { slot: held[0] });
   }
 
   /** Start `config` through the actor of `where.slot` (default slot 0). */
@@ -449,7 +449,8 @@ export class Workspace {
           return endWaiting(this, runId, 'aborted-in-queue');
         } catch (error) {
           // It left the queue meanwhile (started): abort it as a running one.
-          if (!(error instanceof RunwardenError) || error.code !== 'RW_NOT_FOUND') throw error;
+          if (!(error instanceof RunwardenError) || !['RW_NOT_FOUND', 'RW_CONFLICT'].includes(error.code))
+            throw error;
         }
       }
       await this.recoverSlots();
@@ -698,11 +699,12 @@ function withSlots(
   config: RunConfig,
   all: readonly SlotSpec[],
   held: readonly SlotSpec[],
+  gpus: number,
   fromQueue: boolean,
 ): RunConfig {
   return {
     ...config,
-    env: { ...config.env, ...slotEnv(all, held) },
+    env: { ...config.env, ...slotEnv(all, held, gpus) },
     slots: held.map((s) => s.name),
     ...(fromQueue ? { fromQueue: true } : {}),
   };

@@ -17,6 +17,7 @@ if (command === 'claim') {
   process.stdout.write(claimed.value === 'gone' ? 'gone\n' : `won ${claimed.value.name}\n`);
   if (extra === 'hold' && claimed.value !== 'gone') setInterval(() => {}, 60_000);
 } else if (command === 'dispatch') {
+  // RW_FAILPOINT (runtime/local/failpoint.ts) may make this process SIGKILL itself mid-way.
   process.stdout.write(`${JSON.stringify(await openWorkspace(ws, { kick: false }).dispatch())}\n`);
 } else if (command === 'submit') {
   const options = JSON.parse(arg ?? '{}');
