@@ -56,7 +56,13 @@ export function queueRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   app.post<IdParams & { Body: { force?: boolean; graceMs?: number } | undefined }>(
     '/api/runs/:id/abort',
-    { schema: { params: runIdParams, body: runAbortBody } },
+    {
+      schema: { params: runIdParams, body: runAbortBody },
+      // A bodiless POST is an abort with the run's own grace (the options are all optional).
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
+    },
     async (request, reply) => {
       const { id } = request.params;
       const body = request.body ?? {};
