@@ -1,6 +1,7 @@
 // The `runwarden` command line: options validated here (commander parsers), each command's code
 // loaded only when it runs so `status` stays light (no HTTP server, dashboard or inspector).
 import { Command, CommanderError, Option } from 'commander';
+import type { RecoveryNote } from '../api/index.ts';
 import type { Workspace } from '../api/workspace.ts';
 import {
   parseCount,
@@ -290,7 +291,11 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .action(async (runArg: string | undefined, flags) => {
       const { showCommand } = await import('./commands/show.ts');
       const ws = await workspaceOf(program);
-      run(chooseRun(ws, runArg, 'show', 'latest').then((runId) => showCommand(ws, runId, flags)));
+      const { notice } = await import('./recovery-notes.ts');
+      const notes = (list: readonly RecoveryNote[]) => {
+        if (flags.json !== true) for (const note of list) notice(note);
+      };
+      run(chooseRun(ws, runArg, 'show', 'latest', notes).then((runId) => showCommand(ws, runId, flags)));
     });
 
   program
