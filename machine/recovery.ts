@@ -25,8 +25,9 @@ export type RecoveryDecision =
     }
   | { readonly kind: 'wait'; readonly record: LockRecord }
   /**
-   * A start from the queue that never let its job go (no job recorded, its starter gone): claim
-   * the lock, discard the never-started run directory (no history record), release; the
+   * A start from the queue that never let its job go (no job recorded and its starter gone, or a
+   * job recorded that exited without running its program, no abort asked): claim the lock,
+   * discard the never-started run directory (no history record), release; the
    * dispatcher's accounting then puts the queue entry back (issue 12: a dispatcher that dies
    * mid-way loses nothing).
    */
@@ -138,6 +139,11 @@ function decideRun(
     return { kind: 'resume-abort', record, source, abort, graceLeftMs: resumed.graceLeftMs, killNow, now };
   }
   if (exit !== null) {
+    // A queued run's job that never ran its program (its starter died before letting it go) goes
+    // back to the queue, unless an abort was asked for it (then it is recorded aborted).
+    if (exit.notStarted === true && record.config.fromQueue === true && abort === null) {
+      return { kind: 'requeue', record, source, now };
+    }
     const outcome = outcomeOfExit(exit, abort);
     const reason = reasonOfExit(exit) ?? (outcome === 'aborted' ? (abort?.reason ?? null) : null);
     return { ...base, kind: 'finalize', outcome, exit, reason };

@@ -91,6 +91,12 @@ export const findings: readonly DiskFinding[] = [
   { ...present, record: starting, job: null, owner: gone },
   { ...present, record: starting, job: null, owner: foreign },
   { ...present, record: queuedStart, job: null, owner: gone },
+  {
+    ...present,
+    record: { ...record, config: queuedStart.config },
+    job: gone,
+    exit: { code: 127, signal: null, endedAt: 10, notStarted: true },
+  },
   { ...present, job: foreign },
   { ...present, job: alive },
   { ...present, job: alive, now: 60_000 },

@@ -14,6 +14,10 @@ export interface WorkspaceConfig {
   readonly slots: readonly SlotSpec[];
   /** Issue 14 (ckpt): the workspace's disk budget in bytes; read by runtime/local/prune.ts. */
   readonly diskBudgetBytes?: number;
+  /** Issue 17 (sys): the default `--log-max` of a run (bytes, >= 65536). */
+  readonly logMaxBytes?: number;
+  /** Issue 17 (sys): the default resource sampling period; null: no sampling. */
+  readonly sampleEveryMs?: number | null;
   readonly [other: string]: unknown;
 }
 

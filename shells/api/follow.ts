@@ -77,7 +77,8 @@ export async function* followRun(
 ): AsyncGenerator<RunUpdate, void, undefined> {
   const intervalMs = options.intervalMs ?? 250;
   const bytesMax = options.logBytesPerLookMax ?? 1024 * 1024;
-  const session = ws.openSession();
+  // Issue 12: the actor of the run's slot (slot 0 unless the run holds another).
+  const session = ws.openSession(ws.slotOfRun(runArg));
   try {
     const settled = await session.settled(30_000);
     const active = settled.hasTag('live') ? (settled.context.run?.runId ?? null) : null;

@@ -140,9 +140,17 @@ export class Workspace {
    * (the first when several are active); `slots`, `runs` and `queue` cover all (issue 12).
    */
   async status(): Promise<WorkspaceStatus> {
-    if (queueHasWork(this)) await this.dispatch();
     const recovered = await this.recoverSlots({ allowHalted: true });
-    return this.statusOf(recovered);
+    if (!queueHasWork(this)) return this.statusOf(recovered);
+    // Dispatch (it recovers again, bounded); look once more only if it changed something.
+    const report = await this.dispatch();
+    const changed =
+      report.started.length +
+        report.startFailed.length +
+        report.dependencyFailed.length +
+        report.restored.length >
+      0;
+    return this.statusOf(changed ? await this.recoverSlots({ allowHalted: true }) : recovered);
   }
 
   /** The status view of recovered slots. */
@@ -190,6 +198,27 @@ export class Workspace {
     const read = readSlots(this.layout);
     if (!read.ok) throw RunwardenError.of(read.error);
     return read.value;
+  }
+
+  /**
+   * The slot whose actor follows `runArg` (issue 12): the first slot of the active run it names
+   * (default: the single active run; RW_AMBIGUOUS when several are), or undefined for slot 0
+   * (an ended run, or a workspace without slots). Pass it to `openSession`.
+   */
+  slotOfRun(runArg?: string): SlotSpec | undefined {
+    if (!existsSync(this.layout.workspaceConfig)) return undefined;
+    let runId: string;
+    try {
+      runId = this.resolveRun(runArg, 'active');
+    } catch (error) {
+      if (error instanceof RunwardenError && error.code === 'RW_NOT_FOUND') return undefined;
+      throw error;
+    }
+    const all = this.slotSpecs();
+    const holding = occupancyOf(this.dir, all).find((o) => o.runIds.includes(runId));
+    if (holding === undefined) return undefined;
+    const first = this.firstSlotOf(runId);
+    return all.find((s) => s.name === first) ?? holding.slot;
   }
 
   /** The workspace's slots (issue 12). */
@@ -390,7 +419,10 @@ export class Workspace {
       );
     }
     const held = fit.map((n) => all.find((s) => s.name === n)).filter((s): s is SlotSpec => s !== undefined);
-    return this.startOn(withSlots(config, all, held, gpus, false), held[0] === undefined ? {} : { slot: held[0] });
+    return this.startOn(
+      withSlots(config, all, held, gpus, false),
+      held[0] === undefined ? {} : { slot: held[0] },
+    );
   }
 
   /** Start `config` through the actor of `where.slot` (default slot 0). */

@@ -2,10 +2,14 @@
 // go (no job recorded, its starter gone) is claimed, its run directory discarded and its lock
 // released, with no history record; a run not from the queue is still recorded orphaned.
 import { describe, expect, it } from 'vitest';
+import { fromPromise } from 'xstate';
 import { decideRecovery } from '../../machine/recovery.ts';
 import type { DiskFinding, LockRecord } from '../../machine/types.ts';
+import { findingOf } from '../../model/fake-runtime.ts';
 import { defaultRetention, modelConfig, Simulation } from '../../model/harness.ts';
-import { quiescentViolations, violations } from '../../model/invariants.ts';
+import { runHistory, type Step } from '../../model/histories.ts';
+import { noWrongEffects, quiescentViolations, violations } from '../../model/invariants.ts';
+import type { World } from '../../model/world.ts';
 
 const record = (fromQueue: boolean): LockRecord => ({
   runId: 'run-q',
@@ -50,6 +54,24 @@ describe('the requeue decision', () => {
     });
   });
 
+  it('requeues a queued run whose recorded job exited without running its program, unless an abort was asked', () => {
+    const job = { kind: 'model', pid: 100, startTime: 1, boot: 1 };
+    const exited = {
+      ...finding(true, 'gone'),
+      record: { ...record(true), job, startedAt: 5 },
+      job: { state: 'gone', reason: 'process-gone' },
+      exit: { code: 127, signal: null, endedAt: 6, notStarted: true },
+    } as DiskFinding;
+    expect(decideRecovery(exited, 120_000).kind).toBe('requeue');
+    const aborted = { ...exited, abort: { requestedAt: 5, graceMs: 0, forced: false } } as DiskFinding;
+    expect(decideRecovery(aborted, 120_000)).toMatchObject({ kind: 'finalize', outcome: 'aborted' });
+    const notQueued = { ...exited, record: { ...record(false), job, startedAt: 5 } } as DiskFinding;
+    expect(decideRecovery(notQueued, 120_000)).toMatchObject({
+      kind: 'finalize',
+      reason: 'start-interrupted',
+    });
+  });
+
   it('is carried out: claim, discard the directory, release; no history record, a note says so', async () => {
     const sim = new Simulation({ faults: { opDelayMs: 30 } });
     const starter = sim.boot();
@@ -88,5 +110,33 @@ describe('the requeue decision', () => {
     expect(sim.world.discarded.has(config.runId)).toBe(false);
     expect(sim.world.history.get(config.runId)?.outcome).toBe('finished');
     expect(violations(sim)).toEqual([]);
+  });
+
+  it('is caught by noWrongEffects when an inspection calls a queued run that ran not-started', async () => {
+    const liar = (world: World) => ({
+      inspectDisk: fromPromise<DiskFinding>(async () => {
+        await world.delay();
+        const f = findingOf(world);
+        return f.lock === 'present' && f.exit !== null ? { ...f, exit: { ...f.exit, notStarted: true } } : f;
+      }),
+    });
+    const steps: Step[] = [
+      { kind: 'boot' },
+      { kind: 'advance', ms: 100 },
+      { kind: 'start', who: 0, job: ['job', '50', '0'], graceMs: 100, stall: false, queued: true },
+      // Its starter dies while the job runs; a later process recovers the ended run.
+      { kind: 'advance', ms: 20 },
+      { kind: 'crash', who: 0 },
+      { kind: 'advance', ms: 200 },
+      { kind: 'boot' },
+      { kind: 'advance', ms: 100 },
+    ];
+    const broken = await runHistory(steps, {
+      simulation: () => new Simulation({ ports: liar }),
+      invariantSet: { noWrongEffects },
+      atRest: false,
+    });
+    expect(broken.join('\n')).toContain('whose job ran');
+    expect(await runHistory(steps, { atRest: false })).toEqual([]);
   });
 });

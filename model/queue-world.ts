@@ -1,0 +1,308 @@
+// The reference model of a workspace with slots and a queue (issue 12): slot locks, queue entries
+// and their claims, the hold, job processes with identities, dispatcher processes, history and run
+// directories, on one simulated clock. Every operation is one atomic step, like a rename or an
+// O_EXCL create. The ground truth the queue invariants judge lives here (eligibility, starts).
+import type { SimulatedClock } from 'xstate';
+import type { QueueEntry, QueueHold, SlotSpec } from '../machine/queue-types.ts';
+import type { ExitRecord, HistoryEntry, JobHandle, LockRecord, OwnerHandle } from '../machine/types.ts';
+
+/** A job process; paused until its starter lets it go (it dies unrun if the starter dies first). */
+export interface QueueProc {
+  readonly pid: number;
+  readonly startTime: number;
+  readonly boot: number;
+  readonly runId: string;
+  readonly starter: number;
+  alive: boolean;
+  paused: boolean;
+  readonly runsForMs: number;
+  readonly exitCode: number;
+}
+
+/** A claimed queue entry file: the entry and the process whose rename took it. */
+export interface EntryClaimFile {
+  readonly entry: QueueEntry;
+  readonly claimer: number;
+}
+
+export interface QueueFaults {
+  /** Latency of every operation in simulated ms (0: a microtask). */
+  opDelayMs: number;
+  /** The job's monitor dies with it: no exit record, no kick. */
+  monitorDies: boolean;
+  /** An exited job's pid is taken at once by an unrelated process (only the start time differs). */
+  reusePids: boolean;
+  /** Monitors kick a dispatch when their job exits (the no-daemon path). */
+  kicks: boolean;
+}
+
+/** A GPU workspace: `perGpu` slots on each of `gpus` GPUs, then `plain` slots without a GPU. */
+export function slotSpecs(gpus: number, perGpu: number, plain: number): SlotSpec[] {
+  const specs: SlotSpec[] = [];
+  for (let g = 0; g < gpus; g++) {
+    for (let k = 0; k < perGpu; k++) {
+      const gpu = { index: g, uuid: `GPU-${g}`, busId: `0000:0${g}:00.0` };
+      specs.push({ name: `gpu${g}${'abc'[k] ?? k}`, index: specs.length, env: {}, gpu });
+    }
+  }
+  for (let p = 0; p < plain; p++)
+    specs.push({ name: `slot${specs.length}`, index: specs.length, env: {}, gpu: null });
+  return specs;
+}
+
+/** Queue order, written apart from machine/schedule.ts on purpose: priority, arrival, run id. */
+export function modelOrder(a: QueueEntry, b: QueueEntry): number {
+  return (
+    b.priority - a.priority ||
+    a.submittedAt - b.submittedAt ||
+    (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0)
+  );
+}
+
+export class QueueWorld {
+  readonly clock: SimulatedClock;
+  readonly slots: readonly SlotSpec[];
+  readonly faults: QueueFaults;
+  boot = 1;
+  /** The boot id the queue last dispatched under (queue/boot). */
+  queueBoot = 1;
+  hold: QueueHold | null = null;
+  readonly locks: (LockRecord | null)[];
+  readonly entries = new Map<string, QueueEntry>();
+  readonly entryClaims = new Map<string, EntryClaimFile>();
+  readonly procs = new Map<number, QueueProc>();
+  /** Dispatcher (and other runwarden) processes: alive, and on which boot. */
+  readonly processes = new Map<number, { alive: boolean; boot: number }>();
+  readonly exits = new Map<string, ExitRecord>();
+  readonly history = new Map<string, HistoryEntry>();
+  readonly historyCreations = new Map<string, number>();
+  readonly runDirs = new Set<string>();
+  readonly discarded = new Set<string>();
+  /** Every entry ever submitted, as first published. */
+  readonly submitted = new Map<string, QueueEntry>();
+  /** How often each run's job was let go (ran its program): at most once. */
+  readonly released = new Map<string, number>();
+  /** The slots each run locked (ground truth, by run id). */
+  readonly runSlots = new Map<string, readonly string[]>();
+  /** Per dispatcher: the eligible entries of its last read, in queue order. */
+  readonly lastRead = new Map<number, readonly string[]>();
+  readonly incidents: string[] = [];
+  /** Set by the simulation: a monitor's kick boots a dispatcher. */
+  kick: () => void = () => {};
+  scheduler: { schedule<T>(task: Promise<T>, label?: string): Promise<T> } | null = null;
+  private nextPid = 1_000;
+  private nextProcess = 1;
+  private claimCounter = 0;
+
+  constructor(clock: SimulatedClock, slots: readonly SlotSpec[], faults: Partial<QueueFaults> = {}) {
+    this.clock = clock;
+    this.slots = slots;
+    this.locks = slots.map(() => null);
+    this.faults = { opDelayMs: 0, monitorDies: false, reusePids: false, kicks: true, ...faults };
+  }
+
+  get now(): number {
+    return this.clock.now();
+  }
+
+  /** Wait one operation's latency (or for the race scheduler to let it through). */
+  delay(label = 'op'): Promise<void> {
+    if (this.scheduler !== null) return this.scheduler.schedule(Promise.resolve(), label);
+    const ms = this.faults.opDelayMs;
+    if (ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => this.clock.setTimeout(resolve, ms));
+  }
+
+  newProcess(): number {
+    const id = this.nextProcess++;
+    this.processes.set(id, { alive: true, boot: this.boot });
+    return id;
+  }
+
+  alive(process: number): boolean {
+    const p = this.processes.get(process);
+    return p?.alive === true && p.boot === this.boot;
+  }
+
+  ownerHandle(process: number): OwnerHandle {
+    return { kind: 'model', id: process, boot: this.boot };
+  }
+
+  newClaimName(runId: string, claimer: number): string {
+    this.claimCounter += 1;
+    return `${runId}.json.claimed-${claimer}-${this.claimCounter}`;
+  }
+
+  /** A process ends (SIGKILL or exit): jobs it had not let go yet exit unrun. */
+  processDied(process: number): void {
+    const p = this.processes.get(process);
+    if (p !== undefined) p.alive = false;
+    for (const proc of this.procs.values()) {
+      if (proc.alive && proc.paused && proc.starter === process) this.exit(proc, 127, true);
+    }
+  }
+
+  submit(entry: QueueEntry): void {
+    this.entries.set(entry.runId, entry);
+    this.submitted.set(entry.runId, entry);
+  }
+
+  spawn(runId: string, argv: readonly string[], starter: number): QueueProc {
+    const proc: QueueProc = {
+      pid: this.nextPid++,
+      startTime: this.now,
+      boot: this.boot,
+      runId,
+      starter,
+      alive: true,
+      paused: true,
+      runsForMs: Number(argv[1] ?? 100),
+      exitCode: Number(argv[2] ?? 0),
+    };
+    this.procs.set(proc.pid, proc);
+    return proc;
+  }
+
+  handleOf(proc: QueueProc): JobHandle {
+    return { kind: 'model', pid: proc.pid, startTime: proc.startTime, boot: proc.boot };
+  }
+
+  /** Let a paused job run its program; it exits on its own `runsForMs` later. */
+  release(proc: QueueProc): void {
+    proc.paused = false;
+    this.released.set(proc.runId, (this.released.get(proc.runId) ?? 0) + 1);
+    this.clock.setTimeout(() => this.exit(proc, proc.exitCode), proc.runsForMs);
+  }
+
+  /** The job exits; its monitor records the exit and kicks a dispatch (unless it died with it). */
+  exit(proc: QueueProc, code: number, notStarted = false): void {
+    if (!proc.alive || proc.boot !== this.boot) return;
+    proc.alive = false;
+    if (this.faults.reusePids) {
+      this.procs.set(proc.pid, {
+        ...proc,
+        runId: 'stranger',
+        startTime: this.now + 1,
+        alive: true,
+        paused: false,
+      });
+    }
+    if (this.faults.monitorDies) return;
+    this.exits.set(proc.runId, {
+      code,
+      signal: null,
+      endedAt: this.now,
+      ...(notStarted ? { notStarted } : {}),
+    });
+    if (this.faults.kicks) this.kick();
+  }
+
+  /** The machine reboots: every process dies without an exit record; the boot id changes. */
+  reboot(): void {
+    for (const proc of this.procs.values()) proc.alive = false;
+    for (const p of this.processes.values()) p.alive = false;
+    this.boot += 1;
+  }
+
+  liveJobs(): QueueProc[] {
+    return [...this.procs.values()].filter((p) => p.alive && p.runId !== 'stranger' && p.boot === this.boot);
+  }
+
+  /** Whether some slot's lock names the run. */
+  locked(runId: string): boolean {
+    return this.locks.some((l) => l?.runId === runId);
+  }
+
+  /** Write a run's one history record (idempotent per run id, as the history store is). */
+  writeHistory(entry: HistoryEntry): void {
+    if (this.history.has(entry.runId)) return;
+    this.history.set(entry.runId, entry);
+    this.historyCreations.set(entry.runId, (this.historyCreations.get(entry.runId) ?? 0) + 1);
+  }
+
+  /** A requeue removes the run directory: only one whose job never ran and has no record. */
+  discard(runId: string): void {
+    this.runDirs.delete(runId);
+    this.discarded.add(runId);
+    if ((this.released.get(runId) ?? 0) > 0)
+      this.incidents.push(`t=${this.now}: discarded run ${runId}, whose job ran`);
+    if (this.history.has(runId))
+      this.incidents.push(`t=${this.now}: discarded run ${runId}, which has its record`);
+  }
+
+  /** Ground truth: the entry may start now (not held; after: ended or never submitted; afterOk: finished). */
+  eligibleNow(entry: QueueEntry): boolean {
+    if (entry.held) return false;
+    const afterOk = entry.needs.afterOk.every((d) => this.history.get(d)?.outcome === 'finished');
+    const after = entry.needs.after.every((d) => this.history.has(d) || !this.submitted.has(d));
+    return afterOk && after;
+  }
+
+  /** How many distinct GPUs the workspace has. */
+  gpuCount(): number {
+    return new Set(this.slots.flatMap((s) => (s.gpu === null ? [] : [s.gpu.uuid]))).size;
+  }
+
+  /** The waiting entries that may start now and could fit the workspace, in queue order. */
+  eligibleOrder(): string[] {
+    return [...this.entries.values()]
+      .filter((e) => this.eligibleNow(e) && e.needs.gpus <= this.gpuCount())
+      .sort(modelOrder)
+      .map((e) => e.runId);
+  }
+
+  /**
+   * A dispatcher was granted an entry to start. Held queue, held entry, or an eligible entry ahead
+   * of it in the dispatcher's last read still waiting: a violation of the queue's start rules.
+   */
+  noteStartGranted(runId: string, entry: QueueEntry, dispatcher: number): void {
+    const at = `t=${this.now}`;
+    if (this.hold !== null)
+      this.incidents.push(`${at}: ${runId} granted to start while the queue is held (${this.hold.reason})`);
+    if (entry.held) this.incidents.push(`${at}: held entry ${runId} granted to start`);
+    if (this.queueBoot !== this.boot) {
+      this.incidents.push(`${at}: ${runId} granted to start after a reboot, before queue resume`);
+    }
+    const read = this.lastRead.get(dispatcher) ?? [];
+    const ahead = read.slice(0, Math.max(0, read.indexOf(runId)));
+    for (const y of ahead) {
+      const waiting = this.entries.get(y);
+      if (waiting !== undefined && this.eligibleNow(waiting)) {
+        this.incidents.push(`${at}: ${runId} granted to start while ${y}, ahead of it in queue order, waits`);
+      }
+    }
+  }
+
+  /** A job is let go: its afterOk dependencies must have finished, its after ones ended. */
+  noteReleased(runId: string): void {
+    const entry = this.submitted.get(runId);
+    if (entry === undefined) return;
+    for (const d of entry.needs.afterOk) {
+      const outcome = this.history.get(d)?.outcome;
+      if (outcome !== 'finished')
+        this.incidents.push(
+          `t=${this.now}: ${runId} started though its --after-ok ${d} is ${outcome ?? 'not ended'}`,
+        );
+    }
+    for (const d of entry.needs.after) {
+      if (this.submitted.has(d) && !this.history.has(d))
+        this.incidents.push(`t=${this.now}: ${runId} started though its --after ${d} has not ended`);
+    }
+  }
+
+  /** A run ended without a process as dependency-failed: its dependency must truly not have finished. */
+  noteDependencyFailed(entry: HistoryEntry): void {
+    const dep = entry.dependency;
+    if (dep === undefined) {
+      this.incidents.push(`t=${this.now}: ${entry.runId} recorded dependency-failed naming no dependency`);
+      return;
+    }
+    const truth =
+      this.history.get(dep.runId)?.outcome ?? (this.submitted.has(dep.runId) ? 'pending' : 'missing');
+    if (truth === 'finished' || truth === 'pending') {
+      this.incidents.push(
+        `t=${this.now}: ${entry.runId} recorded dependency-failed though ${dep.runId} is ${truth}`,
+      );
+    }
+  }
+}
