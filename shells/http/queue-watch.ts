@@ -3,6 +3,7 @@
 // start it, as any runwarden process does) and the queue, and publishes `slots` and `queue` events
 // when they change. It decides nothing: the library and the machine do.
 import type { QueueView } from '../api/queue.ts';
+import type { RunView } from '../api/status-view.ts';
 import { statusJson } from '../api/view-json.ts';
 import type { Workspace, WorkspaceStatus } from '../api/workspace.ts';
 import type { EventLog } from './event-log.ts';
@@ -29,6 +30,7 @@ export class QueueWatch {
   readonly #log: EventLog;
   readonly #timer: NodeJS.Timeout;
   #picture: SlotsPicture | null = null;
+  #runs: readonly RunView[] = [];
   #queue: QueueView | null = null;
   #slotsSig = '';
   #queueSig = '';
@@ -56,6 +58,11 @@ export class QueueWatch {
     return this.#picture;
   }
 
+  /** An active run of any slot as the latest look saw it (its status view), or null. */
+  runOf(runId: string): RunView | null {
+    return this.#runs.find((r) => r.id === runId) ?? null;
+  }
+
   /** The latest queue view (after the first look completes). */
   async queue(): Promise<QueueView> {
     if (this.#queue === null) await this.refresh();
@@ -81,6 +88,7 @@ export class QueueWatch {
         queue: status.queue,
       };
       this.#picture = picture;
+      this.#runs = status.runs;
       const slotsSig = slotsSignature(status);
       if (slotsSig !== this.#slotsSig && !this.#closed) {
         this.#slotsSig = slotsSig;

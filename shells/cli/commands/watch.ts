@@ -145,10 +145,7 @@ export async function watchRun(
   opts: WatchOptions,
 ): Promise<number> {
   // issue 12: a run of another slot is followed by that slot's actor (the first slot it holds).
-  const slotName =
-    runId === undefined ? undefined : (await ws.status()).slots.find((s) => s.runId === runId)?.name;
-  const slot = slotName === undefined ? undefined : ws.slots().find((s) => s.name === slotName);
-  const session = ws.openSession(slot);
+  const session = ws.openSession(runId === undefined ? undefined : ws.slotOfRun(runId));
   try {
     const settled = await session.settled(30_000);
     const active = settled.hasTag('live') ? (settled.context.run?.runId ?? null) : null;

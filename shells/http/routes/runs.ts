@@ -23,7 +23,9 @@ type Outcome = 'finished' | 'failed' | 'aborted' | 'orphaned';
 function runDetail(ctx: AppContext, id: string) {
   const { layout } = ctx.ws;
   const status = ctx.live.status();
-  const active = status.run?.id === id;
+  // issue 12: a run of another slot is active too (the server's look at every slot knows it).
+  const other = status.run?.id === id ? null : ctx.queue.runOf(id);
+  const active = status.run?.id === id || other !== null;
   const record = historyRecordOf(layout, id);
   const dir = layout.runDir(id);
   const dirExists = existsSync(dir);
@@ -49,8 +51,8 @@ function runDetail(ctx: AppContext, id: string) {
   return {
     id,
     active,
-    run: active ? status.run : null,
-    state: active ? status.state : 'ended',
+    run: other ?? (active ? status.run : null),
+    state: other !== null ? (other.abort === null ? 'running' : 'aborting') : active ? status.state : 'ended',
     config,
     record,
     progress,

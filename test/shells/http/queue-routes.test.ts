@@ -89,6 +89,15 @@ describe('the queue routes', () => {
     expect(status.slots).toHaveLength(2);
     expect(status.runs.map((r) => r.id).sort()).toEqual([one.id, two.id].sort());
     expect(status.queue).toMatchObject({ waiting: 1, held: 0 });
+    // Either run, whatever its slot, is active in its detail view.
+    for (const run of [one, two]) {
+      const detail = (await get(app, `/api/runs/${run.id}`)).json() as {
+        active: boolean;
+        run: { id: string } | null;
+      };
+      expect(detail.active, run.id).toBe(true);
+      expect(detail.run?.id).toBe(run.id);
+    }
 
     const moved = await post(app, `/api/queue/${three.id}/move`, { priority: 4 });
     expect(moved.statusCode, moved.body).toBe(200);
