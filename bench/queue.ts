@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runFiles } from '../shells/api/run-files.ts';
 import { openWorkspace } from '../shells/api/workspace.ts';
 import { nowNs, pollUntil, run } from './lib/command.ts';
 import { buildMono } from './lib/jobs.ts';
@@ -125,15 +126,10 @@ async function q2(samples: number): Promise<number> {
     if (b.state !== 'queued') throw new Error(`Q2: b was ${b.state}, expected queued behind a`);
     // Nobody watching: every runwarden process of this bench must be gone before A ends.
     await until(() => cliProcesses().length === 0, 10_000);
-    const out = join(ws, b.id, 'stdout');
-    const started = await until(
-      () => existsSync(out) && /^\d+\n/.test(readFileSync(out, 'utf8')) && existsSync(endMark),
-      20_000,
-    );
+    const out = join(ws, b.id, runFiles.stdout);
+    const started = await until(() => markOf(out) !== null && markOf(endMark) !== null, 20_000);
     if (!started) throw new Error(`Q2: the queued run ${b.id} did not start within 20 s of a's end`);
-    if (!existsSync(endMark)) continue;
-    const gapMs =
-      Number(BigInt(readFileSync(out, 'utf8').trim()) - BigInt(readFileSync(endMark, 'utf8').trim())) / 1e6;
+    const gapMs = Number((markOf(out) ?? 0n) - (markOf(endMark) ?? 0n)) / 1e6;
     gaps.push(gapMs);
     if (cliProcesses().length > 0) withCli++;
     await until(() => taggedPids(tag).length === 0, 10_000);
