@@ -7,7 +7,7 @@ import { errorOf, need, outputOk } from './event-results.ts';
 import type { Result } from './ports.ts';
 import type { ClaimedEntry, EntryClaim, QueueHold, QueueSnapshot, ScheduleDecision } from './queue-types.ts';
 import { backoffMs, defaultRetry, type RetryPolicy, retriesExhausted } from './retry.ts';
-import { schedule } from './schedule.ts';
+import { inProgressOf, schedule } from './schedule.ts';
 import type { ErrorInfo, HistoryEntry } from './types.ts';
 
 /** Why a dispatch ended. */
@@ -208,7 +208,10 @@ export const dispatchSetup = setup({
           : report(context, { dropped: [...context.report.dropped, done.runId] }),
       };
     }),
-    plan: assign(({ context }) => ({ pending: schedule(need(context.snapshot, 'snapshot')) })),
+    plan: assign(({ context }) => {
+      const snapshot = need(context.snapshot, 'snapshot');
+      return { pending: schedule(snapshot, inProgressOf(snapshot)) };
+    }),
     adoptClaim: assign(({ event }) => ({ attempts: 0, claim: resultValue<EntryClaim>(event) })),
     noteContended: assign(({ context }) => ({
       attempts: 0,

@@ -105,6 +105,11 @@ export interface ClaimedEntry {
   readonly claimer: 'alive' | 'gone';
   /** What became of its run: a history record, a lock (or claim) in some slot, or nothing yet. */
   readonly run: 'ended' | 'locked' | 'none';
+  /**
+   * The claimed entry as its file holds it (issue 12, q-core), when readable: a live claimer's
+   * entry still has its place in the queue order (it is being started or edited).
+   */
+  readonly entry?: QueueEntry;
 }
 
 /** One look at the queue: what the scheduler needs, and the claims left to account for. */

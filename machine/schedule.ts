@@ -8,11 +8,13 @@
 // "start order respects priority then arrival" holds without exception. Entries that are not
 // eligible (held, waiting for a dependency) do not block. An entry that could not fit even on an
 // empty workspace (more GPUs than the workspace has) does not block either: submit refuses it
-// (`fitsWorkspace`), and one that slipped through must not stall the queue forever.
+// (`fitsWorkspace`), and one that slipped through must not stall the queue forever. An eligible
+// entry another live process has claimed to start keeps its place: it blocks later ones too.
 import type {
   DependencyState,
   QueueEntry,
   QueueNeeds,
+  QueueSnapshot,
   ScheduleDecision,
   ScheduleInput,
   SlotState,
@@ -98,17 +100,35 @@ export function fitsWorkspace(needs: QueueNeeds, slots: readonly SlotState[]): b
 }
 
 /**
+ * The entries live processes have claimed and not yet started (their run holds no lock): being
+ * started, ended or edited, each keeps its place in the queue order (see `schedule`).
+ */
+export function inProgressOf(snapshot: QueueSnapshot): QueueEntry[] {
+  return snapshot.claimed.flatMap((c) =>
+    c.claimer === 'alive' && c.run === 'none' && c.entry !== undefined ? [c.entry] : [],
+  );
+}
+
+/**
  * What to do now, in queue order: 'start' decisions (each as if the earlier ones took their
  * slots) and 'fail' decisions for entries whose `afterOk` dependency did not finish. A hold
  * (paused, rebooted) starts nothing; dependency failures are still decided. Held entries start
  * never and block nothing; their dependency failures are decided too (they could never start).
+ * `inProgress` (`inProgressOf`): an eligible entry another live process is starting keeps its
+ * place and blocks every later one, like an entry that does not fit — so no later entry starts
+ * before it (the claimer reads again after its start or restore, so nothing stalls).
  */
-export function schedule(input: ScheduleInput): ScheduleDecision[] {
+export function schedule(input: ScheduleInput, inProgress: readonly QueueEntry[] = []): ScheduleDecision[] {
   const decisions: ScheduleDecision[] = [];
   let slots: SlotState[] = [...input.slots];
   let blocked = input.hold !== null;
-  for (const entry of queueOrder(input.entries)) {
+  const claimed = new Set(inProgress.map((e) => e.runId));
+  for (const entry of queueOrder([...input.entries, ...inProgress])) {
     const ready = readinessOf(entry.needs, input.dependencies);
+    if (claimed.has(entry.runId)) {
+      if (ready.kind === 'ready' && !entry.held && fitsWorkspace(entry.needs, input.slots)) blocked = true;
+      continue;
+    }
     if (ready.kind === 'failed') {
       decisions.push({
         kind: 'fail',

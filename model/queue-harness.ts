@@ -6,7 +6,7 @@ import { type DispatchReport, dispatchMachine } from '../machine/dispatch.ts';
 import type { QueueEntry, SlotSpec } from '../machine/queue-types.ts';
 import type { RunConfig } from '../machine/types.ts';
 import { defaultRetention, simRetry } from './harness.ts';
-import { type DispatchPorts, queuePorts } from './queue-ports.ts';
+import { type DispatchPorts, queuePorts, startOnSlots } from './queue-ports.ts';
 import { type QueueFaults, QueueWorld, slotSpecs } from './queue-world.ts';
 import { SteppingClock } from './stepping-clock.ts';
 
@@ -28,6 +28,8 @@ export interface QueueSimulationOptions {
   /** Replace ports of every dispatcher (mutation tests). */
   readonly ports?: (world: QueueWorld, me: number, faithful: DispatchPorts) => Partial<DispatchPorts>;
   readonly roundsMax?: number;
+  /** Recover each slot and start each run with the real lifecycle machine (default: one model step). */
+  readonly slotActors?: boolean;
 }
 
 /** What a submitter asks for; the job runs `ms` then exits with `code`. */
@@ -63,7 +65,7 @@ export class QueueSimulation {
   /** Boot a dispatcher process running one dispatch to its end; it exits then. */
   dispatch(kicked = false): Dispatcher {
     const id = this.world.newProcess();
-    const faithful = queuePorts(this.world, id);
+    const faithful = queuePorts(this.world, id, this.options.slotActors === true);
     const actors = { ...faithful, ...this.options.ports?.(this.world, id, faithful) };
     const machine = this.options.machine ?? dispatchMachine;
     const logic = machine.provide({ actors });
@@ -127,6 +129,47 @@ export class QueueSimulation {
     return entry;
   }
 
+  /**
+   * `runwarden start` (not the queue): a process takes the lowest slot free now, then starts the
+   * job there — run now or refuse; it may race a dispatcher for that slot. Returns the answer.
+   */
+  async startDirect(spec: SubmitSpec): Promise<'started' | 'conflict' | 'no-slot'> {
+    const w = this.world;
+    const free = w.slots.findIndex((_, i) => !w.slotBusy(i));
+    const slot = w.slots[free];
+    if (slot === undefined) return 'no-slot';
+    this.runs += 1;
+    const runId = `d-${String(this.runs).padStart(3, '0')}`;
+    const me = w.newProcess();
+    const step = async (label: string) => {
+      await w.delay(`${label}#${me}`);
+      if (!w.alive(me)) await new Promise<never>(() => {});
+    };
+    const config: RunConfig = {
+      runId,
+      name: runId,
+      argv: ['job', String(spec.ms), String(spec.code)],
+      cwd: '/model',
+      env: {},
+      graceMs: 100,
+      stallAfterMs: null,
+      abortOnStall: false,
+      retention: defaultRetention,
+    };
+    const entry: QueueEntry = {
+      runId,
+      priority: 0,
+      submittedAt: w.now,
+      held: false,
+      needs: { gpus: 0, after: [], afterOk: [] },
+      config,
+    };
+    const answer = await startOnSlots(w, me, { runId, name: runId, entry }, [slot.name], () => 1, step);
+    // The command exits once its job runs (or it was refused).
+    w.processDied(me);
+    return answer.ok ? (answer.value === 'started' ? 'started' : 'conflict') : 'conflict';
+  }
+
   pause(): void {
     this.world.hold = { reason: 'paused', since: this.clock.now() };
   }
@@ -143,9 +186,10 @@ export class QueueSimulation {
     if (e !== undefined) this.world.entries.set(runId, { ...e, held });
   }
 
+  /** The machine reboots: every process dies at once, no monitor records an exit or kicks. */
   reboot(): void {
-    for (const d of this.living()) this.crash(d);
     this.world.reboot();
+    for (const d of this.living()) this.crash(d);
   }
 
   /** Whether nothing is left to do: no entry, claim, lock, live job or dispatcher. */
@@ -155,6 +199,7 @@ export class QueueSimulation {
       w.entries.size === 0 &&
       w.entryClaims.size === 0 &&
       w.locks.every((l) => l === null) &&
+      w.slotClaims.size === 0 &&
       w.liveJobs().length === 0 &&
       this.living().length === 0
     );

@@ -34,6 +34,8 @@ export type QueueStep =
   /** Every living dispatcher (kicks included) is SIGKILLed `afterMs` from now. */
   | { readonly kind: 'crashAll'; readonly afterMs: number }
   | { readonly kind: 'crash'; readonly who: number }
+  /** `runwarden start` (not the queue) on the lowest free slot: it may race a dispatcher. */
+  | { readonly kind: 'startDirect'; readonly ms: number }
   | { readonly kind: 'advance'; readonly ms: number }
   | { readonly kind: 'pause' }
   | { readonly kind: 'resume' }
@@ -73,6 +75,10 @@ export const queueStepArb: fc.Arbitrary<QueueStep> = fc.oneof(
     arbitrary: fc.integer({ min: 0, max: 40 }).map((afterMs) => ({ kind: 'crashAll' as const, afterMs })),
   },
   { weight: 2, arbitrary: fc.nat({ max: 3 }).map((who) => ({ kind: 'crash' as const, who })) },
+  {
+    weight: 1,
+    arbitrary: fc.integer({ min: 1, max: 1_000 }).map((ms) => ({ kind: 'startDirect' as const, ms })),
+  },
   {
     weight: 5,
     arbitrary: fc.integer({ min: 0, max: 1_200 }).map((ms) => ({ kind: 'advance' as const, ms })),
@@ -146,6 +152,9 @@ export async function applyQueueStep(sim: QueueSimulation, step: QueueStep): Pro
     }
     case 'advance':
       await sim.clock.advance(step.ms);
+      break;
+    case 'startDirect':
+      void sim.startDirect({ ms: step.ms, code: 0 });
       break;
     case 'pause':
       sim.pause();

@@ -1,5 +1,6 @@
 // The queue's safety properties (issue 12) as predicates over the model queue world. Each returns
 // the violations it sees (empty = holds); tests check them all after every step of a history.
+import { contextShapeOf } from './invariants.ts';
 import type { QueueSimulation } from './queue-harness.ts';
 
 export type QueueInvariant = (sim: QueueSimulation) => string[];
@@ -89,6 +90,14 @@ export const lockUntilRecorded: QueueInvariant = (sim) => {
     .map((runId) => `${runId} ran and has neither a lock nor a record`);
 };
 
+/** Per slot, today's context-shape rule holds in every running slot lifecycle actor. */
+export const slotActorShape: QueueInvariant = (sim) =>
+  [...sim.world.actorsOf].flatMap(([process, actors]) =>
+    [...actors].flatMap((a) =>
+      contextShapeOf(a.getSnapshot()).map((v) => `process ${process}'s slot actor ${v}`),
+    ),
+  );
+
 export const queueInvariants: Readonly<Record<string, QueueInvariant>> = {
   slotOneLiveRun,
   gpusDistinct,
@@ -97,6 +106,7 @@ export const queueInvariants: Readonly<Record<string, QueueInvariant>> = {
   queueHistoryOnce,
   queueIncidents,
   lockUntilRecorded,
+  slotActorShape,
 };
 
 export function queueViolations(
@@ -112,7 +122,7 @@ export function queueQuiescentViolations(sim: QueueSimulation): string[] {
   const out: string[] = [];
   if (!sim.quiet()) {
     out.push(
-      `not at rest: ${w.entries.size} entries, ${w.entryClaims.size} claims, ${w.locks.filter((l) => l !== null).length} locks, ${w.liveJobs().length} live jobs`,
+      `not at rest: ${w.entries.size} entries, ${w.entryClaims.size} claims, ${w.locks.filter((l) => l !== null).length} locks, ${w.slotClaims.size} lock claims, ${w.liveJobs().length} live jobs, ${sim.living().length} dispatchers`,
     );
   }
   for (const runId of w.submitted.keys()) {

@@ -10,6 +10,7 @@ import type { Result } from '../machine/ports.ts';
 import type { ClaimedEntry, DependencyState, EntryClaim, QueueSnapshot } from '../machine/queue-types.ts';
 import { decideRecovery } from '../machine/recovery.ts';
 import type { DiskFinding, JobHandle, Liveness, LockRecord } from '../machine/types.ts';
+import { settleSlot, startThroughLifecycle } from './queue-lifecycle.ts';
 import type { QueueWorld } from './queue-world.ts';
 
 const ok = <T>(value: T): Result<T> => ({ ok: true, value });
@@ -32,8 +33,12 @@ function ownerLiveness(world: QueueWorld, record: LockRecord): Liveness {
 }
 
 /** What inspecting slot `i` finds, as the lifecycle machine of that slot would be told. */
-export function slotFinding(world: QueueWorld, i: number): DiskFinding {
-  const record = world.locks[i] ?? null;
+export function slotFinding(
+  world: QueueWorld,
+  i: number,
+  lock: LockRecord | null = world.locks[i] ?? null,
+): DiskFinding {
+  const record = lock;
   if (record === null) return { lock: 'absent', now: world.now };
   return {
     lock: 'present',
@@ -88,11 +93,12 @@ export function snapshotOf(world: QueueWorld): QueueSnapshot {
   const claimed: ClaimedEntry[] = [...world.entryClaims].map(([name, c]) => ({
     runId: c.entry.runId,
     name,
+    entry: c.entry,
     claimer: world.alive(c.claimer) ? 'alive' : 'gone',
     run: world.history.has(c.entry.runId) ? 'ended' : world.locked(c.entry.runId) ? 'locked' : 'none',
   }));
   return {
-    slots: world.slots.map((slot, i) => ({ slot, busy: world.locks[i] !== null })),
+    slots: world.slots.map((slot, i) => ({ slot, busy: world.slotBusy(i) })),
     entries,
     dependencies: Object.fromEntries([...deps].map((d) => [d, dependencyState(world, d)])),
     hold: world.hold,
@@ -109,8 +115,11 @@ export function readNow(world: QueueWorld, me: number): QueueSnapshot {
   return snapshotOf(world);
 }
 
-/** The dispatch ports of process `me`. */
-export function queuePorts(world: QueueWorld, me: number): DispatchPorts {
+/**
+ * The dispatch ports of process `me`. `slotActors`: each slot is recovered, and each run started,
+ * by the real lifecycle machine (model/queue-lifecycle.ts) instead of one atomic model step.
+ */
+export function queuePorts(world: QueueWorld, me: number, slotActors = false): DispatchPorts {
   const step = async (label: string): Promise<void> => {
     await world.delay(`${label}#${me}`);
     if (!world.alive(me)) await new Promise<never>(() => {});
@@ -119,7 +128,10 @@ export function queuePorts(world: QueueWorld, me: number): DispatchPorts {
   return {
     readQueue: fromPromise(async () => {
       await step('readQueue');
-      return ok(readNow(world, me));
+      if (!slotActors) return ok(readNow(world, me));
+      for (let i = 0; i < world.slots.length; i++) await settleSlot(world, me, i, step);
+      world.lastRead.set(me, world.eligibleOrder());
+      return ok(snapshotOf(world));
     }),
     holdQueue: fromPromise(async ({ input }) => {
       await step('holdQueue');
@@ -159,7 +171,9 @@ export function queuePorts(world: QueueWorld, me: number): DispatchPorts {
       return ok<ClaimAnswer>({ runId: input.runId, name, entry } satisfies EntryClaim);
     }),
     startRun: fromPromise(async ({ input }) =>
-      startOnSlots(world, me, input.claim, input.slots, () => ++nonces, step),
+      slotActors
+        ? startThroughLifecycle(world, me, input.claim, input.slots, step)
+        : startOnSlots(world, me, input.claim, input.slots, () => ++nonces, step),
     ),
     endEntry: fromPromise(async ({ input }) => {
       await step('endEntry');
@@ -187,7 +201,9 @@ export async function startOnSlots(
   await step('acquireLocks');
   const indexes = slots.map((name) => world.slots.findIndex((s) => s.name === name));
   if (indexes.some((i) => i < 0 || world.locks[i] !== null)) return ok<StartAnswer>('conflict');
-  const config = { ...claim.entry.config, slots, fromQueue: true };
+  // A queued run is marked so (requeue); a direct `start` keeps its config as given.
+  const queued = claim.entry.config.fromQueue === true;
+  const config = { ...claim.entry.config, slots, ...(queued ? { fromQueue: true } : {}) };
   const record: LockRecord = {
     runId: config.runId,
     nonce: `${me}-${nonce()}`,

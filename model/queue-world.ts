@@ -2,9 +2,16 @@
 // and their claims, the hold, job processes with identities, dispatcher processes, history and run
 // directories, on one simulated clock. Every operation is one atomic step, like a rename or an
 // O_EXCL create. The ground truth the queue invariants judge lives here (eligibility, starts).
-import type { SimulatedClock } from 'xstate';
+import type { SimulatedClock, SnapshotFrom } from 'xstate';
+import type { lifecycleMachine } from '../machine/lifecycle.ts';
 import type { QueueEntry, QueueHold, SlotSpec } from '../machine/queue-types.ts';
 import type { ExitRecord, HistoryEntry, JobHandle, LockRecord, OwnerHandle } from '../machine/types.ts';
+
+/** A slot's lifecycle actor as the world keeps it (model/queue-lifecycle.ts). */
+export interface SlotActor {
+  stop(): void;
+  getSnapshot(): SnapshotFrom<typeof lifecycleMachine>;
+}
 
 /** A job process; paused until its starter lets it go (it dies unrun if the starter dies first). */
 export interface QueueProc {
@@ -68,6 +75,13 @@ export class QueueWorld {
   queueBoot = 1;
   hold: QueueHold | null = null;
   readonly locks: (LockRecord | null)[];
+  /** Slot locks a finaliser renamed aside (the real lifecycle's claims), by claim name. */
+  readonly slotClaims = new Map<
+    string,
+    { readonly slot: number; readonly record: LockRecord; readonly claimer: number }
+  >();
+  /** Lifecycle actors each process runs (stopped when it dies). */
+  readonly actorsOf = new Map<number, Set<SlotActor>>();
   readonly entries = new Map<string, QueueEntry>();
   readonly entryClaims = new Map<string, EntryClaimFile>();
   readonly procs = new Map<number, QueueProc>();
@@ -137,6 +151,8 @@ export class QueueWorld {
   processDied(process: number): void {
     const p = this.processes.get(process);
     if (p !== undefined) p.alive = false;
+    for (const actor of this.actorsOf.get(process) ?? []) actor.stop();
+    this.actorsOf.delete(process);
     for (const proc of this.procs.values()) {
       if (proc.alive && proc.paused && proc.starter === process) this.exit(proc, 127, true);
     }
@@ -201,6 +217,8 @@ export class QueueWorld {
   reboot(): void {
     for (const proc of this.procs.values()) proc.alive = false;
     for (const p of this.processes.values()) p.alive = false;
+    for (const actors of this.actorsOf.values()) for (const actor of actors) actor.stop();
+    this.actorsOf.clear();
     this.boot += 1;
   }
 
@@ -208,9 +226,18 @@ export class QueueWorld {
     return [...this.procs.values()].filter((p) => p.alive && p.runId !== 'stranger' && p.boot === this.boot);
   }
 
-  /** Whether some slot's lock names the run. */
+  /** Whether some slot's lock (or a claim of one) names the run. */
   locked(runId: string): boolean {
-    return this.locks.some((l) => l?.runId === runId);
+    if (this.locks.some((l) => l?.runId === runId)) return true;
+    for (const c of this.slotClaims.values()) if (c.record.runId === runId) return true;
+    return false;
+  }
+
+  /** A slot is busy while its lock or a claim of it exists. */
+  slotBusy(i: number): boolean {
+    if (this.locks[i] !== null) return true;
+    for (const c of this.slotClaims.values()) if (c.slot === i) return true;
+    return false;
   }
 
   /** Write a run's one history record (idempotent per run id, as the history store is). */
@@ -243,9 +270,19 @@ export class QueueWorld {
     return new Set(this.slots.flatMap((s) => (s.gpu === null ? [] : [s.gpu.uuid]))).size;
   }
 
-  /** The waiting entries that may start now and could fit the workspace, in queue order. */
+  /** Entries a live process has claimed whose run took no lock yet (being started or edited). */
+  inProgress(): QueueEntry[] {
+    return [...this.entryClaims.values()]
+      .filter((c) => this.alive(c.claimer) && !this.locked(c.entry.runId) && !this.history.has(c.entry.runId))
+      .map((c) => c.entry);
+  }
+
+  /**
+   * The entries that may start now and could fit the workspace, in queue order: the waiting ones
+   * and those in progress (claimed by a live process, no lock yet), which keep their place.
+   */
   eligibleOrder(): string[] {
-    return [...this.entries.values()]
+    return [...this.entries.values(), ...this.inProgress()]
       .filter((e) => this.eligibleNow(e) && e.needs.gpus <= this.gpuCount())
       .sort(modelOrder)
       .map((e) => e.runId);
@@ -265,10 +302,17 @@ export class QueueWorld {
     }
     const read = this.lastRead.get(dispatcher) ?? [];
     const ahead = read.slice(0, Math.max(0, read.indexOf(runId)));
+    const starting = new Map(this.inProgress().map((e) => [e.runId, e]));
     for (const y of ahead) {
       const waiting = this.entries.get(y);
       if (waiting !== undefined && this.eligibleNow(waiting)) {
         this.incidents.push(`${at}: ${runId} granted to start while ${y}, ahead of it in queue order, waits`);
+      }
+      const other = starting.get(y);
+      if (other !== undefined && this.eligibleNow(other)) {
+        this.incidents.push(
+          `${at}: ${runId} granted to start while ${y}, ahead of it in queue order, is not started yet`,
+        );
       }
     }
   }

@@ -2,6 +2,8 @@
 /** The places a runwarden process can be made to die, in lifecycle order. */
 export const failpointNames = [
   'after-lock',
+  /** Issue 12: the job is recorded in the lock but not let go yet (it exits notStarted). */
+  'before-go',
   'after-spawn',
   'abort-recorded',
   'abort-grace',

@@ -179,9 +179,24 @@ function release(layout: Layout, options: FilledOptions, claim: ClaimRef): Resul
         removeOwnLock(other, read.value.value);
     }
   }
-  if (options.kick !== undefined && options.kick.length > 0 && queueHasEntries(layout))
+  // A dispatcher reads the queue right after it recovers: it needs no kick of its own.
+  if (options.kick !== undefined && options.kick.length > 0 && !dispatching() && queueHasEntries(layout))
     kickDetached(options.kick);
   return success(null);
+}
+
+/** Dispatches under way in this process (see `whileDispatching`). */
+let dispatches = 0;
+const dispatching = () => dispatches > 0;
+
+/** Run `work` as a dispatch of this process: a slot it frees meanwhile kicks no other dispatcher. */
+export async function whileDispatching<T>(work: () => Promise<T>): Promise<T> {
+  dispatches++;
+  try {
+    return await work();
+  } finally {
+    dispatches--;
+  }
 }
 
 /** Whether the queue directory holds a waiting entry (one listing; no queue: none). */
@@ -268,6 +283,7 @@ async function spawn(
     launched.value.cancel();
     return updated.ok ? failure('RW_START_CANCELLED', `the start of ${runId} was cancelled`) : updated;
   }
+  failpoint('before-go');
   const released = await launched.value.release();
   if (!released.ok) return released;
   failpoint('after-spawn');

@@ -28,6 +28,7 @@ import {
   type FoundEntryClaim,
   listQueue,
   type QueueListing,
+  readClaimedEntry,
   readHold,
   restoreEntry,
   writeBoot,
@@ -97,11 +98,11 @@ export function rebootedOf(listing: QueueListing, current: string, bootAt: numbe
 export function readQueueSnapshot(
   layout: Layout,
   now: number,
-  options: { readonly writeBoot?: boolean } = {},
+  options: { readonly writeBoot?: boolean; readonly listing?: QueueListing } = {},
 ): Result<QueueSnapshot> {
   const slots = readSlots(layout);
   if (!slots.ok) return slots;
-  const listing = listQueue(layout);
+  const listing = options.listing ?? listQueue(layout);
   const occupancy = occupancyOf(layout.root, slots.value);
   const live = new Set(occupancy.flatMap((o) => o.runIds));
   const queued = new Set([...listing.entries.map((e) => e.runId), ...listing.claimed.map((c) => c.runId)]);
@@ -112,12 +113,16 @@ export function readQueueSnapshot(
       dependencies[dep] = dependencyState(layout, dep, queued, live);
     }
   }
-  const claimed: ClaimedEntry[] = listing.claimed.map((c) => ({
-    runId: c.runId,
-    name: c.name,
-    claimer: claimerLiveness(c).state === 'gone' ? 'gone' : 'alive',
-    run: getHistory(layout, c.runId) !== null ? 'ended' : live.has(c.runId) ? 'locked' : 'none',
-  }));
+  const claimed: ClaimedEntry[] = listing.claimed.map((c) => {
+    const entry = readClaimedEntry(layout, c.name);
+    return {
+      runId: c.runId,
+      name: c.name,
+      claimer: claimerLiveness(c).state === 'gone' ? 'gone' : 'alive',
+      run: getHistory(layout, c.runId) !== null ? 'ended' : live.has(c.runId) ? 'locked' : 'none',
+      ...(entry === null ? {} : { entry }),
+    };
+  });
   const current = bootId();
   const rebooted = rebootedOf(listing, current, bootTimeMs());
   // The boot the queue dispatches under, once nothing from an earlier boot is waiting unheld.

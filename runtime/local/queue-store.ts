@@ -155,6 +155,13 @@ export function readEntry(layout: Layout, runId: string): QueueEntry | null {
   return read.ok && read.value.state === 'ok' ? read.value.value : null;
 }
 
+/** A claimed entry's content (by its claim name), or null when gone or unreadable. */
+export function readClaimedEntry(layout: Layout, name: string): QueueEntry | null {
+  if (!name.includes(claimMark)) return null;
+  const read = readJsonFile(layout.root, join(layout.queueDir, name), isQueueEntry);
+  return read.ok && read.value.state === 'ok' ? read.value.value : null;
+}
+
 /**
  * Take an entry out of the queue by renaming it to a claim named after `claimer`: exactly one
  * of any number of claimers gets it, the others `'gone'`.

@@ -9,6 +9,8 @@ const exitCodes: Readonly<Record<string, number>> = {
   RW_NO_ACTIVE_RUN: 4,
   /** Issue 12: several runs are active and the command needs one named. */
   RW_AMBIGUOUS: 2,
+  /** Issue 12: workspace.json cannot be read as slots (bad input: fix the file or set the slots again). */
+  RW_CONFIG_INVALID: 2,
 };
 
 /** An operating error of runwarden: `code` is stable (RW_...), `message` one line for humans. */

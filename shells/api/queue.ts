@@ -18,6 +18,7 @@ import { getHistory, type HistoryRecord } from '../../runtime/local/history-stor
 import { bootId } from '../../runtime/local/identity.ts';
 import { runIdPattern } from '../../runtime/local/layout.ts';
 import { selfIdentity } from '../../runtime/local/owner.ts';
+import { whileDispatching } from '../../runtime/local/ports.ts';
 import {
   claimQueued,
   endClaimed,
@@ -210,8 +211,8 @@ function submittedState(host: QueueHost, runId: string): SubmittedRun | null {
 
 /** The queue as people read it: start order, and what each entry waits for. */
 export function queueView(host: QueueHost): QueueView {
-  const snapshot = orThrow(readQueueSnapshotPure(host));
   const listing = listQueue(host.layout);
+  const snapshot = orThrow(readQueueSnapshot(host.layout, Date.now(), { writeBoot: false, listing }));
   const ordered = queueOrder(snapshot.entries);
   const entries = ordered.map(
     (entry, i): QueueViewEntry => ({
@@ -231,11 +232,6 @@ export function queueView(host: QueueHost): QueueView {
     entries,
     corrupt: listing.corrupt,
   };
-}
-
-/** The snapshot without its bookkeeping write (the boot id): a view writes nothing. */
-function readQueueSnapshotPure(host: QueueHost) {
-  return readQueueSnapshot(host.layout, Date.now(), { writeBoot: false });
 }
 
 function waitingFor(entry: QueueEntry, snapshot: QueueSnapshot): string[] {
@@ -360,7 +356,7 @@ export async function dispatch(host: QueueHost): Promise<DispatchReport> {
     start: (claim, slots) => host.startQueued(claim, slots),
   });
   const actor = createActor(dispatchMachine.provide({ actors: ports }), { input: {} });
-  const report = await toPromise(actor.start());
+  const report = await whileDispatching(() => toPromise(actor.start()));
   if (report.stopped === 'error' && report.error !== null)
     throw new RunwardenError(
       report.error.code,

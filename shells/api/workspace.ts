@@ -1,9 +1,15 @@
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Result } from '../../machine/ports.ts';
-import type { EntryClaim, QueueEntry, QueueHold, SlotSpec } from '../../machine/queue-types.ts';
-import { fitOf, fitsWorkspace } from '../../machine/schedule.ts';
+import type {
+  EntryClaim,
+  QueueEntry,
+  QueueHold,
+  QueueSnapshot,
+  SlotSpec,
+} from '../../machine/queue-types.ts';
+import { fitOf, fitsWorkspace, inProgressOf, schedule } from '../../machine/schedule.ts';
 import type { RecoveryNote, RunConfig } from '../../machine/types.ts';
 import {
   getHistory,
@@ -14,7 +20,7 @@ import {
 } from '../../runtime/local/history-store.ts';
 import { type Layout, layoutOf } from '../../runtime/local/layout.ts';
 import { monitorLost } from '../../runtime/local/monitor-liveness.ts';
-import { isBusy, occupancyOf, type StartAnswer } from '../../runtime/local/queue-ports.ts';
+import { isBusy, occupancyOf, readQueueSnapshot, type StartAnswer } from '../../runtime/local/queue-ports.ts';
 import { listQueue, readEntry } from '../../runtime/local/queue-store.ts';
 import { readRunIdentity } from '../../runtime/local/run-records.ts';
 import { describeStuckJob } from '../../runtime/local/stuck-job.ts';
@@ -142,7 +148,10 @@ export class Workspace {
   async status(): Promise<WorkspaceStatus> {
     const recovered = await this.recoverSlots({ allowHalted: true });
     if (!queueHasWork(this)) return this.statusOf(recovered);
-    // Dispatch (it recovers again, bounded); look once more only if it changed something.
+    // Dispatch only when it has something to do (the scheduler's own decisions on what the disk
+    // says now): a full workspace with 1,000 waiting runs is one look, not a second recovery.
+    const look = readQueueSnapshot(this.layout, Date.now(), { writeBoot: false });
+    if (look.ok && !dispatchWouldAct(look.value)) return this.statusOf(recovered, look.value);
     const report = await this.dispatch();
     const changed =
       report.started.length +
@@ -154,7 +163,7 @@ export class Workspace {
   }
 
   /** The status view of recovered slots. */
-  private statusOf(recovered: readonly SlotRecovery[]): WorkspaceStatus {
+  private statusOf(recovered: readonly SlotRecovery[], queued?: QueueSnapshot): WorkspaceStatus {
     const views = recovered.flatMap((r) =>
       r.snap === null ? [] : [{ slot: r.slot, view: this.view(r.snap) }],
     );
@@ -172,7 +181,7 @@ export class Workspace {
       return lockOf !== undefined && this.firstSlotOf(run.id) !== v.slot.name ? [] : [run];
     });
     const uniqueRuns = runs.filter((r, i) => runs.findIndex((o) => o.id === r.id) === i);
-    const listing = listQueue(this.layout);
+    const listing = queued ?? listQueue(this.layout);
     return {
       ...first.view,
       recovered: views.flatMap((v) => v.view.recovered),
@@ -232,9 +241,21 @@ export class Workspace {
    */
   async configureSlots(options: ConfigureSlotsOptions): Promise<SlotSpec[]> {
     const next = await wantedSlots(options);
-    await this.recoverSlots();
-    const conflict = slotChangeConflict(occupancyOf(this.dir, this.slotSpecs()), next);
-    if (conflict !== null) throw new RunwardenError('RW_CONFLICT', conflict);
+    const current = readSlots(this.layout);
+    if (current.ok) {
+      await this.recoverSlots();
+      const conflict = slotChangeConflict(occupancyOf(this.dir, current.value), next);
+      if (conflict !== null) throw new RunwardenError('RW_CONFLICT', conflict);
+    } else {
+      // workspace.json is unreadable (the way out is setting the slots again): refuse only while
+      // some slot directory (or slot 0) still holds a lock or claim.
+      const busy = lockedSlotDirs(this.layout);
+      if (busy.length > 0)
+        throw new RunwardenError(
+          'RW_CONFLICT',
+          `${current.error.message}; and ${busy.join(', ')} still hold a run: wait for it to end, then set the slots again`,
+        );
+    }
     const written = writeSlots(this.layout, next);
     if (!written.ok) throw RunwardenError.of(written.error);
     if (queueHasWork(this)) await this.dispatch();
@@ -717,6 +738,32 @@ export type ListedRun =
       readonly waitingFor: readonly string[];
     }
   | ({ readonly state: 'ended' } & HistorySummary);
+
+/** Whether a dispatch would do anything on `snapshot`: hold for a reboot, account for a dead claim, or decide. */
+function dispatchWouldAct(snapshot: QueueSnapshot): boolean {
+  return (
+    snapshot.rebooted ||
+    snapshot.claimed.some((c) => c.claimer === 'gone') ||
+    schedule(snapshot, inProgressOf(snapshot)).length > 0
+  );
+}
+
+/** The lock directories (slot 0's root, `slots/<name>/`) holding a lock or claim, by path. */
+function lockedSlotDirs(layout: Layout): string[] {
+  const dirs = [layout.root];
+  try {
+    for (const name of readdirSync(join(layout.root, 'slots'))) dirs.push(join(layout.root, 'slots', name));
+  } catch {
+    // no slot directories
+  }
+  return dirs.filter((dir) => {
+    try {
+      return readdirSync(dir).some((n) => n === 'active.lock' || n.startsWith('active.lock.claimed-'));
+    } catch {
+      return false;
+    }
+  });
+}
 
 /** The ids of the runs holding slots, once each, in slot order. */
 function activeRunsOf(occupancy: readonly { readonly runIds: readonly string[] }[]): string[] {

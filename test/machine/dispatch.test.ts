@@ -133,19 +133,39 @@ describe('one dispatch', () => {
     expect(queueQuiescentViolations(sim)).toEqual([]);
   });
 
-  it('restores its entry and reads again when a slot was taken between its read and its start', async () => {
+  it('restores its entry and reads again when a direct start took the slot between its read and its start', async () => {
     const sim = quietSim({ slots: oneSlot, faults: { opDelayMs: 30, kicks: false } });
+    const queued = sim.submit({ ms: 1_000, code: 0 });
+    const d = sim.dispatch();
+    // The dispatcher reads at 30, claims at 60 and takes the lock at 90; `start` takes it at 75.
+    await sim.clock.advance(45);
+    const direct = sim.startDirect({ ms: 1_000, code: 0 });
+    const report = await dispatched(sim, d);
+    expect(await direct).toBe('started');
+    expect(report).toMatchObject({ started: [], contended: 1, stopped: 'idle' });
+    expect([...sim.world.entries.keys()]).toEqual([queued.runId]);
+    expect(sim.world.entryClaims.size).toBe(0);
+    expect(queueViolations(sim)).toEqual([]);
+  });
+
+  it('does not start an entry behind one another live dispatcher is still starting', async () => {
+    // Lifecycle actors per slot: a start is read (3 ops), claim, inspect, acquire, so a second
+    // dispatcher can read between the first one's claim and its lock.
+    const sim = quietSim({
+      slots: slotSpecs(0, 0, 2),
+      slotActors: true,
+      faults: { opDelayMs: 30, kicks: false },
+    });
     const first = sim.submit({ ms: 1_000, code: 0, priority: 1 });
     const second = sim.submit({ ms: 1_000, code: 0 });
     const a = sim.dispatch();
-    // b reads after a claimed `first` (t=60) and before a takes the lock (t=90): it plans `second`.
+    // a reads until 90 and claims `first` at 120, its lock at 180; b reads until 135.
     await sim.clock.advance(45);
     const b = sim.dispatch();
-    const [ra, rb] = await Promise.all([dispatched(sim, a), dispatched(sim, b)]);
-    expect(ra.started).toEqual([first.runId]);
-    expect(rb).toMatchObject({ started: [], contended: 1, stopped: 'idle' });
-    expect([...sim.world.entries.keys()]).toEqual([second.runId]);
-    expect(sim.world.entryClaims.size).toBe(0);
+    const rb = await dispatched(sim, b);
+    await dispatched(sim, a);
+    expect(rb).toMatchObject({ started: [], stopped: 'idle' });
+    expect(sim.world.released.get(first.runId)).toBe(1);
     expect(queueViolations(sim)).toEqual([]);
   });
 

@@ -99,6 +99,18 @@ describe('schedule, by example', () => {
     expect(starts(schedule(input({ slots: slotsOf([0, 0]), entries: two })))).toEqual(['p@s0', 'q@s1']);
   });
 
+  it('keeps the place of an entry another live process is starting: later entries wait for it', () => {
+    const slots = slotsOf([null, null]);
+    const ahead = entry('ahead', { priority: 2 });
+    const entries = [entry('later', { submittedAt: 1 })];
+    expect(schedule(input({ slots, entries }), [ahead])).toEqual([]);
+    // Not eligible (held, or waiting on a dependency), it holds nothing up.
+    expect(starts(schedule(input({ slots, entries }), [{ ...ahead, held: true }]))).toEqual(['later@s0']);
+    // Behind the entries ahead of it, it blocks only what follows it.
+    const first = entry('first', { priority: 3 });
+    expect(starts(schedule(input({ slots, entries: [...entries, first] }), [ahead]))).toEqual(['first@s0']);
+  });
+
   it('gives a gpus=0 entry the lowest free slot of any kind', () => {
     expect(starts(schedule(input({ slots: slotsOf([0, null], [0]), entries: [entry('x')] })))).toEqual([
       'x@s1',

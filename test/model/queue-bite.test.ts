@@ -52,7 +52,11 @@ async function bites(
   steps: QueueStep[],
   broken: QueueSimulationOptions,
 ) {
-  const base = { slots: broken.slots, faults: { kicks: false, ...broken.faults } };
+  const base = {
+    slots: broken.slots,
+    slotActors: broken.slotActors,
+    faults: { kicks: false, ...broken.faults },
+  };
   const caught = await runQueueHistory(steps, {
     ...broken,
     ...base,
@@ -272,6 +276,24 @@ describe('the queue invariants catch a broken', () => {
     expect(r.faithful).toEqual([]);
   });
 
+  it('scheduler that passes over an entry another dispatcher is still starting: queueIncidents (order)', async () => {
+    const machine = withPlan((snap) => schedule(snap));
+    // Lifecycle actors per slot (30 ms ops): the second dispatcher reads after the first claimed
+    // the high-priority entry and claims the next before the first took its lock.
+    const steps: QueueStep[] = [
+      { kind: 'fault', fault: 'slowOps' },
+      submit({ priority: 1 }),
+      submit(),
+      dispatch,
+      advance(45),
+      dispatch,
+      advance(300),
+    ];
+    const r = await bites('queueIncidents', steps, { slots: slotSpecs(0, 0, 2), machine, slotActors: true });
+    expect(r.caught).toContain('is not started yet');
+    expect(r.faithful).toEqual([]);
+  });
+
   it('start that takes slot locks without O_EXCL (overwrites a starting run): slotOneLiveRun', async () => {
     const overwriting = (world: QueueWorld, me: number): Partial<DispatchPorts> => {
       let n = 0;
@@ -294,14 +316,13 @@ describe('the queue invariants catch a broken', () => {
         ),
       };
     };
-    // The second reads after the first claimed its entry but before it took the lock (30 ms ops):
-    // both decide to start, on the one slot.
+    // A direct `start` takes the slot (at 75) between the dispatcher's read (30) and its lock (90).
     const steps: QueueStep[] = [
       { kind: 'fault', fault: 'slowOps' },
-      submit({ priority: 1 }),
       submit(),
       dispatch,
       advance(45),
+      { kind: 'startDirect', ms: 1_000 },
       dispatch,
       advance(300),
     ];

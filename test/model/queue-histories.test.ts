@@ -27,6 +27,23 @@ describe('random queue histories', () => {
     fcTimeoutMs(200, 150),
   );
 
+  it(
+    'keep every queue invariant with each slot recovered and each run started by the real lifecycle machine',
+    async () => {
+      const params = fcParams(30);
+      let n = 0;
+      await fc.assert(
+        fc.asyncProperty(queueHistoryArb, async (steps) => {
+          n += 1;
+          expect(await runQueueHistory(steps, { slotActors: true })).toEqual([]);
+        }),
+        params,
+      );
+      console.log(`random queue histories with slot lifecycle actors: ${n} run`);
+    },
+    fcTimeoutMs(30, 1_000),
+  );
+
   // Retries, a dead claim dropped and a conflict restored are rare here: test/machine/dispatch.test.ts has each.
   it('visit the resting states of the dispatch machine', async () => {
     const visited = new Set<string>();

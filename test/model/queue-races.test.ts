@@ -37,44 +37,50 @@ const specArb: fc.Arbitrary<SubmitSpec> = fc.record({
 });
 
 describe('queue races', () => {
-  it('of concurrent submitters and dispatchers keep every invariant and end every run once', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.scheduler(),
-        fc.array(specArb, { minLength: 2, maxLength: 6 }),
-        fc.integer({ min: 2, max: 4 }),
-        fc.boolean(),
-        async (s, specs, dispatchers, chain) => {
-          const sim = new QueueSimulation({ slots: slotSpecs(2, 1, 1) });
-          sim.world.scheduler = s;
-          let previous: string | null = null;
-          let published: Promise<void> = Promise.resolve();
-          for (const spec of specs) {
-            // Each submitter publishes its entry when the scheduler lets it, then dispatches. A
-            // chained one names the previous run, published first (submit refuses an unknown run).
-            const after: string | null = chain ? previous : null;
-            const entry = sim.submit({ ...spec, ...(after === null ? {} : { afterOk: [after] }) });
-            sim.world.entries.delete(entry.runId);
-            sim.world.submitted.delete(entry.runId);
-            previous = entry.runId;
-            const publish = async () => {
-              await s.schedule(Promise.resolve(), `submit ${entry.runId}`);
-              sim.world.submit(entry);
-              sim.dispatch();
-            };
-            published = chain ? published.then(publish) : publish();
-          }
-          for (let i = 0; i < dispatchers; i++) sim.dispatch();
-          expect(await drive(sim, s)).toEqual([]);
-          sim.world.scheduler = null;
-          expect(await sim.settle()).toBe(true);
-          expect(queueQuiescentViolations(sim)).toEqual([]);
-          expect(sim.world.submitted.size).toBe(specs.length);
-        },
-      ),
-      fcParams(100),
-    );
-  });
+  it.each([
+    { slotActors: false, runs: 100 },
+    { slotActors: true, runs: 30 },
+  ])(
+    'of concurrent submitters and dispatchers keep every invariant and end every run once (slot lifecycle actors: $slotActors)',
+    async ({ slotActors, runs }) => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.scheduler(),
+          fc.array(specArb, { minLength: 2, maxLength: 6 }),
+          fc.integer({ min: 2, max: 4 }),
+          fc.boolean(),
+          async (s, specs, dispatchers, chain) => {
+            const sim = new QueueSimulation({ slots: slotSpecs(2, 1, 1), slotActors });
+            sim.world.scheduler = s;
+            let previous: string | null = null;
+            let published: Promise<void> = Promise.resolve();
+            for (const spec of specs) {
+              // Each submitter publishes its entry when the scheduler lets it, then dispatches. A
+              // chained one names the previous run, published first (submit refuses an unknown run).
+              const after: string | null = chain ? previous : null;
+              const entry = sim.submit({ ...spec, ...(after === null ? {} : { afterOk: [after] }) });
+              sim.world.entries.delete(entry.runId);
+              sim.world.submitted.delete(entry.runId);
+              previous = entry.runId;
+              const publish = async () => {
+                await s.schedule(Promise.resolve(), `submit ${entry.runId}`);
+                sim.world.submit(entry);
+                sim.dispatch();
+              };
+              published = chain ? published.then(publish) : publish();
+            }
+            for (let i = 0; i < dispatchers; i++) sim.dispatch();
+            expect(await drive(sim, s)).toEqual([]);
+            sim.world.scheduler = null;
+            expect(await sim.settle()).toBe(true);
+            expect(queueQuiescentViolations(sim)).toEqual([]);
+            expect(sim.world.submitted.size).toBe(specs.length);
+          },
+        ),
+        fcParams(runs),
+      );
+    },
+  );
 
   it('of dispatchers, one SIGKILLed at a chosen operation, lose no entry and start none twice', async () => {
     await fc.assert(
@@ -135,7 +141,7 @@ describe('the monitors kicks alone', () => {
           expect(sim.dispatchers.filter((d) => !d.kicked)).toHaveLength(1);
         },
       ),
-      fcParams(100),
+      fcParams(50),
     );
   });
 });

@@ -169,8 +169,11 @@ describe('migrating a today-layout workspace to slots', () => {
   });
 });
 
-describe('a dispatcher that dies mid-start', () => {
-  it('(SIGKILLed after taking the lock) loses nothing: the next dispatch requeues the run and starts it once', async () => {
+describe.each([
+  ['after-lock', 'after taking the lock'],
+  ['before-go', 'after recording the job, before letting it go'],
+])('a dispatcher that dies mid-start (%s)', (failpoint, when) => {
+  it(`(SIGKILLed ${when}) loses nothing: the next dispatch requeues the run and starts it once`, async () => {
     const { base, ws } = fresh();
     mkdirSync(ws, { recursive: true });
     expect(writeSlots(layoutOf(ws), [{ name: 'slot0', index: 0, env: {}, gpu: null }]).ok).toBe(true);
@@ -182,18 +185,27 @@ describe('a dispatcher that dies mid-start', () => {
     const { editEntry } = await import('../../../runtime/local/queue-store.ts');
     const { selfIdentity } = await import('../../../runtime/local/owner.ts');
     expect(editEntry(layoutOf(ws), held.id, selfIdentity(), (e) => ({ ...e, held: false })).ok).toBe(true);
-    const env = { ...process.env, RW_FAILPOINT: 'after-lock' };
+    const env = { ...process.env, RW_FAILPOINT: failpoint };
     const { spawn } = await import('node:child_process');
     const { fileURLToPath } = await import('node:url');
     const script = fileURLToPath(new URL('./queue-child.ts', import.meta.url));
     const killed = spawn(process.execPath, [script, 'dispatch', ws], { env, stdio: 'ignore' });
     const signal = await new Promise<string | null>((resolve) => killed.on('exit', (_c, s) => resolve(s)));
     expect(signal).toBe('SIGKILL');
-    // The lock (job null, starter gone, fromQueue) and the claim (claimer gone) are left.
+    // The lock (starter gone, fromQueue; job null or never let go) and the claim (claimer gone) are left.
     const lock = readLock(layoutOf(ws).lock);
-    expect(lock.ok && lock.value.state === 'ok' && lock.value.value.job).toBe(null);
+    expect(lock.ok && lock.value.state === 'ok' && lock.value.value.config.fromQueue).toBe(true);
+    expect(lock.ok && lock.value.state === 'ok' && lock.value.value.job === null).toBe(
+      failpoint === 'after-lock',
+    );
     expect(listQueue(layoutOf(ws)).claimed.map((c) => c.runId)).toEqual([held.id]);
 
+    // A job never let go ends by itself (its go channel closed): wait for its monitor's record.
+    if (failpoint === 'before-go')
+      await waitFor(() => existsSync(join(ws, held.id, 'exit.json')), {
+        timeoutMs: 20_000,
+        description: 'the notStarted exit',
+      });
     const report = await w.dispatch();
     expect(report.started).toEqual([held.id]);
     const record = await waitFor(

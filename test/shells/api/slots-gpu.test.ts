@@ -109,4 +109,27 @@ describe('GPU slots', () => {
     }
     expect(w.slots().map((s) => s.name)).toEqual(['slot0', 'slot1']);
   });
+
+  it('refuses a workspace.json that is not slots in one line naming the file and the fix (exit 2), starting nothing', async () => {
+    const w = openWorkspace(ws, { kick: false });
+    await w.configureSlots({ count: 2 });
+    writeFileSync(
+      join(ws, 'workspace.json'),
+      '{"slots": [{"name": "../x", "index": 0, "env": {}, "gpu": null}]}\n',
+    );
+    for (const attempt of [
+      () => w.status(),
+      () => w.submit({ argv: ['true'] }),
+      () => w.start({ argv: ['true'] }),
+    ]) {
+      const error = await attempt().catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'RW_CONFIG_INVALID', exitCode: 2 });
+      expect((error as Error).message).toContain(join(ws, 'workspace.json'));
+      expect((error as Error).message).toContain('invalid name "../x"');
+      expect((error as Error).message).toContain('runwarden slots');
+    }
+    expect(existsSync(join(ws, 'queue'))).toBe(false);
+    expect(await w.configureSlots({ count: 1 })).toHaveLength(1);
+    expect((await w.status()).slots.map((s) => s.name)).toEqual(['slot0']);
+  });
 });
