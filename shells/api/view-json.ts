@@ -2,7 +2,7 @@
 // alike: the numbers a person reads, and the metric series only when asked for (they are long).
 import type { HistoryRecord } from '../../runtime/local/history-store.ts';
 import type { ProgressSummary } from '../../runtime/progress/progress-summary.ts';
-import type { StatusView } from './status-view.ts';
+import type { RunView, StatusView } from './status-view.ts';
 
 /** Whether to include the metric series (`--series`, `?series=1`). */
 export interface ViewJsonOptions {
@@ -39,10 +39,16 @@ export function progressJson(
 }
 
 /** The wire shape of a status view: its run's progress as `progressJson`. */
-export function statusJson(view: StatusView, opts: ViewJsonOptions = {}) {
+export function statusJson<V extends StatusView & { readonly runs?: readonly RunView[] }>(
+  view: V,
+  opts: ViewJsonOptions = {},
+) {
+  // issue 12: every active run's progress in the same wire shape as the first run's.
+  const runs = view.runs?.map((run) => ({ ...run, progress: progressJson(run.progress, opts) }));
+  const withRuns = runs === undefined ? view : { ...view, runs };
   return view.run === null
-    ? view
-    : { ...view, run: { ...view.run, progress: progressJson(view.run.progress, opts) } };
+    ? withRuns
+    : { ...withRuns, run: { ...view.run, progress: progressJson(view.run.progress, opts) } };
 }
 
 /** The wire shape of a history record: its frozen progress as `progressJson`. */

@@ -19,6 +19,10 @@ const reasonWords: Readonly<Record<string, string>> = {
   'spawn-failed': 'could not be started',
   'start-interrupted': 'start interrupted',
   'starter-died': 'its starter died',
+  // issue 12: ends without a process
+  'dependency-failed': 'its --after-ok dependency did not finish',
+  'removed-from-queue': 'removed from the queue',
+  'aborted-in-queue': 'aborted while queued',
 };
 
 /**

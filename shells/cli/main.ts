@@ -58,9 +58,27 @@ const program = buildProgram((code) => {
   pending = code;
 });
 trackJsonFlag(program);
+/**
+ * Resolves once what was written to `stream` has left the process (a pipe is written
+ * asynchronously: exiting before would cut a long `--json` output short), or after `boundMs` when
+ * the reader does not read.
+ */
+function flushed(stream: NodeJS.WriteStream, boundMs = 30_000): Promise<void> {
+  if (stream.writableLength === 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, boundMs);
+    timer.unref();
+    stream.write('', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
 /** With --inspect, let forwarders send their last events before the process exits (bounded). */
 async function exitWith(code: number): Promise<never> {
   if (process.env.RUNWARDEN_INSPECT) await (await import('../api/inspect-forwarder.ts')).drainForwarders();
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
   process.exit(code);
 }
 

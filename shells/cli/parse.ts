@@ -53,3 +53,27 @@ export function parseInspectUrl(text: string): string {
   }
   return url.href;
 }
+
+/** issue 12: a whole number of at least 0 (`--gpus 0` asks for one slot and no GPU). */
+export function parseCount(text: string): number {
+  if (!/^\d+$/.test(text.trim()) || Number(text) > 1_000)
+    throw new InvalidArgumentError(`invalid number '${text}': use a whole number from 0 to 1000`);
+  return Number(text);
+}
+
+/** issue 12: a queue priority, a whole number from -1000 to 1000 (higher starts first; default 0). */
+export function parsePriority(text: string): number {
+  const trimmed = text.trim();
+  if (!/^[-+]?\d+$/.test(trimmed) || Math.abs(Number(trimmed)) > 1_000)
+    throw new InvalidArgumentError(
+      `invalid priority '${text}': use a whole number from -1000 to 1000 (higher starts first)`,
+    );
+  return Number(trimmed);
+}
+
+/** issue 12: which runs `list` shows. */
+export function parseRunState(text: string): 'active' | 'queued' | 'ended' {
+  if (text !== 'active' && text !== 'queued' && text !== 'ended')
+    throw new InvalidArgumentError(`invalid state '${text}': use active, queued or ended`);
+  return text;
+}

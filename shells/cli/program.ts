@@ -1,8 +1,19 @@
 // The `runwarden` command line: options validated here (commander parsers), each command's code
 // loaded only when it runs so `status` stays light (no HTTP server, dashboard or inspector).
 import { Command, CommanderError, Option } from 'commander';
+import type { RecoveryNote } from '../api/index.ts';
 import type { Workspace } from '../api/workspace.ts';
-import { parseDuration, parseInspectUrl, parseOutcome, parsePositiveInt, parseRetention } from './parse.ts';
+import {
+  parseCount,
+  parseDuration,
+  parseInspectUrl,
+  parseOutcome,
+  parsePositiveInt,
+  parsePriority,
+  parseRetention,
+  parseRunState,
+} from './parse.ts';
+import { chooseRun } from './run-choice.ts';
 import { suggestCommand } from './suggest.ts';
 
 /** The workspace the global options name. */
@@ -101,10 +112,103 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .option('--watch', "follow the run and exit with the job's exit code (130 after an abort)")
     .addOption(progressEveryOption())
     .option('--json', 'print {"id","dir","pid"} as JSON (a failure as {"error":{"code","message"}})')
+    .option(
+      '--gpus <n>',
+      'GPUs the run needs: one GPU slot each, on distinct GPUs, all or nothing (exit 3 when not free now)',
+      parseCount,
+    )
     .passThroughOptions()
     .action(async (argv: string[], flags) => {
       const { startCommand } = await import('./commands/start.ts');
       run(startCommand(await workspaceOf(program), argv, flags));
+    });
+  const start = program.commands.find((c) => c.name() === 'start');
+
+  // issue 12: submit = start's options (but --watch/--json/--progress-every) plus the queue's own.
+  const submit = program
+    .command('submit')
+    .description(
+      'start a run now if it fits and nothing eligible waits ahead of it, else queue it; returns at once',
+    )
+    .argument('<command...>', 'the program and its arguments (put them after --)');
+  for (const option of start?.options ?? []) {
+    if (!['--watch', '--json', '--progress-every'].includes(option.long ?? '')) submit.addOption(option);
+  }
+  submit
+    .option('--after <run>', 'wait until this run has ended, however (repeatable)', collect)
+    .option(
+      '--after-ok <run>',
+      'wait until this run has finished; if it ends otherwise, this run fails (repeatable)',
+      collect,
+    )
+    .option(
+      '--priority <p>',
+      'higher starts first, -1000..1000 (default 0); ties: first submitted first',
+      parsePriority,
+    )
+    .option('--hold', 'queue it held: it starts only after runwarden queue release RUN')
+    .option('--json', 'print {"id","state","position","slots"} (state: started or queued)')
+    .passThroughOptions()
+    .action(async (argv: string[], flags) => {
+      const { submitCommand } = await import('./commands/submit.ts');
+      run(submitCommand(await workspaceOf(program), argv, flags));
+    });
+
+  const queue = program
+    .command('queue')
+    .description('the runs waiting to start: position, name, needs, what each waits for; and edits')
+    .option('--json', 'print {"hold","entries"} (docs/queue.md)')
+    .action(async (flags) => {
+      const { queueListCommand } = await import('./commands/queue.ts');
+      run(queueListCommand(await workspaceOf(program), flags));
+    });
+  const queueEdit = (
+    name: 'pause' | 'resume' | 'rm' | 'move' | 'release' | 'hold',
+    description: string,
+    withRun: boolean,
+  ) => {
+    const command = queue.command(name).description(description);
+    if (withRun) command.argument('<run>', 'a queued run id or unique prefix');
+    command.option('--json', 'print the queue after the change as JSON');
+    return command;
+  };
+  const edit =
+    (name: 'pause' | 'resume' | 'rm' | 'move' | 'release' | 'hold') =>
+    async (...args: unknown[]) => {
+      const runArg = typeof args[0] === 'string' ? args[0] : undefined;
+      const flags = (typeof args[0] === 'string' ? args[1] : args[0]) as {
+        json?: boolean;
+        priority?: number;
+      };
+      const { queueEditCommand } = await import('./commands/queue.ts');
+      run(queueEditCommand(await workspaceOf(program), name, runArg, flags));
+    };
+  queueEdit('pause', 'start nothing more from the queue (running runs go on)', false).action(edit('pause'));
+  queueEdit('resume', 'start queued runs again (also after a reboot held the queue)', false).action(
+    edit('resume'),
+  );
+  queueEdit('rm', 'take a queued run out of the queue (recorded aborted, removed-from-queue)', true).action(
+    edit('rm'),
+  );
+  queueEdit('move', "change a queued run's priority", true)
+    .requiredOption('--priority <p>', 'the new priority, -1000..1000 (higher starts first)', parsePriority)
+    .action(edit('move'));
+  queueEdit('release', 'let a held run start in its turn', true).action(edit('release'));
+  queueEdit('hold', 'keep a queued run from starting until released', true).action(edit('hold'));
+
+  program
+    .command('slots')
+    .description("the workspace's slots (one run each) and who holds them; or configure them")
+    .option(
+      '--gpus',
+      'one slot per GPU nvidia-smi lists (CUDA_VISIBLE_DEVICES=its UUID, CUDA_DEVICE_ORDER=PCI_BUS_ID)',
+    )
+    .option('--per-gpu <n>', 'with --gpus: N slots on each GPU (small jobs sharing a GPU)', parsePositiveInt)
+    .option('--count <n>', 'N plain slots (no GPU)', parsePositiveInt)
+    .option('--json', 'print the slots as JSON: [{"name","index","env","gpu","runId"}]')
+    .action(async (flags) => {
+      const { slotsCommand } = await import('./commands/slots.ts');
+      run(slotsCommand(await workspaceOf(program), flags));
     });
 
   program
@@ -127,7 +231,7 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .action(async (runArg: string | undefined, flags) => {
       const { watchCommand } = await import('./commands/watch.ts');
       const ws = await workspaceOf(program);
-      run(watchCommand(ws, runArg === undefined ? undefined : ws.resolveRun(runArg, 'active'), flags));
+      run(chooseRun(ws, runArg, 'watch').then((runId) => watchCommand(ws, runId, flags)));
     });
 
   program
@@ -142,7 +246,7 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .action(async (runArg: string | undefined, flags) => {
       const { abortCommand } = await import('./commands/abort.ts');
       const ws = await workspaceOf(program);
-      run(abortCommand(ws, runArg === undefined ? undefined : ws.resolveRun(runArg, 'active'), flags));
+      run(abortCommand(ws, runArg, flags));
     });
 
   program
@@ -155,12 +259,13 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .option('-t, --tail <lines>', 'only the last N lines', parsePositiveInt)
     .action(async (runArg: string | undefined, flags) => {
       const { logsCommand } = await import('./commands/logs.ts');
-      run(logsCommand(await workspaceOf(program), runArg, flags));
+      const ws = await workspaceOf(program);
+      run(chooseRun(ws, runArg, 'logs', 'latest').then((runId) => logsCommand(ws, runId, flags)));
     });
 
   program
     .command('list')
-    .description('ended runs, newest first')
+    .description('ended runs, newest first (--state active|queued: the running and waiting ones)')
     .option(
       '--json',
       'print an array of {"id","name","outcome","exitCode","signal","startedAt","endedAt","durationMs"}',
@@ -171,6 +276,7 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
       'only runs that ended so: finished, failed, aborted, orphaned (repeatable)',
       parseOutcome,
     )
+    .option('-s, --state <state>', 'active, queued or ended runs (default ended; issue 12)', parseRunState)
     .action(async (flags) => {
       const { listCommand } = await import('./commands/list.ts');
       run(listCommand(await workspaceOf(program), flags));
@@ -184,7 +290,12 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .option('--series', "with --json: include the metrics' kept history (long)")
     .action(async (runArg: string | undefined, flags) => {
       const { showCommand } = await import('./commands/show.ts');
-      run(showCommand(await workspaceOf(program), runArg, flags));
+      const ws = await workspaceOf(program);
+      const { notice } = await import('./recovery-notes.ts');
+      const notes = (list: readonly RecoveryNote[]) => {
+        if (flags.json !== true) for (const note of list) notice(note);
+      };
+      run(chooseRun(ws, runArg, 'show', 'latest', notes).then((runId) => showCommand(ws, runId, flags)));
     });
 
   program

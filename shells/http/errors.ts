@@ -19,6 +19,8 @@ const statusOfCode: Readonly<Record<string, number>> = {
   RW_ROUTE_NOT_FOUND: 404,
   RW_CONFLICT: 409,
   RW_NO_ACTIVE_RUN: 409,
+  // issue 12: several runs are active and the request named none
+  RW_AMBIGUOUS: 400,
   RW_BODY_TOO_LARGE: 413,
   RW_UNSUPPORTED_MEDIA: 415,
   RW_TOO_MANY_CLIENTS: 503,

@@ -2,7 +2,15 @@
 import { randomBytes } from 'node:crypto';
 
 /** The kinds of event a client receives after its snapshot. */
-export type StreamEventType = 'status' | 'progress' | 'logs' | 'ended' | 'notice';
+export type StreamEventType =
+  | 'status'
+  | 'progress'
+  | 'logs'
+  | 'ended'
+  | 'notice'
+  // issue 12: the queue changed; a slot was taken or freed
+  | 'queue'
+  | 'slots';
 
 /** One numbered event. `seq` strictly increases within an epoch (one server process). */
 export interface StreamEvent {

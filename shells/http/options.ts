@@ -35,6 +35,8 @@ export interface AppOptions {
   readonly progressPollMs?: number;
   /** The lifecycle machine's delays, for tests that want a short kill timeout. */
   readonly pollMs?: number;
+  /** issue 12: how often the slots and the queue are looked at, dispatching (ms, default 1000). */
+  readonly queuePollMs?: number;
 }
 
 export const defaultLimits: HttpLimits = {

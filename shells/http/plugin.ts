@@ -9,10 +9,12 @@ import { EventLog } from './event-log.ts';
 import { LiveState } from './live-state.ts';
 import { LoginLimiter } from './login-limiter.ts';
 import { type HttpLimits, limitsOf } from './options.ts';
+import { QueueWatch } from './queue-watch.ts';
 import { controlRoutes } from './routes/control.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { inspectRoutes } from './routes/inspect.ts';
 import { loginRoutes } from './routes/login.ts';
+import { queueRoutes } from './routes/queue.ts';
 import { runRoutes } from './routes/runs.ts';
 import { type SseStats, sseRoutes } from './sse.ts';
 
@@ -29,6 +31,8 @@ export interface RunwardenRoutesOptions {
   readonly pollMs?: number;
   /** The failed-login limiter POST /api/login shares with the token checks (serve passes its own). */
   readonly limiter?: LoginLimiter;
+  /** issue 12: how often the slots and the queue are looked at, dispatching (ms, default 1000). */
+  readonly queuePollMs?: number;
 }
 
 /** What mounting gives back: the shared context (live state, event log) and the stream's counters. */
@@ -48,7 +52,8 @@ export function mountRoutes(app: FastifyInstance, options: RunwardenRoutesOption
   const events = new EventLog(limits.replayEventsMax);
   const live = new LiveState(ws, events, options.progressPollMs ?? 250);
   const limiter = options.limiter ?? new LoginLimiter(limits);
-  const context: AppContext = { ws, live, events, limits, token: options.token ?? null, limiter };
+  const queue = new QueueWatch(ws, events, options.queuePollMs ?? 1_000);
+  const context: AppContext = { ws, live, events, limits, token: options.token ?? null, limiter, queue };
   // JSON only: a cross-site form can send text/plain without a preflight.
   app.removeContentTypeParser('text/plain');
   app.setErrorHandler(handleError);
@@ -62,10 +67,14 @@ export function mountRoutes(app: FastifyInstance, options: RunwardenRoutesOption
   runRoutes(app, context);
   inspectRoutes(app, context);
   controlRoutes(app, context);
+  queueRoutes(app, context);
   loginRoutes(app, context);
   dashboardRoutes(app);
   const sse = sseRoutes(app, context);
-  app.addHook('onClose', async () => live.close());
+  app.addHook('onClose', async () => {
+    await queue.close();
+    live.close();
+  });
   return { context, sse };
 }
 

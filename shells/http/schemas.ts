@@ -89,3 +89,38 @@ export const loginBody = {
   additionalProperties: false,
   properties: { token: { type: 'string', minLength: 1, maxLength: 512 } },
 } as const;
+
+// issue 12: the queue's and the slots' inputs.
+const runIdString = { type: 'string', pattern: runIdPattern.source, maxLength: 128 } as const;
+const priority = { type: 'integer', minimum: -1000, maximum: 1000 } as const;
+
+/** POST /api/runs with `queue: true` (or `gpus` on a plain start): what the run waits for and needs. */
+export const queueFields = {
+  queue: { type: 'boolean' },
+  gpus: { type: 'integer', minimum: 0, maximum: 64 },
+  after: { type: 'array', maxItems: 64, items: runIdString },
+  afterOk: { type: 'array', maxItems: 64, items: runIdString },
+  priority,
+  hold: { type: 'boolean' },
+} as const;
+
+/** POST /api/runs: a start, or with `queue: true` a submit. */
+export const submitBody = {
+  ...startBody,
+  properties: { ...startBody.properties, ...queueFields },
+} as const;
+
+/** POST /api/runs/:id/abort */
+export const runAbortBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { force: { type: 'boolean' }, graceMs: durationMs },
+} as const;
+
+/** POST /api/queue/:id/move */
+export const moveBody = {
+  type: 'object',
+  required: ['priority'],
+  additionalProperties: false,
+  properties: { priority },
+} as const;

@@ -74,7 +74,8 @@ export function sseRoutes(app: FastifyInstance, ctx: AppContext): SseStats {
       write(`retry: ${retryMs}\n\n`);
       const missed = ctx.events.after(position);
       if (missed === null) {
-        const snapshot = ctx.live.snapshot();
+        // issue 12: the snapshot carries the slots and the queue's summary as GET /api/status does.
+        const snapshot = { ...ctx.live.snapshot(), ...ctx.queue.latest() };
         write(frameOf(epoch, snapshot.seq, 'snapshot', snapshot));
       } else {
         for (const e of missed) deliver(e);

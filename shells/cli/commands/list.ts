@@ -9,6 +9,8 @@ export interface ListFlags {
   json?: boolean;
   limit?: number;
   outcome?: OutcomeFilter[];
+  /** issue 12: active, queued or ended (default) runs. */
+  state?: 'active' | 'queued' | 'ended';
 }
 
 /** The history as a table, one run a line. */
@@ -33,6 +35,8 @@ function table(runs: readonly HistorySummary[]): string {
 }
 
 export async function listCommand(ws: Workspace, flags: ListFlags): Promise<number> {
+  if (flags.state === 'active' || flags.state === 'queued')
+    return (await import('./list-state.ts')).listStateCommand(ws, flags.state, flags);
   const runs = await ws.list({ limit: flags.limit ?? 50, outcomes: flags.outcome ?? [] });
   if (flags.json === true) printJson(runs);
   else if (runs.length === 0) process.stdout.write('no runs have ended in this workspace yet\n');

@@ -104,6 +104,17 @@ export async function showCommand(
     );
   }
   if (flags.json === true) printJson(recordJson(record, { series: flags.series === true }));
-  else process.stdout.write(`${recordLines(record, 10, join(ws.dir, runId)).join('\n')}\n`);
+  else
+    process.stdout.write(
+      `${[...recordLines(record, 10, join(ws.dir, runId)), ...queueEndLines(record)].join('\n')}\n`,
+    );
   return 0;
+}
+
+/** issue 12: the dependency a `dependency-failed` run waited for, and how that one ended. */
+function queueEndLines(record: HistoryRecord): string[] {
+  const dep = record.dependency;
+  return dep === undefined
+    ? []
+    : [`dependency: ${dep.runId} (${dep.outcome}); it was needed to finish (--after-ok)`];
 }

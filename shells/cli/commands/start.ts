@@ -3,7 +3,7 @@
 import { statSync } from 'node:fs';
 import type { RetentionPolicy } from '../../../machine/types.ts';
 import { RunwardenError } from '../../api/errors.ts';
-import type { Workspace } from '../../api/workspace.ts';
+import type { StartOptions, Workspace } from '../../api/workspace.ts';
 import { formatArgv, neutralize, painter, printJson } from '../output.ts';
 import { notice } from '../recovery-notes.ts';
 import { watchRun } from './watch.ts';
@@ -21,6 +21,8 @@ export interface StartFlags {
   watch?: boolean;
   progressEvery?: number;
   json?: boolean;
+  /** issue 12: GPUs the run needs (one slot each, on distinct GPUs). */
+  gpus?: number;
 }
 
 /**
@@ -68,14 +70,14 @@ function cwdOf(dir: string): string {
   return dir;
 }
 
-/** Runs `start` (under --json a failure is printed as JSON by the CLI's one failure handler). */
-export async function startCommand(ws: Workspace, argv: string[], flags: StartFlags): Promise<number> {
+/** The library's start options from `start`'s (and `submit`'s) flags. */
+export function startOptionsOf(argv: string[], flags: StartFlags): StartOptions & { gpus?: number } {
   const retention: Partial<RetentionPolicy> = {
     ...(flags.onFailure ? { failed: flags.onFailure } : {}),
     ...(flags.onAbort ? { aborted: flags.onAbort } : {}),
     ...(flags.onFinish ? { finished: flags.onFinish } : {}),
   };
-  const started = await ws.start({
+  return {
     argv,
     ...(flags.name ? { name: flags.name } : {}),
     ...(flags.cwd ? { cwd: cwdOf(flags.cwd) } : {}),
@@ -84,7 +86,14 @@ export async function startCommand(ws: Workspace, argv: string[], flags: StartFl
     ...(flags.stallAfter === undefined ? {} : { stallAfterMs: flags.stallAfter }),
     ...(flags.abortOnStall ? { abortOnStall: true } : {}),
     retention,
-  });
+    // issue 12: GPUs (one slot each, on distinct GPUs), all or nothing
+    ...(flags.gpus === undefined ? {} : { gpus: flags.gpus }),
+  };
+}
+
+/** Runs `start` (under --json a failure is printed as JSON by the CLI's one failure handler). */
+export async function startCommand(ws: Workspace, argv: string[], flags: StartFlags): Promise<number> {
+  const started = await ws.start(startOptionsOf(argv, flags));
   for (const note of started.recovered) notice(note);
   if (flags.json === true && flags.watch !== true) {
     printJson({ id: started.id, dir: started.dir, pid: started.pid });

@@ -1,12 +1,13 @@
 // `runwarden status`: recover the workspace, report what recovery did, then the current state.
 
 import { listHistory } from '../../api/history.ts';
-import type { StatusView } from '../../api/status-view.ts';
+import type { RunView, StatusView } from '../../api/status-view.ts';
 import { statusJson } from '../../api/view-json.ts';
-import type { Workspace } from '../../api/workspace.ts';
+import type { Workspace, WorkspaceStatus } from '../../api/workspace.ts';
 import { formatArgv, formatDuration, neutralize, painter, printJson, warn } from '../output.ts';
 import { monitorLostLine, progressLines } from '../progress-lines.ts';
 import { notice } from '../recovery-notes.ts';
+import { holdLine } from './queue.ts';
 import { recordLines } from './show.ts';
 
 /** The human lines describing a status view. */
@@ -39,6 +40,56 @@ export function statusLines(view: StatusView, now: number): string[] {
   return lines;
 }
 
+/** A run's progress in one short line: `40/100 (40%)  train  ETA 3m05s`. */
+function progressShort(progress: RunView['progress']): string {
+  if (progress === null) return '';
+  const parts: string[] = [];
+  if (progress.step !== null)
+    parts.push(progress.total === null ? `step ${progress.step}` : `${progress.step}/${progress.total}`);
+  if (progress.percent !== null) parts.push(`(${progress.percent.toFixed(0)}%)`);
+  if (progress.phase !== null) parts.push(neutralize(progress.phase).slice(0, 30));
+  if (progress.etaMs !== null) parts.push(`ETA ${formatDuration(progress.etaMs)}`);
+  return parts.join(' ');
+}
+
+/**
+ * issue 12: every slot, free or the run it holds with its progress, and the queue's length and
+ * hold. Nothing for a workspace of one slot and an empty queue (today's view is the whole story).
+ */
+export function slotAndQueueLines(view: WorkspaceStatus, now: number): string[] {
+  const p = painter(process.stdout);
+  const slots = view.slots;
+  const queue = view.queue;
+  const lines: string[] = [];
+  const runs = new Map(view.runs.map((r) => [r.id, r]));
+  if (slots.length > 1 || runs.size > 1) {
+    const busy = slots.filter((s) => s.runId !== null).length;
+    lines.push(`slots:   ${busy} of ${slots.length} busy`);
+    const width = Math.max(...slots.map((s) => s.name.length));
+    for (const slot of slots) {
+      const name = slot.name.padEnd(width);
+      const run = slot.runId === null ? undefined : runs.get(slot.runId);
+      if (slot.runId === null) {
+        lines.push(p.dim(`  ${name}  free`));
+        continue;
+      }
+      const elapsed =
+        run?.startedAt === null || run?.startedAt === undefined
+          ? ''
+          : `  ${formatDuration(Math.max(0, now - run.startedAt))}`;
+      const progress = run === undefined ? '' : progressShort(run.progress);
+      lines.push(`  ${name}  ${slot.runId}${elapsed}${progress === '' ? '' : `  ${progress}`}`);
+    }
+  }
+  if (queue.waiting > 0 || queue.hold !== null) {
+    const held = queue.held > 0 ? ` (${queue.held} held)` : '';
+    lines.push(`queue:   ${queue.waiting} waiting${held}   see: runwarden queue`);
+    const hold = holdLine(queue.hold);
+    if (hold !== null) lines.push(p.yellow(`  ${hold}`));
+  }
+  return lines;
+}
+
 /** The newest history record, if any run ended. */
 function latestRecord(ws: Workspace) {
   const newest = listHistory(ws.layout, { limit: 1 })[0];
@@ -55,7 +106,7 @@ export async function statusCommand(
     printJson(statusJson(view, { series: opts.series === true }));
   } else {
     for (const note of view.recovered) notice(note);
-    const lines = statusLines(view, Date.now());
+    const lines = [...statusLines(view, Date.now()), ...slotAndQueueLines(view, Date.now())];
     // Idle: the frozen view of the run that ended last.
     const last = view.run === null ? latestRecord(ws) : null;
     if (last !== null) lines.push('', p.dim('last run:'), ...recordLines(last, 5).map((l) => `  ${l}`));

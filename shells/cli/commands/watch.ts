@@ -144,7 +144,8 @@ export async function watchRun(
   runId: string | undefined,
   opts: WatchOptions,
 ): Promise<number> {
-  const session = ws.openSession();
+  // issue 12: a run of another slot is followed by that slot's actor (the first slot it holds).
+  const session = ws.openSession(runId === undefined ? undefined : ws.slotOfRun(runId));
   try {
     const settled = await session.settled(30_000);
     const active = settled.hasTag('live') ? (settled.context.run?.runId ?? null) : null;

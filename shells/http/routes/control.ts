@@ -5,7 +5,7 @@ import type { RetentionPolicy } from '../../../machine/types.ts';
 import type { StatusView } from '../../api/status-view.ts';
 import type { AppContext } from '../context.ts';
 import { HttpError } from '../errors.ts';
-import { abortBody, startBody } from '../schemas.ts';
+import { abortBody, submitBody } from '../schemas.ts';
 
 interface StartBody {
   argv: string[];
@@ -14,6 +14,13 @@ interface StartBody {
   stallAfterMs?: number;
   abortOnStall?: boolean;
   retention?: Partial<RetentionPolicy>;
+  // issue 12: submit to the queue (`queue: true`), and what the run needs and waits for
+  queue?: boolean;
+  gpus?: number;
+  after?: string[];
+  afterOk?: string[];
+  priority?: number;
+  hold?: boolean;
 }
 
 interface AbortBody {
@@ -59,17 +66,38 @@ async function abortActive(ctx: AppContext, body: AbortBody): Promise<AbortReply
 
 /** Register POST /api/runs (start) and POST /api/abort. */
 export function controlRoutes(app: FastifyInstance, ctx: AppContext): void {
-  app.post<{ Body: StartBody }>('/api/runs', { schema: { body: startBody } }, async (request, reply) => {
+  app.post<{ Body: StartBody }>('/api/runs', { schema: { body: submitBody } }, async (request, reply) => {
     const body = request.body;
-    const started = await ctx.ws.start({
+    const options = {
       argv: body.argv,
       ...(body.name === undefined ? {} : { name: body.name }),
       ...(body.graceMs === undefined ? {} : { graceMs: body.graceMs }),
       ...(body.stallAfterMs === undefined ? {} : { stallAfterMs: body.stallAfterMs }),
       ...(body.abortOnStall === undefined ? {} : { abortOnStall: body.abortOnStall }),
       ...(body.retention === undefined ? {} : { retention: body.retention }),
+      ...(body.gpus === undefined ? {} : { gpus: body.gpus }),
+    };
+    if (body.queue !== true) {
+      if (body.after !== undefined || body.afterOk !== undefined || body.priority !== undefined || body.hold)
+        throw new HttpError('RW_BAD_REQUEST', 'after, afterOk, priority and hold go with queue: true');
+      const started = await ctx.ws.start(options);
+      await ctx.queue.refresh();
+      return reply.code(201).send(started);
+    }
+    const submitted = await ctx.ws.submit({
+      ...options,
+      ...(body.after === undefined ? {} : { after: body.after }),
+      ...(body.afterOk === undefined ? {} : { afterOk: body.afterOk }),
+      ...(body.priority === undefined ? {} : { priority: body.priority }),
+      ...(body.hold === true ? { hold: true } : {}),
     });
-    return reply.code(201).send(started);
+    await ctx.queue.refresh();
+    return reply.code(201).send({
+      id: submitted.id,
+      state: submitted.state,
+      position: submitted.position,
+      slots: submitted.slots,
+    });
   });
 
   app.post<{ Body: AbortBody }>('/api/abort', { schema: { body: abortBody } }, async (request, reply) => {

@@ -23,7 +23,9 @@ type Outcome = 'finished' | 'failed' | 'aborted' | 'orphaned';
 function runDetail(ctx: AppContext, id: string) {
   const { layout } = ctx.ws;
   const status = ctx.live.status();
-  const active = status.run?.id === id;
+  // issue 12: a run of another slot is active too (the server's look at every slot knows it).
+  const other = status.run?.id === id ? null : ctx.queue.runOf(id);
+  const active = status.run?.id === id || other !== null;
   const record = historyRecordOf(layout, id);
   const dir = layout.runDir(id);
   const dirExists = existsSync(dir);
@@ -49,8 +51,8 @@ function runDetail(ctx: AppContext, id: string) {
   return {
     id,
     active,
-    run: active ? status.run : null,
-    state: active ? status.state : 'ended',
+    run: other ?? (active ? status.run : null),
+    state: other !== null ? (other.abort === null ? 'running' : 'aborting') : active ? status.state : 'ended',
     config,
     record,
     progress,
@@ -67,7 +69,9 @@ export function runRoutes(app: FastifyInstance, ctx: AppContext): void {
     const opts = { series: request.query.series === '1' || request.query.series === 'true' };
     const lastEnded =
       snap.lastEnded === null ? null : { ...snap.lastEnded, record: recordJson(snap.lastEnded.record, opts) };
-    return { ...snap, status: statusJson(snap.status, opts), lastEnded };
+    // issue 12: every slot, every active run and the queue's summary beside the first run's status.
+    const picture = await ctx.queue.picture();
+    return { ...snap, status: statusJson(snap.status, opts), lastEnded, ...picture };
   });
 
   app.get<{ Querystring: { limit: number; outcome?: Outcome } }>(
