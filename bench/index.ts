@@ -25,6 +25,7 @@ import { w6Footprint } from './workloads/w6-footprint.ts';
 import { w7Progress } from './workloads/w7-progress.ts';
 import { w8History } from './workloads/w8-history.ts';
 import { w9Dashboard } from './workloads/w9-dashboard.ts';
+import { w10Scaling } from './workloads/w10-scaling.ts';
 
 const WORKLOADS: Workload[] = [
   w1Start,
@@ -36,6 +37,7 @@ const WORKLOADS: Workload[] = [
   w7Progress,
   w8History,
   w9Dashboard,
+  w10Scaling,
 ];
 const WITH_PEERS = new Set(['W1', 'W2', 'W3', 'W4', 'W5', 'W6']);
 
