@@ -135,36 +135,51 @@ function appendLog(path: string, mib: number): void {
   for (let i = 0; i < mib; i++) appendFileSync(path, block);
 }
 
-// A live run at growing sizes: status (checkpointed after the warm-up call), then abort --force.
+// A live run at growing sizes, each in its own workspace, all at once so the status samples can
+// be interleaved (a load that changes during the bench then skews no size): status (after one
+// warm-up call, which reads the files once and writes the progress checkpoint), then
+// abort --force (one sample each: it ends the run and records its end).
 const liveCases = [
   ...eventSizes.map((events) => ({ events, logMiB: 0 })),
   ...(logMiB > 0 ? [{ events: 0, logMiB }] : []),
-];
-for (const live of liveCases) {
+].map((live) => {
   const ws = join(base, `live${live.events}-${live.logMiB}`);
-  const env = { ...process.env, RUNWARDEN_WORKSPACE: ws, NO_COLOR: '1' };
-  const started = await runOk({
-    argv: [process.execPath, bin, 'start', '--json', '--', 'sleep', '600'],
-    env,
-  });
-  const { id } = JSON.parse(started.stdout) as { id: string };
   const size = live.logMiB > 0 ? `${live.logMiB} MiB stdout.log` : `${live.events / 1000}k events`;
-  let aborted = false;
-  try {
+  return { ...live, ws, size, env: { ...process.env, RUNWARDEN_WORKSPACE: ws, NO_COLOR: '1' }, live: false };
+});
+try {
+  for (const live of liveCases) {
+    const started = await runOk({
+      argv: [process.execPath, bin, 'start', '--json', '--', 'sleep', '600'],
+      env: live.env,
+    });
+    live.live = true;
+    const { id } = JSON.parse(started.stdout) as { id: string };
     const t = performance.now();
-    appendEvents(layoutOf(ws).runFile(id, 'events'), live.events);
-    appendLog(layoutOf(ws).runFile(id, 'stdout'), live.logMiB);
+    appendEvents(layoutOf(live.ws).runFile(id, 'events'), live.events);
+    appendLog(layoutOf(live.ws).runFile(id, 'stdout'), live.logMiB);
+    const warm = await runOk({ argv: [process.execPath, bin, 'status'], env: live.env }, 600_000);
+    const took = ((performance.now() - t) / 1000).toFixed(1);
     process.stderr.write(
-      `live run with ${size} written in ${((performance.now() - t) / 1000).toFixed(1)} s\n`,
+      `live run with ${live.size} written in ${took} s, first status ${warm.ms.toFixed(0)} ms\n`,
     );
-    rows.push({ what: 'status (live run)', size, ms: await cliMs(ws, ['status']) });
-    const abort = await runOk({ argv: [process.execPath, bin, 'abort', '--force'], env }, 300_000);
-    aborted = true;
-    rows.push({ what: 'abort --force (live run)', size, ms: abort.ms });
-  } finally {
-    if (!aborted) await runOk({ argv: [process.execPath, bin, 'abort', '--force'], env }, 300_000);
   }
-  rmSync(ws, { recursive: true, force: true });
+  const samples = new Map(liveCases.map((live) => [live, [] as number[]]));
+  for (let i = 0; i < samplesPerPoint; i++) {
+    for (const live of liveCases)
+      samples.get(live)?.push((await runOk({ argv: [process.execPath, bin, 'status'], env: live.env })).ms);
+  }
+  for (const live of liveCases)
+    rows.push({ what: 'status (live run)', size: live.size, ms: median(samples.get(live) ?? []) });
+  for (const live of liveCases) {
+    const abort = await runOk({ argv: [process.execPath, bin, 'abort', '--force'], env: live.env }, 600_000);
+    live.live = false;
+    rows.push({ what: 'abort --force (live run)', size: live.size, ms: abort.ms });
+  }
+} finally {
+  for (const live of liveCases) {
+    if (live.live) await runOk({ argv: [process.execPath, bin, 'abort', '--force'], env: live.env }, 600_000);
+  }
 }
 rmSync(base, { recursive: true, force: true });
 
