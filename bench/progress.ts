@@ -38,7 +38,7 @@ async function live(runDir: string, iterations: number): Promise<void> {
     endedMs = performance.now();
     return code;
   });
-  const follower = new RunFollower(runDir);
+  const follower = new RunFollower(runDir, { checkpoint: false });
   let polls = 0;
   let busyMs = 0;
   // Bounded: one poll per turn of the event loop, at most 10 million turns.
@@ -76,7 +76,8 @@ function fromScratch(runDir: string): void {
 function readOnly(runDir: string): void {
   const rssBeforeMb = process.memoryUsage().rss / 2 ** 20;
   const startMs = performance.now();
-  const follower = new RunFollower(runDir);
+  // From scratch: the live follower's progress checkpoint is neither read nor written.
+  const follower = new RunFollower(runDir, { checkpoint: false });
   let state = follower.poll({ final: true });
   for (let polls = 1; polls < 100_000 && !follower.caughtUp; polls += 1)
     state = follower.poll({ final: true });

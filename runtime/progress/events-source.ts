@@ -100,24 +100,30 @@ export class EventsSource {
   ): void {
     const firstLine = this.#line;
     this.#line = endLine;
-    const lines = recordLines(firstLine, endLine, records.length, skipped, skippedCount);
-    const warnings: SkipWarning[] = skipped.map((skip) => ({ source: 'events', ...skip }));
+    // The line numbers are worked out only when a record is invalid (rare), not per batch.
+    let lines: number[] | null | undefined;
+    let warnings: SkipWarning[] | null = null;
     let invalid = 0;
-    records.forEach((record, index) => {
-      const check = normalizeEvent(record, at);
+    // One pass per record of the batch.
+    for (let index = 0; index < records.length; index += 1) {
+      const check = normalizeEvent(records[index] as Record<string, unknown>, at);
       if (check.ok) {
         tracker.apply(check.event, 'explicit');
-        return;
+        continue;
       }
       invalid += 1;
+      if (lines === undefined) lines = recordLines(firstLine, endLine, records.length, skipped, skippedCount);
       const line = lines?.[index];
       const where = line === undefined ? ` (somewhere in lines ${firstLine}-${endLine - 1})` : '';
       const reason = `invalid event${where}: ${check.reason}`;
+      warnings ??= [];
       warnings.push({ source: 'events', line: line ?? firstLine, reason });
-    });
+    }
     if (skippedCount + invalid === 0) return;
-    warnings.sort((a, b) => a.line - b.line);
-    tracker.skip('events', skippedCount + invalid, warnings);
+    const all: SkipWarning[] = skipped.map((skip) => ({ source: 'events', ...skip }));
+    if (warnings !== null) all.push(...warnings);
+    all.sort((a, b) => a.line - b.line);
+    tracker.skip('events', skippedCount + invalid, all);
   }
 
   /** A reader of the file from its start. */

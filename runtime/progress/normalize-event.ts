@@ -1,5 +1,5 @@
 // Checking one NDJSON record against the event protocol and turning it into a typed event.
-import type { EventBase, JobEvent } from './events.ts';
+import type { EventBase, JobEvent, ProgressEvent } from './events.ts';
 
 /** Longest `message` kept (longer ones are cut and end with an ellipsis). */
 export const messageCharsMax = 2000;
@@ -47,7 +47,8 @@ export function normalizeEvent(
   record: Readonly<Record<string, unknown>>,
   readAt?: { readonly t: string; readonly atMs: number },
 ): EventCheck {
-  const problems: string[] = [];
+  const problems = scratch;
+  problems.length = 0;
   const kind = record.kind;
   if (typeof kind !== 'string' || kind === '' || kind.length > nameCharsMax) {
     return invalid(
@@ -67,6 +68,9 @@ export function normalizeEvent(
   return { ok: true, event };
 }
 
+/** The problems of the record being checked (one array reused: normalizeEvent is not reentrant). */
+const scratch: string[] = [];
+
 /** Builds the typed event of `kind` from the record's fields, noting problems. */
 function eventOf(
   kind: string,
@@ -76,22 +80,26 @@ function eventOf(
 ): JobEvent | null {
   switch (kind) {
     case 'progress': {
+      // Built field by field in the order of the type (no spread of one-field objects per event).
+      const event: { -readonly [K in keyof ProgressEvent]: ProgressEvent[K] } = { ...base, kind };
+      const phase = nameField(r, 'phase', p, false);
+      if (phase !== undefined) event.phase = phase;
       const percent = numberField(r, 'percent', p, Number.NEGATIVE_INFINITY);
-      return {
-        ...base,
-        kind,
-        ...defined('phase', nameField(r, 'phase', p, false)),
-        ...defined('percent', percent === undefined ? undefined : Math.min(100, Math.max(0, percent))),
-        ...defined('step', numberField(r, 'step', p, 0)),
-        ...defined('total', numberField(r, 'total', p, 0)),
-        ...defined('message', textField(r, 'message', p, false)),
-      };
+      if (percent !== undefined) event.percent = Math.min(100, Math.max(0, percent));
+      const step = numberField(r, 'step', p, 0);
+      if (step !== undefined) event.step = step;
+      const total = numberField(r, 'total', p, 0);
+      if (total !== undefined) event.total = total;
+      const message = textField(r, 'message', p, false);
+      if (message !== undefined) event.message = message;
+      return event;
     }
     case 'metric': {
       const name = nameField(r, 'name', p, true);
       const value = metricValue(r.value, p);
       if (name === undefined || value === undefined) return null;
-      return { ...base, kind, name, value, ...defined('step', numberField(r, 'step', p, 0)) };
+      const step = numberField(r, 'step', p, 0);
+      return step === undefined ? { ...base, kind, name, value } : { ...base, kind, name, value, step };
     }
     case 'checkpoint': {
       const path = r.path;
@@ -175,12 +183,17 @@ function extraOf(
   record: Readonly<Record<string, unknown>>,
   known: readonly string[],
 ): Record<string, unknown> {
-  const extra: Record<string, unknown> = Object.create(null);
-  for (const key of Object.keys(record)) {
-    if (key !== 'kind' && key !== 't' && !known.includes(key)) extra[key] = record[key];
+  let extra: Record<string, unknown> | null = null;
+  for (const key in record) {
+    if (!Object.hasOwn(record, key) || key === 'kind' || key === 't' || known.includes(key)) continue;
+    extra ??= Object.create(null) as Record<string, unknown>;
+    extra[key] = record[key];
   }
-  return extra;
+  // Most events have no extra field: they share one frozen empty record.
+  return extra ?? noExtra;
 }
+
+const noExtra: Readonly<Record<string, unknown>> = Object.freeze(Object.create(null));
 
 /** A short rendering of a bad value for a reason text. */
 function show(value: unknown): string {
