@@ -27,6 +27,7 @@ import { w8History } from './workloads/w8-history.ts';
 import { w9Dashboard } from './workloads/w9-dashboard.ts';
 // issue 12: the queue
 import { w10Queue } from './workloads/w10-queue.ts';
+import { w11Scaling } from './workloads/w11-scaling.ts';
 
 const WORKLOADS: Workload[] = [
   w1Start,
@@ -39,6 +40,7 @@ const WORKLOADS: Workload[] = [
   w8History,
   w9Dashboard,
   w10Queue,
+  w11Scaling,
 ];
 const WITH_PEERS = new Set(['W1', 'W2', 'W3', 'W4', 'W5', 'W6']);
 

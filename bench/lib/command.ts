@@ -20,8 +20,15 @@ export interface Ran {
 /** The CLOCK_MONOTONIC time in ns (the clock the jobs' `mono-now` prints). */
 export const nowNs = (): bigint => process.hrtime.bigint();
 
-/** Runs `command` to its end, killing it (by its pid) after `timeoutMs`. */
-export function run(command: Command, timeoutMs = 30_000): Promise<Ran> {
+/**
+ * Runs `command` to its end, killing it (by its pid) after `timeoutMs`. `onStdout` sees the
+ * output so far each time more arrives, with the arrival time.
+ */
+export function run(
+  command: Command,
+  timeoutMs = 30_000,
+  onStdout?: (textSoFar: string, atNs: bigint) => void,
+): Promise<Ran> {
   const [file, ...args] = command.argv;
   if (file === undefined) throw new Error('bench: empty command');
   const t0 = nowNs();
@@ -29,7 +36,9 @@ export function run(command: Command, timeoutMs = 30_000): Promise<Ran> {
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    const atNs = nowNs();
     stdout += d;
+    onStdout?.(stdout, atNs);
   });
   child.stderr.setEncoding('utf8').on('data', (d: string) => {
     stderr += d;

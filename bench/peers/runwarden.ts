@@ -5,6 +5,18 @@ import { type Command, run, runOk } from '../lib/command.ts';
 import type { JobSpec } from '../lib/jobs.ts';
 import type { Peer, PeerContext } from './types.ts';
 
+/** A complete `watch --json` line past the live run: a status that left it, or the history record. */
+function reportsExit(line: string): boolean {
+  if (!line.startsWith('{') || !line.endsWith('}')) return false;
+  try {
+    const value = JSON.parse(line) as { state?: unknown; runId?: unknown; outcome?: unknown };
+    if (typeof value.runId === 'string' && typeof value.outcome === 'string') return true;
+    return value.state === 'finalizing' || value.state === 'idle' || value.state === 'halted';
+  } catch {
+    return false;
+  }
+}
+
 /** runwarden as a peer: `start`, `status`, `watch` (to learn of the exit), `abort`. */
 export class RunwardenPeer implements Peer {
   readonly name = 'runwarden';
@@ -49,9 +61,18 @@ export class RunwardenPeer implements Peer {
     return this.cli(job, ['status']);
   }
 
+  /**
+   * When `watch --json` reported the exit: its first line past the live run (state finalizing,
+   * idle or halted, or the history record). watch prints it as soon as the machine read the exit
+   * record, then records the end (claim, record, retention) before it exits; the peers' tools
+   * report by exiting, so for them the two moments are one.
+   */
   async waitExited(job: JobSpec, timeoutMs: number): Promise<bigint | null> {
-    const ran = await run(this.cli(job, ['watch']), timeoutMs);
-    return ran.code === null ? null : ran.endNs;
+    let reportedNs: bigint | null = null;
+    const ran = await run(this.cli(job, ['watch', '--json']), timeoutMs, (text, atNs) => {
+      if (reportedNs === null && text.split('\n').some(reportsExit)) reportedNs = atNs;
+    });
+    return ran.code === null ? null : (reportedNs ?? ran.endNs);
   }
 
   async stop(job: JobSpec): Promise<void> {

@@ -14,6 +14,11 @@ import { bytesOf, writeAll } from './write-all.ts';
 export interface CreateExclusiveOptions {
   /** Permission bits of the new file (before the umask); default 0o666. */
   readonly mode?: number;
+  /**
+   * Fsync the directory after the create; default true. False only for a file that is made
+   * durable under another name later (publishExclusive's tmp file: its link is what is synced).
+   */
+  readonly syncDir?: boolean;
 }
 
 /**
@@ -59,6 +64,7 @@ export function createFileExclusive(
     if (ours !== null) unlinkIfStillOurs(path, ours);
     return createFailure(path, errnoOf(error));
   }
+  if (opts.syncDir === false) return success('created');
   const synced = fsyncDir(root, dirname(path));
   if (!synced.ok) {
     const why = `${synced.error.message}; the file exists but may not survive a crash`;

@@ -20,7 +20,20 @@ export function parseNdjsonLine(bytes: Uint8Array): NdjsonLine {
   } catch {
     return { kind: 'malformed', reason: 'not valid UTF-8' };
   }
-  if (text.trim() === '') return { kind: 'blank' };
+  return parseNdjsonText(text);
+}
+
+const blank: NdjsonLine = Object.freeze({ kind: 'blank' });
+
+/**
+ * `parseNdjsonLine` for a line already decoded (from bytes known to be UTF-8), without its '\n'
+ * and trailing '\r'.
+ */
+export function parseNdjsonText(text: string): NdjsonLine {
+  // Only a line that starts with whitespace can be blank (trim allocates: skip it otherwise).
+  const first = text.charCodeAt(0);
+  if ((text.length === 0 || first <= 0x20 || first === 0xa0 || first > 0x7f) && text.trim() === '')
+    return blank;
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -1,5 +1,6 @@
 // Following an append-only NDJSON file: complete lines become records, a torn last line waits for
 // the rest, bad and overlong lines are reported by line number, and memory stays bounded.
+import { isUtf8 } from 'node:buffer';
 import { readSync } from 'node:fs';
 import type { Result } from '../../machine/ports.ts';
 import { closeQuietly } from './cleanup.ts';
@@ -12,7 +13,7 @@ import type {
   NdjsonReadOptions,
   NdjsonSkip,
 } from './ndjson-batch.ts';
-import { parseNdjsonLine } from './ndjson-line.ts';
+import { parseNdjsonLine, parseNdjsonText } from './ndjson-line.ts';
 
 export { appendLine } from './ndjson-append.ts';
 export type * from './ndjson-batch.ts';
@@ -108,11 +109,31 @@ export class NdjsonReader {
     return success(this.#batch(records, skipped, !atEnd));
   }
 
-  /** Splits a chunk read at the scan offset into lines; keeps its unterminated tail. */
+  /**
+   * Splits a chunk read at the scan offset into lines; keeps its unterminated tail. The lines
+   * after the first (which may complete a held line) are decoded at once when they are valid
+   * UTF-8 (one check and one string for the chunk, not one per line); a chunk with invalid bytes
+   * is split line by line so each bad line is reported.
+   */
   #consume(bytes: Buffer, records: Record<string, unknown>[], skipped: NdjsonSkip[]): void {
     let start = 0;
-    // Each pass consumes one line (at least its '\n'), so it runs at most bytes.length times.
+    let triedText = false;
+    // Each pass consumes one line (at least its '\n') or all complete lines left, so it runs at
+    // most bytes.length times.
     while (start < bytes.length) {
+      if (!triedText && this.#partialBytes === 0 && !this.#skipping) {
+        triedText = true;
+        const last = bytes.lastIndexOf(0x0a);
+        if (last >= start) {
+          const region = bytes.subarray(start, last);
+          if (isUtf8(region)) {
+            this.#textLines(region.toString('utf8'), records, skipped);
+            this.#offset = this.#scanOffset + last + 1;
+            start = last + 1;
+            continue;
+          }
+        }
+      }
       const newline = bytes.indexOf(0x0a, start);
       if (newline === -1) {
         this.#hold(bytes.subarray(start));
@@ -124,6 +145,61 @@ export class NdjsonReader {
     }
     this.#scanOffset += bytes.length;
     this.#counters.bytesScanned += bytes.length;
+  }
+
+  /** The complete lines of `text` (decoded UTF-8, '\n'-separated, without the last '\n'). */
+  #textLines(text: string, records: Record<string, unknown>[], skipped: NdjsonSkip[]): void {
+    // A line of n characters has at most 3n bytes (a UTF-16 pair is 2 characters for 4 bytes).
+    const charsSafe = Math.floor(this.lineBytesMax / 3);
+    let from = 0;
+    // Each pass consumes one line and its '\n': at most text.length + 1 passes.
+    for (;;) {
+      const newline = text.indexOf('\n', from);
+      let line = newline === -1 ? text.slice(from) : text.slice(from, newline);
+      from = newline + 1;
+      const lineNumber = this.#line;
+      this.#line += 1;
+      this.#counters.linesRead += 1;
+      if (line.length > charsSafe && Buffer.byteLength(line, 'utf8') > this.lineBytesMax) {
+        this.#counters.overlongLines += 1;
+        this.#report(skipped, lineNumber, `line longer than ${this.lineBytesMax} bytes`);
+      } else {
+        if (line.charCodeAt(line.length - 1) === 0x0d) line = line.slice(0, -1);
+        // As the per-line decoder does: a byte order mark opening a line is not part of it.
+        if (line.charCodeAt(0) === 0xfeff) line = line.slice(1);
+        this.#textLine(line, lineNumber, records, skipped);
+      }
+      if (newline === -1) return;
+    }
+  }
+
+  /** One decoded line: parsed straight away when it looks like an object, else judged fully. */
+  #textLine(
+    line: string,
+    lineNumber: number,
+    records: Record<string, unknown>[],
+    skipped: NdjsonSkip[],
+  ): void {
+    if (line.charCodeAt(0) === 0x7b) {
+      try {
+        const value: unknown = JSON.parse(line);
+        if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+          records.push(value as Record<string, unknown>);
+          this.#counters.recordsRead += 1;
+          return;
+        }
+      } catch {
+        // judged below, with the reason
+      }
+    }
+    const parsed = parseNdjsonText(line);
+    if (parsed.kind === 'record') {
+      records.push(parsed.record);
+      this.#counters.recordsRead += 1;
+    } else if (parsed.kind === 'malformed') {
+      this.#counters.malformedLines += 1;
+      this.#report(skipped, lineNumber, parsed.reason);
+    }
   }
 
   /** Keeps a copy of an unfinished line's bytes, or starts skipping it once it is too long. */

@@ -23,7 +23,9 @@ export function publishExclusive(
   mode = 0o644,
 ): Result<'created' | 'exists'> {
   const tmp = `${path}.new-${process.pid}-${randomHex(4)}`;
-  const written = createFileExclusive(root, tmp, data, { mode });
+  // The tmp file's content is fsynced before the link; its directory entry need not be (one
+  // directory fsync after the link makes the published name durable, the tmp name is removed).
+  const written = createFileExclusive(root, tmp, data, { mode, syncDir: false });
   if (!written.ok) return written;
   try {
     durableStep('link', path);

@@ -24,13 +24,31 @@ export class EventsSource {
   #reader: NdjsonReader;
   #line = 1;
   #lastError: string | null = null;
+  #position: { offset: number; line: number } = { offset: 0, line: 1 };
 
-  /** A source reading `path` (inside the workspace `root`) from its start. */
-  constructor(root: string, path: string, opts: EventsSourceOptions) {
+  /** A source reading `path` (inside the workspace `root`) from its start, or from `start` (a saved `position`). */
+  constructor(
+    root: string,
+    path: string,
+    opts: EventsSourceOptions,
+    start: { readonly offset: number; readonly line: number } | null = null,
+  ) {
     this.root = root;
     this.path = path;
     this.#opts = opts;
-    this.#reader = this.#newReader();
+    this.#reader = start === null ? this.#newReader() : new NdjsonReader(root, path, { ...opts, ...start });
+    if (start !== null) this.#position = { offset: start.offset, line: start.line };
+    this.#line = this.#position.line;
+  }
+
+  /** Where a new source would resume: the start of the first line not yet complete, and its number. */
+  get position(): { readonly offset: number; readonly line: number } {
+    return this.#position;
+  }
+
+  /** True while the last read failed (a position saved now would report the failure twice). */
+  get failing(): boolean {
+    return this.#lastError !== null;
   }
 
   /** Most bytes of one unfinished line held at once. */
@@ -50,6 +68,7 @@ export class EventsSource {
         tracker.skip('events', 0, [{ source: 'events', line: 0, reason: result.error.message }]);
         this.#reader = this.#newReader();
         this.#line = 1;
+        this.#position = { offset: 0, line: 1 };
         continue;
       }
       if (!result.ok) {
@@ -64,6 +83,7 @@ export class EventsSource {
       const skipped =
         after.malformedLines + after.overlongLines - before.malformedLines - before.overlongLines;
       this.#apply(tracker, result.value.records, result.value.skipped, skipped, result.value.line, at);
+      this.#position = { offset: result.value.offset, line: result.value.line };
       if (!result.value.more) return true;
     }
     return false;
@@ -80,24 +100,30 @@ export class EventsSource {
   ): void {
     const firstLine = this.#line;
     this.#line = endLine;
-    const lines = recordLines(firstLine, endLine, records.length, skipped, skippedCount);
-    const warnings: SkipWarning[] = skipped.map((skip) => ({ source: 'events', ...skip }));
+    // The line numbers are worked out only when a record is invalid (rare), not per batch.
+    let lines: number[] | null | undefined;
+    let warnings: SkipWarning[] | null = null;
     let invalid = 0;
-    records.forEach((record, index) => {
-      const check = normalizeEvent(record, at);
+    // One pass per record of the batch.
+    for (let index = 0; index < records.length; index += 1) {
+      const check = normalizeEvent(records[index] as Record<string, unknown>, at);
       if (check.ok) {
         tracker.apply(check.event, 'explicit');
-        return;
+        continue;
       }
       invalid += 1;
+      if (lines === undefined) lines = recordLines(firstLine, endLine, records.length, skipped, skippedCount);
       const line = lines?.[index];
       const where = line === undefined ? ` (somewhere in lines ${firstLine}-${endLine - 1})` : '';
       const reason = `invalid event${where}: ${check.reason}`;
+      warnings ??= [];
       warnings.push({ source: 'events', line: line ?? firstLine, reason });
-    });
+    }
     if (skippedCount + invalid === 0) return;
-    warnings.sort((a, b) => a.line - b.line);
-    tracker.skip('events', skippedCount + invalid, warnings);
+    const all: SkipWarning[] = skipped.map((skip) => ({ source: 'events', ...skip }));
+    if (warnings !== null) all.push(...warnings);
+    all.sort((a, b) => a.line - b.line);
+    tracker.skip('events', skippedCount + invalid, all);
   }
 
   /** A reader of the file from its start. */

@@ -3,6 +3,12 @@ import { eventsOfSegment, type ReadTime } from './log-events.ts';
 import { type LogSegment, LogTail, type LogTailOptions } from './log-tail.ts';
 import type { ProgressTracker } from './progress-tracker.ts';
 
+/** The unfinished segment applied as a bar: its start and trimmed text. */
+export interface AppliedBar {
+  readonly startOffset: number;
+  readonly text: string;
+}
+
 /**
  * The parsed side of a run: `stdout.log` or `stderr.log`. Complete segments are parsed once; the
  * bar tqdm is drawing right now (the unfinished last segment) is applied as soon as it is a whole
@@ -12,13 +18,33 @@ import type { ProgressTracker } from './progress-tracker.ts';
 export class LogSource {
   readonly source: 'stdout' | 'stderr';
   readonly #tail: LogTail;
-  #applied: { readonly startOffset: number; readonly text: string } | null = null;
+  #applied: AppliedBar | null = null;
   #lastError: string | null = null;
 
-  /** A source reading `path` (inside the workspace `root`) from its start. */
-  constructor(source: 'stdout' | 'stderr', root: string, path: string, opts: LogTailOptions) {
+  /**
+   * A source reading `path` (inside the workspace `root`) from its start, or from `opts.start`
+   * with `applied`, the unfinished bar already applied there (a saved `position`).
+   */
+  constructor(
+    source: 'stdout' | 'stderr',
+    root: string,
+    path: string,
+    opts: LogTailOptions,
+    applied: AppliedBar | null = null,
+  ) {
     this.source = source;
     this.#tail = new LogTail(root, path, opts);
+    this.#applied = applied;
+  }
+
+  /** Where a new source would resume (with the bar applied there); see `LogTail.position`. */
+  get position(): { readonly offset: number; readonly line: number; readonly applied: AppliedBar | null } {
+    return { ...this.#tail.position, applied: this.#applied };
+  }
+
+  /** True while the last read failed (a position saved now would report the failure twice). */
+  get failing(): boolean {
+    return this.#lastError !== null;
   }
 
   /** Most bytes of one unfinished segment held at once. */

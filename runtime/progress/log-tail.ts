@@ -42,6 +42,8 @@ export interface LogTailOptions {
   readonly readBytesMax?: number;
   /** Skipped segments listed per `read()` at most; default 100. */
   readonly skipReportsMax?: number;
+  /** Resume at a saved `position` (a segment start and its line) instead of the file's start. */
+  readonly start?: { readonly offset: number; readonly line: number };
 }
 
 /**
@@ -74,6 +76,19 @@ export class LogTail {
     this.readBytesMax = positiveInteger('LogTail', 'readBytesMax', opts.readBytesMax ?? 4 * 1024 * 1024);
     this.skipReportsMax = positiveInteger('LogTail', 'skipReportsMax', opts.skipReportsMax ?? 100);
     this.#chunk = Buffer.allocUnsafe(positiveInteger('LogTail', 'chunkBytes', opts.chunkBytes ?? 64 * 1024));
+    if (opts.start !== undefined) {
+      this.#offset = opts.start.offset;
+      this.#segmentStart = opts.start.offset;
+      this.#line = positiveInteger('LogTail', 'start.line', opts.start.line);
+    }
+  }
+
+  /**
+   * Where a new tail would resume to hand over the same segments from here on: the start of the
+   * unfinished segment (its bytes are read again) and its line.
+   */
+  get position(): { readonly offset: number; readonly line: number } {
+    return { offset: this.#segmentStart, line: this.#line };
   }
 
   /** Most bytes of an unfinished segment ever held (never above `segmentBytesMax`). */

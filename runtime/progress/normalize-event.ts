@@ -1,5 +1,5 @@
 // Checking one NDJSON record against the event protocol and turning it into a typed event.
-import type { EventBase, JobEvent } from './events.ts';
+import type { EventBase, JobEvent, ProgressEvent } from './events.ts';
 
 /** Longest `message` kept (longer ones are cut and end with an ellipsis). */
 export const messageCharsMax = 2000;
@@ -47,7 +47,8 @@ export function normalizeEvent(
   record: Readonly<Record<string, unknown>>,
   readAt?: { readonly t: string; readonly atMs: number },
 ): EventCheck {
-  const problems: string[] = [];
+  const problems = scratch;
+  problems.length = 0;
   const kind = record.kind;
   if (typeof kind !== 'string' || kind === '' || kind.length > nameCharsMax) {
     return invalid(
@@ -56,7 +57,7 @@ export function normalizeEvent(
   }
   const stamped = (record.t === undefined || record.t === null) && readAt !== undefined;
   const t = stamped ? readAt.t : record.t;
-  const atMs = stamped ? readAt.atMs : typeof t === 'string' ? Date.parse(t) : Number.NaN;
+  const atMs = stamped ? readAt.atMs : typeof t === 'string' ? timeOf(t) : Number.NaN;
   if (typeof t !== 'string' || !Number.isFinite(atMs)) {
     return invalid(`${kind}: t must be an ISO 8601 time string, got ${show(t)}`);
   }
@@ -65,6 +66,65 @@ export function normalizeEvent(
   const event = eventOf(kind, base, record, problems);
   if (problems.length > 0 || event === null) return invalid(`${kind}: ${problems.join('; ')}`);
   return { ok: true, event };
+}
+
+/** The problems of the record being checked (one array reused: normalizeEvent is not reentrant). */
+const scratch: string[] = [];
+
+/** Two ASCII digits at `at` as a number, or -1 when either is not a digit. */
+function twoDigits(text: string, at: number): number {
+  const a = text.charCodeAt(at) - 48;
+  const b = text.charCodeAt(at + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+const fixedIso = '____-__-__T__:__:__.___Z';
+const monthDays = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Days in `month` (1-12) of the proleptic Gregorian `year`. */
+function daysIn(year: number, month: number): number {
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return month === 2 && leap ? 29 : (monthDays[month - 1] ?? 0);
+}
+
+/**
+ * `Date.parse(text)`, read directly for the form every reporter writes
+ * (`YYYY-MM-DDTHH:MM:SS.sssZ`, what `toISOString` gives: 3-4x faster than Date.parse, which
+ * dominated a from-scratch read); any other text, and any field out of its range, goes to
+ * Date.parse itself, so the result is always Date.parse's.
+ */
+export function timeOf(text: string): number {
+  if (text.length !== fixedIso.length) return Date.parse(text);
+  for (const at of [4, 7, 10, 13, 16, 19, 23]) {
+    if (text.charCodeAt(at) !== fixedIso.charCodeAt(at)) return Date.parse(text);
+  }
+  const century = twoDigits(text, 0);
+  const yy = twoDigits(text, 2);
+  const month = twoDigits(text, 5);
+  const day = twoDigits(text, 8);
+  const hour = twoDigits(text, 11);
+  const minute = twoDigits(text, 14);
+  const second = twoDigits(text, 17);
+  const msHigh = twoDigits(text, 20);
+  const msLow = text.charCodeAt(22) - 48;
+  const year = century * 100 + yy;
+  const fieldsOk =
+    century >= 1 && // years below 100 mean 19xx to Date.UTC: leave them to Date.parse
+    yy >= 0 &&
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    hour >= 0 &&
+    hour <= 23 &&
+    minute >= 0 &&
+    minute <= 59 &&
+    second >= 0 &&
+    second <= 59 &&
+    msHigh >= 0 &&
+    msLow >= 0 &&
+    msLow <= 9;
+  if (!fieldsOk || day > daysIn(year, month)) return Date.parse(text);
+  return Date.UTC(year, month - 1, day, hour, minute, second, msHigh * 10 + msLow);
 }
 
 /** Builds the typed event of `kind` from the record's fields, noting problems. */
@@ -76,22 +136,26 @@ function eventOf(
 ): JobEvent | null {
   switch (kind) {
     case 'progress': {
+      // Built field by field in the order of the type (no spread of one-field objects per event).
+      const event: { -readonly [K in keyof ProgressEvent]: ProgressEvent[K] } = { ...base, kind };
+      const phase = nameField(r, 'phase', p, false);
+      if (phase !== undefined) event.phase = phase;
       const percent = numberField(r, 'percent', p, Number.NEGATIVE_INFINITY);
-      return {
-        ...base,
-        kind,
-        ...defined('phase', nameField(r, 'phase', p, false)),
-        ...defined('percent', percent === undefined ? undefined : Math.min(100, Math.max(0, percent))),
-        ...defined('step', numberField(r, 'step', p, 0)),
-        ...defined('total', numberField(r, 'total', p, 0)),
-        ...defined('message', textField(r, 'message', p, false)),
-      };
+      if (percent !== undefined) event.percent = Math.min(100, Math.max(0, percent));
+      const step = numberField(r, 'step', p, 0);
+      if (step !== undefined) event.step = step;
+      const total = numberField(r, 'total', p, 0);
+      if (total !== undefined) event.total = total;
+      const message = textField(r, 'message', p, false);
+      if (message !== undefined) event.message = message;
+      return event;
     }
     case 'metric': {
       const name = nameField(r, 'name', p, true);
       const value = metricValue(r.value, p);
       if (name === undefined || value === undefined) return null;
-      return { ...base, kind, name, value, ...defined('step', numberField(r, 'step', p, 0)) };
+      const step = numberField(r, 'step', p, 0);
+      return step === undefined ? { ...base, kind, name, value } : { ...base, kind, name, value, step };
     }
     case 'checkpoint': {
       const path = r.path;
@@ -175,12 +239,17 @@ function extraOf(
   record: Readonly<Record<string, unknown>>,
   known: readonly string[],
 ): Record<string, unknown> {
-  const extra: Record<string, unknown> = Object.create(null);
-  for (const key of Object.keys(record)) {
-    if (key !== 'kind' && key !== 't' && !known.includes(key)) extra[key] = record[key];
+  let extra: Record<string, unknown> | null = null;
+  for (const key in record) {
+    if (!Object.hasOwn(record, key) || key === 'kind' || key === 't' || known.includes(key)) continue;
+    extra ??= Object.create(null) as Record<string, unknown>;
+    extra[key] = record[key];
   }
-  return extra;
+  // Most events have no extra field: they share one frozen empty record.
+  return extra ?? noExtra;
 }
+
+const noExtra: Readonly<Record<string, unknown>> = Object.freeze(Object.create(null));
 
 /** A short rendering of a bad value for a reason text. */
 function show(value: unknown): string {

@@ -30,6 +30,12 @@ export const phasesMax = 100;
 /** Latest skip warnings kept per file (all are counted). */
 export const warningsMax = 20;
 
+/** The phases the job reported itself, apart from the parsed bars'. */
+export interface OwnPhases {
+  readonly phase: string | null;
+  readonly phases: readonly string[];
+}
+
 type Counts = { -readonly [K in keyof EventCounts]: EventCounts[K] };
 type Skips = { total: number; events: number; stdout: number; stderr: number };
 
@@ -65,11 +71,15 @@ export class ProgressTracker {
   #warnings: Record<SkipSource, SkipWarning[]> = { events: [], stderr: [], stdout: [] };
   #firstBadEvent: SkipWarning | null = null;
 
-  /** A tracker that continues from a view. */
-  static from(state: ProgressState): ProgressTracker {
+  /**
+   * A tracker that continues from a view. A view merges the job's own phases with the parsed
+   * bars' (its `phase` may be a bar's description): pass `own` (a tracker's `own`, kept with the
+   * view) to continue exactly, as a checkpoint does; without it the view's phases count as the job's.
+   */
+  static from(state: ProgressState, own?: OwnPhases): ProgressTracker {
     const tracker = new ProgressTracker();
-    tracker.#phase = state.phase;
-    tracker.#phases = [...state.phases];
+    tracker.#phase = own === undefined ? state.phase : own.phase;
+    tracker.#phases = [...(own === undefined ? state.phases : own.phases)];
     const { explicit, parsed } = state.lanes;
     tracker.#explicit = {
       counters: explicit.counters,
@@ -93,6 +103,11 @@ export class ProgressTracker {
     tracker.#firstBadEvent = firstBadEvent;
     for (const warning of warnings) tracker.#warnings[warning.source].push(warning);
     return tracker;
+  }
+
+  /** The job's own current phase and phases (the view mixes in the parsed bars'). */
+  get own(): OwnPhases {
+    return { phase: this.#phase, phases: [...this.#phases] };
   }
 
   /** Folds one event in. */

@@ -6,6 +6,12 @@ import { EventsSource } from './events-source.ts';
 import type { ReadTime } from './log-events.ts';
 import { LogSource } from './log-source.ts';
 import { positiveInteger } from './positive-integer.ts';
+import {
+  type CheckpointLimits,
+  loadCheckpoint,
+  type RunPaths,
+  saveCheckpoint,
+} from './progress-checkpoint.ts';
 import { ProgressTracker } from './progress-tracker.ts';
 import type { ProgressState } from './run-view.ts';
 
@@ -21,6 +27,17 @@ export interface RunFollowerOptions {
   readonly segmentBytesMax?: number;
   /** The clock stamping parsed events and events without `t`; default `Date.now`. */
   readonly nowMs?: () => number;
+  /**
+   * The run's progress checkpoint (progress-checkpoint.ts): `'save'` (the default) starts from it
+   * when it matches the files and replaces it after reading far (`checkpointEveryBytes` past it,
+   * or `checkpointMinBytes` past it on catching up); `'load'` only starts from it; `false` reads
+   * every file from its start and touches no checkpoint.
+   */
+  readonly checkpoint?: 'save' | 'load' | false;
+  /** Default 1 MiB: a follower that read less past the checkpoint leaves it as it is. */
+  readonly checkpointMinBytes?: number;
+  /** Default 64 MiB: a long catch-up saves on the way, so a reader stopped midway keeps its work. */
+  readonly checkpointEveryBytes?: number;
 }
 
 /** Options of one poll. */
@@ -48,9 +65,16 @@ export class RunFollower {
   readonly readBytesMax: number;
   readonly lineBytesMax: number;
   readonly #nowMs: () => number;
-  readonly #tracker = new ProgressTracker();
+  readonly #tracker: ProgressTracker;
   readonly #events: EventsSource;
-  readonly #logs: readonly LogSource[];
+  readonly #logs: readonly [LogSource, LogSource];
+  readonly #paths: RunPaths;
+  readonly #limits: CheckpointLimits;
+  readonly #checkpoint: 'save' | 'load' | false;
+  readonly #checkpointMinBytes: number;
+  readonly #checkpointEveryBytes: number;
+  #savedAt: number;
+  #resumedFrom: number;
   #caughtUp = false;
 
   /**
@@ -67,12 +91,41 @@ export class RunFollower {
     this.#nowMs = opts.nowMs ?? Date.now;
     const { lineBytesMax, readBytesMax } = this;
     const root = dirname(runDir);
-    this.#events = new EventsSource(root, join(runDir, runFiles.events), { lineBytesMax, readBytesMax });
     const segmentBytesMax = opts.segmentBytesMax ?? 16 * 1024;
-    this.#logs = (['stderr', 'stdout'] as const).map(
-      (source) =>
-        new LogSource(source, root, join(runDir, runFiles[source]), { segmentBytesMax, readBytesMax }),
-    );
+    this.#paths = {
+      root,
+      runDir,
+      events: join(runDir, runFiles.events),
+      stdout: join(runDir, runFiles.stdout),
+      stderr: join(runDir, runFiles.stderr),
+    };
+    this.#limits = { lineBytesMax, segmentBytesMax };
+    this.#checkpoint = opts.checkpoint ?? 'save';
+    this.#checkpointMinBytes = opts.checkpointMinBytes ?? 1024 * 1024;
+    this.#checkpointEveryBytes = opts.checkpointEveryBytes ?? 64 * 1024 * 1024;
+    const saved = this.#checkpoint === false ? null : loadCheckpoint(this.#paths, this.#limits);
+    this.#tracker = saved === null ? new ProgressTracker() : ProgressTracker.from(saved.state, saved.own);
+    const eventsOpts = { lineBytesMax, readBytesMax };
+    this.#events = new EventsSource(root, this.#paths.events, eventsOpts, saved?.events ?? null);
+    const logOf = (source: 'stderr' | 'stdout') => {
+      const at = saved?.[source];
+      const start = at === undefined ? {} : { start: { offset: at.offset, line: at.line } };
+      return new LogSource(
+        source,
+        root,
+        this.#paths[source],
+        { segmentBytesMax, readBytesMax, ...start },
+        at?.applied ?? null,
+      );
+    };
+    this.#logs = [logOf('stderr'), logOf('stdout')];
+    this.#resumedFrom = this.#covered();
+    this.#savedAt = this.#resumedFrom;
+  }
+
+  /** Bytes of the three files the checkpoint this follower started from covered (0 without one). */
+  get resumedFromBytes(): number {
+    return this.#resumedFrom;
   }
 
   /** True when the last poll reached the end of every file. */
@@ -101,7 +154,33 @@ export class RunFollower {
     for (const log of this.#logs) caughtUp = log.poll(this.#tracker, callsMax, at, final) && caughtUp;
     caughtUp = this.#events.poll(this.#tracker, callsMax, final, at) && caughtUp;
     this.#caughtUp = caughtUp;
-    return this.#tracker.view();
+    const view = this.#tracker.view();
+    this.#maybeSave(view);
+    return view;
+  }
+
+  /** Bytes covered by the current positions. */
+  #covered(): number {
+    return this.#events.position.offset + this.#logs[0].position.offset + this.#logs[1].position.offset;
+  }
+
+  /** Replaces the checkpoint when this follower read far enough past the last one (a cache: failures are ignored). */
+  #maybeSave(view: ProgressState): void {
+    if (this.#checkpoint !== 'save') return;
+    if (this.#events.failing || this.#logs.some((log) => log.failing)) return;
+    const covered = this.#covered();
+    if (covered < this.#savedAt) this.#savedAt = 0; // a file shrank and is read anew
+    const past = covered - this.#savedAt;
+    const due = past >= this.#checkpointEveryBytes || (this.#caughtUp && past >= this.#checkpointMinBytes);
+    if (!due) return;
+    const [stderr, stdout] = this.#logs;
+    saveCheckpoint(this.#paths, this.#limits, view, this.#tracker.own, {
+      events: this.#events.position,
+      stdout: stdout.position,
+      stderr: stderr.position,
+    });
+    // Saved, or failed (a read-only or full disk): either way, again only after as many bytes more.
+    this.#savedAt = covered;
   }
 }
 

@@ -1,11 +1,11 @@
 // Compiles rw-monitor.c once per source version into a cache directory and hands out the binary's path.
 import { execFile } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Result } from '../../../machine/ports.ts';
+import { randomHex } from '../../fs/unique.ts';
 import { fail, ok } from './result.ts';
 
 // Beside this module in the source tree, and beside the bundle in dist/cli/ (the build copies it).
@@ -40,19 +40,79 @@ export interface MonitorBuildOptions {
   readonly cacheDirs?: readonly string[];
   /** The C compiler command. Default `cc`. */
   readonly compiler?: string;
+  /** The directory holding rw-monitor.c and its headers. Default: beside this module (tests copy it). */
+  readonly sourceDir?: string;
+}
+
+/** The monitor's C sources: rw-monitor.c and every .c/.h beside it (helpers add headers), by name. */
+function sourceFilesOf(dir: string): string[] {
+  return fs
+    .readdirSync(dir)
+    .filter((name) => name.endsWith('.c') || name.endsWith('.h'))
+    .sort();
+}
+
+/**
+ * What a stamp is keyed by: each source file's name, size, mtime, ctime and inode (ns). Any write
+ * to a source changes its ctime, so an equal key means the bytes hashed last time are still there.
+ */
+function metadataKey(dir: string, files: readonly string[]): string {
+  return files
+    .map((name) => {
+      const st = fs.statSync(path.join(dir, name), { bigint: true });
+      return `${name}:${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}`;
+    })
+    .join('/');
+}
+
+/** The stamp's file in a cache dir: one per source directory (FNV-1a of its path; not a secret). */
+function stampPath(cacheDir: string, sourceDir: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < sourceDir.length; i++)
+    hash = Math.imul(hash ^ sourceDir.charCodeAt(i), 0x01000193) >>> 0;
+  return path.join(cacheDir, `rw-monitor-src-${hash.toString(16).padStart(8, '0')}.stamp`);
+}
+
+const binaryName = /^rw-monitor-[0-9a-f]{12}$/;
+
+/** The binary a stamp names when its key is `key`, else null (missing, torn, other key). */
+function stamped(cacheDir: string, sourceDir: string, key: string): string | null {
+  let text: string;
+  try {
+    text = fs.readFileSync(stampPath(cacheDir, sourceDir), 'utf8');
+  } catch {
+    return null;
+  }
+  const [stampKey, name, end] = text.split('\n');
+  return stampKey === key && name !== undefined && binaryName.test(name) && end === '' ? name : null;
+}
+
+/** Records `name` for `key` (best effort, by rename: a torn stamp only costs one re-hash). */
+function writeStamp(cacheDir: string, sourceDir: string, key: string, name: string): void {
+  const target = stampPath(cacheDir, sourceDir);
+  const tmp = `${target}.tmp-${process.pid}-${randomHex(4)}`;
+  try {
+    fs.writeFileSync(tmp, `${key}\n${name}\n`, { flag: 'wx' });
+    fs.renameSync(tmp, target);
+  } catch {
+    fs.rmSync(tmp, { force: true });
+  }
 }
 
 let memo: Promise<Result<string>> | null = null;
 
 /**
- * The path of a compiled rw-monitor for the current source. Cached per source hash on disk
- * (`rw-monitor-<sha256:12>`), so after the first build a call costs a read of the source and a
- * stat; within one process the answer is memoized. Builds go to a unique tmp name and are renamed
+ * The path of a compiled rw-monitor for the current source (rw-monitor.c and every .c/.h beside
+ * it). Cached per source hash on disk (`rw-monitor-<sha256:12>`); a stamp beside the binary maps
+ * the sources' metadata (size, mtime, ctime, inode) to it, so after the first build a call costs a
+ * directory listing and a few stats, not a read and hash of the source (node:crypto stays off the
+ * start path); within one process the answer is memoized. Builds go to a unique tmp name and are renamed
  * into place, so concurrent builders never see a half-written binary. Never throws: a missing
  * compiler or unwritable caches give RW_MONITOR_BUILD_FAILED.
  */
 export function ensureMonitorBinary(options: MonitorBuildOptions = {}): Promise<Result<string>> {
-  if (options.cacheDirs !== undefined || options.compiler !== undefined) return locateOrBuild(options);
+  if (options.cacheDirs !== undefined || options.compiler !== undefined || options.sourceDir !== undefined)
+    return locateOrBuild(options);
   if (memo === null) {
     const attempt = locateOrBuild(options);
     memo = attempt;
@@ -66,21 +126,42 @@ export function ensureMonitorBinary(options: MonitorBuildOptions = {}): Promise<
 
 // Return an existing binary for this source from any cache, else build into the first writable one.
 async function locateOrBuild(options: MonitorBuildOptions): Promise<Result<string>> {
-  let source: Buffer;
+  const sourceDir = options.sourceDir ?? path.dirname(SOURCE_PATH);
+  const sourcePath = path.join(sourceDir, path.basename(SOURCE_PATH));
+  let files: string[];
+  let key: string;
   try {
-    source = fs.readFileSync(SOURCE_PATH);
+    files = sourceFilesOf(sourceDir);
+    if (!files.includes(path.basename(SOURCE_PATH))) throw Object.assign(new Error(), { code: 'ENOENT' });
+    key = metadataKey(sourceDir, files);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     return fail(
       'RW_MONITOR_BUILD_FAILED',
-      `could not read ${SOURCE_PATH} (${code}) (while locating the monitor)`,
+      `could not read ${sourcePath} (${code}) (while locating the monitor)`,
     );
   }
-  const name = `rw-monitor-${crypto.createHash('sha256').update(source).digest('hex').slice(0, 12)}`;
   const dirs = options.cacheDirs ?? defaultCacheDirs();
   for (const dir of dirs) {
+    const name = stamped(dir, sourceDir, key);
+    if (name !== null && isExecutableFile(path.join(dir, name))) return ok(path.join(dir, name));
+  }
+  let name: string;
+  try {
+    name = await contentName(sourceDir, files);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return fail(
+      'RW_MONITOR_BUILD_FAILED',
+      `could not read ${sourcePath} (${code}) (while locating the monitor)`,
+    );
+  }
+  for (const dir of dirs) {
     const candidate = path.join(dir, name);
-    if (isExecutableFile(candidate)) return ok(candidate);
+    if (isExecutableFile(candidate)) {
+      writeStamp(dir, sourceDir, key, name);
+      return ok(candidate);
+    }
   }
   const tried: string[] = [];
   for (const dir of dirs) {
@@ -88,12 +169,27 @@ async function locateOrBuild(options: MonitorBuildOptions): Promise<Result<strin
       tried.push(dir);
       continue;
     }
-    return compileInto(path.join(dir, name), options.compiler ?? 'cc');
+    const built = await compileInto(path.join(dir, name), options.compiler ?? 'cc', sourcePath);
+    if (built.ok) writeStamp(dir, sourceDir, key, name);
+    return built;
   }
   return fail(
     'RW_MONITOR_BUILD_FAILED',
     `no writable cache directory for the monitor binary (tried ${tried.join(', ')}) (while building ${SOURCE_LABEL})`,
   );
+}
+
+/** `rw-monitor-<sha256:12>` of every source file's name and bytes (node:crypto loaded only here). */
+async function contentName(dir: string, files: readonly string[]): Promise<string> {
+  const { createHash } = await import('node:crypto');
+  const hash = createHash('sha256');
+  // rw-monitor.c alone hashes as before (the cached binaries of earlier versions stay valid).
+  for (const name of files) {
+    const bytes = fs.readFileSync(path.join(dir, name));
+    if (files.length > 1) hash.update(`${name}\0${bytes.length}\0`);
+    hash.update(bytes);
+  }
+  return `rw-monitor-${hash.digest('hex').slice(0, 12)}`;
 }
 
 // The package's own cache first (travels with node_modules), then the user's cache.
@@ -142,11 +238,11 @@ function makeDirs(dir: string): void {
 }
 
 // Compile static if that yields a working binary, else dynamic; rename the result into `target`.
-async function compileInto(target: string, compiler: string): Promise<Result<string>> {
-  const tmp = `${target}.tmp-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
+async function compileInto(target: string, compiler: string, sourcePath: string): Promise<Result<string>> {
+  const tmp = `${target}.tmp-${process.pid}-${randomHex(4)}`;
   let firstFailure = '';
   for (const linkFlags of [['-static'], []]) {
-    const args = ['-std=c99', '-O2', '-s', ...linkFlags, '-o', tmp, SOURCE_PATH];
+    const args = ['-std=c99', '-O2', '-s', ...linkFlags, '-o', tmp, sourcePath];
     const compiled = await run(compiler, args, COMPILE_TIMEOUT_MS);
     const probed = compiled.ok ? await run(tmp, [], PROBE_TIMEOUT_MS) : compiled;
     const works = !probed.ok && probed.exitCode === USAGE_EXIT_CODE;

@@ -119,6 +119,14 @@ async function follow(ws: Workspace, session: Session, runId: string, opts: Watc
   };
   render();
   const timer = setInterval(render, opts.json ? 1_000 : refreshMs);
+  // Issue 20: the exit is shown as soon as the machine has read it (the run left `live`), not
+  // after the end is recorded (claim, history record, retention), which then finishes as before.
+  let exitShown = false;
+  const exitWatch = session.actor.subscribe((snap) => {
+    if (exitShown || snap.hasTag('live')) return;
+    exitShown = true;
+    render();
+  });
   const onInterrupt = () => {
     clearInterval(timer);
     session.stop();
@@ -134,6 +142,7 @@ async function follow(ws: Workspace, session: Session, runId: string, opts: Watc
     return exitCodeOf(record);
   } finally {
     clearInterval(timer);
+    exitWatch.unsubscribe();
     process.off('SIGINT', onInterrupt);
   }
 }
