@@ -28,7 +28,7 @@ import {
   summaryOf,
 } from './history-summary.ts';
 import type { Layout } from './layout.ts';
-import { readRunCard } from './run-card.ts';
+import { type RunCard, readRunCard } from './run-card.ts';
 import { runFactsOf } from './run-facts.ts';
 
 export type { HistoryQuery, HistoryRecord, HistorySummary, RecordFacts };
@@ -74,10 +74,20 @@ export function recordHistory(layout: Layout, entry: HistoryEntry): Result<null>
 }
 
 /** Add the card of run `runId` to its history record when the card is in its directory now. */
-export function attachCardIfWritten(layout: Layout, runId: string): void {
+function attachCardIfWritten(layout: Layout, runId: string): void {
   const card = readRunCard(layout, runId);
   if (card === null) return;
   editHistory(layout, runId, (r) => (r.card === null || r.card === undefined ? { ...r, card } : null));
+}
+
+/**
+ * The card writer's half (see recordHistory): once the card is written, add it to run `runId`'s
+ * history record if the run already ended without it. No record yet: nothing to do (the
+ * finaliser reads card.json).
+ */
+export async function attachCard(layout: Layout, runId: string, card: RunCard): Promise<void> {
+  if (!hasHistory(layout, runId)) return;
+  await editHistoryRecord(layout, runId, (r) => (r.card === null || r.card === undefined ? { ...r, card } : null));
 }
 
 /** How many lines from the end `recordHistory` looks through for a run's line. */

@@ -17,6 +17,7 @@ import { RunwardenError } from './errors.ts';
 import { type FollowOptions, followRun, type LogStream, type RunUpdate, RunWatcher } from './follow.ts';
 import { type JournalEntry, journalPath, readJournal } from './journal.ts';
 import { runConfigOf } from './run-config.ts';
+import { beginCardCapture } from './run-card.ts';
 import { tailLines } from './run-log.ts';
 import { resolveRun } from './run-resolver.ts';
 import { Session, type SessionOptions, stuckError, throwIfStuck } from './session.ts';
@@ -110,6 +111,22 @@ export class Workspace {
   /** Start a run; resolves once the job is confirmed running. RW_CONFLICT if a run is active. */
   start(options: StartOptions): Promise<StartedRun> {
     const config = this.configOf(options);
+    // Issue 17: the run card is captured beside the start and written once the run is live.
+    const card = options.card === false ? null : beginCardCapture(this.layout, config);
+    return this.startConfigured(config).then(
+      (started) => {
+        card?.keep();
+        return started;
+      },
+      (error: unknown) => {
+        card?.drop();
+        throw error;
+      },
+    );
+  }
+
+  /** The start itself, for `start` (which adds the run card). */
+  private startConfigured(config: RunConfig): Promise<StartedRun> {
     return this.withSession(async (session, settled) => {
       if (!settled.matches('idle')) {
         const active = settled.context.run?.runId ?? 'another run';

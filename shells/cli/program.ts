@@ -3,6 +3,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import type { Workspace } from '../api/workspace.ts';
 import { parseDuration, parseInspectUrl, parseOutcome, parsePositiveInt, parseRetention } from './parse.ts';
+import { addRunMetaOptions } from './run-meta-options.ts';
 import { suggestCommand } from './suggest.ts';
 
 /** The workspace the global options name. */
@@ -61,7 +62,7 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
       outputError: (text, write) => write(`${usageLine(text, program)}\n`),
     });
 
-  program
+  const start = program
     .command('start')
     .description('start a run; returns once the job is confirmed running')
     .argument('<command...>', 'the program and its arguments (put them after --)')
@@ -100,7 +101,9 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     )
     .option('--watch', "follow the run and exit with the job's exit code (130 after an abort)")
     .addOption(progressEveryOption())
-    .option('--json', 'print {"id","dir","pid"} as JSON (a failure as {"error":{"code","message"}})')
+    .option('--json', 'print {"id","dir","pid"} as JSON (a failure as {"error":{"code","message"}})');
+  // Issue 17: --tag, --note, --param, --capture-packages, --card-env, --no-card (shared with submit).
+  addRunMetaOptions(start)
     .passThroughOptions()
     .action(async (argv: string[], flags) => {
       const { startCommand } = await import('./commands/start.ts');

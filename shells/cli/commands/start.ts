@@ -3,12 +3,14 @@
 import { statSync } from 'node:fs';
 import type { RetentionPolicy } from '../../../machine/types.ts';
 import { RunwardenError } from '../../api/errors.ts';
+import { cardsWritten } from '../../api/run-card.ts';
 import type { Workspace } from '../../api/workspace.ts';
 import { formatArgv, neutralize, painter, printJson } from '../output.ts';
 import { notice } from '../recovery-notes.ts';
+import { type RunMetaFlags, runMetaOf } from '../run-meta-options.ts';
 import { watchRun } from './watch.ts';
 
-export interface StartFlags {
+export interface StartFlags extends RunMetaFlags {
   name?: string;
   grace?: number;
   onFailure?: 'keep' | 'delete';
@@ -84,10 +86,12 @@ export async function startCommand(ws: Workspace, argv: string[], flags: StartFl
     ...(flags.stallAfter === undefined ? {} : { stallAfterMs: flags.stallAfter }),
     ...(flags.abortOnStall ? { abortOnStall: true } : {}),
     retention,
+    ...runMetaOf(flags),
   });
   for (const note of started.recovered) notice(note);
   if (flags.json === true && flags.watch !== true) {
     printJson({ id: started.id, dir: started.dir, pid: started.pid });
+    await cardsWritten();
     return 0;
   }
   if (flags.json !== true) {
@@ -99,7 +103,11 @@ export async function startCommand(ws: Workspace, argv: string[], flags: StartFl
     if (flags.watch !== true)
       process.stdout.write(`watch it with: runwarden watch   stop it with: runwarden abort\n`);
   }
-  if (flags.watch !== true) return 0;
+  // The run card is written once its (bounded) capture ends: after the start was reported.
+  if (flags.watch !== true) {
+    await cardsWritten();
+    return 0;
+  }
   return watchRun(ws, started.id, {
     json: flags.json === true,
     ...(flags.progressEvery === undefined ? {} : { progressEveryMs: flags.progressEvery }),
