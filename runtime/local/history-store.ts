@@ -87,7 +87,9 @@ function attachCardIfWritten(layout: Layout, runId: string): void {
  */
 export async function attachCard(layout: Layout, runId: string, card: RunCard): Promise<void> {
   if (!hasHistory(layout, runId)) return;
-  await editHistoryRecord(layout, runId, (r) => (r.card === null || r.card === undefined ? { ...r, card } : null));
+  await editHistoryRecord(layout, runId, (r) =>
+    r.card === null || r.card === undefined ? { ...r, card } : null,
+  );
 }
 
 /** How many lines from the end `recordHistory` looks through for a run's line. */

@@ -1,11 +1,7 @@
 // The run card and the labels of ended runs through the library API (issue 17): capture the card
 // beside a start (never delaying it), and edit an ended run's tags and note.
 import type { RunConfig } from '../../machine/types.ts';
-import {
-  attachCard,
-  editHistoryRecord,
-  type HistoryRecord,
-} from '../../runtime/local/history-store.ts';
+import { attachCard, editHistoryRecord, type HistoryRecord } from '../../runtime/local/history-store.ts';
 import type { Layout } from '../../runtime/local/layout.ts';
 import {
   type CaptureBounds,
@@ -56,7 +52,11 @@ export async function cardsWritten(): Promise<void> {
 }
 
 /** The card of run `runId`: from its history record once ended, else from its directory; null if none yet. */
-export function runCardOf(layout: Layout, runId: string, record: HistoryRecord | null = null): RunCard | null {
+export function runCardOf(
+  layout: Layout,
+  runId: string,
+  record: HistoryRecord | null = null,
+): RunCard | null {
   return record?.card ?? readRunCard(layout, runId);
 }
 

@@ -38,7 +38,10 @@ export function checkTag(tag: string, what = '--tag'): string {
 /** A note checked (RW_USAGE when too long or holding control characters other than newline/tab). */
 export function checkNote(note: string, what = '--note'): string {
   if (note.length > noteCharsMax)
-    throw new RunwardenError('RW_USAGE', `${what}: the note has ${note.length} characters; keep it to ${noteCharsMax}`);
+    throw new RunwardenError(
+      'RW_USAGE',
+      `${what}: the note has ${note.length} characters; keep it to ${noteCharsMax}`,
+    );
   // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing them is the point
   if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(note))
     throw new RunwardenError('RW_USAGE', `${what}: the note holds control characters; use plain text`);
@@ -56,14 +59,18 @@ export function paramOf(pair: string): [string, string] {
     );
   const value = pair.slice(at + 1);
   if (value.length > paramValueCharsMax)
-    throw new RunwardenError('RW_USAGE', `--param ${key}: the value is longer than ${paramValueCharsMax} characters`);
+    throw new RunwardenError(
+      'RW_USAGE',
+      `--param ${key}: the value is longer than ${paramValueCharsMax} characters`,
+    );
   return [key, value];
 }
 
 /** The checked labels of a start (tags deduplicated in order). */
 export function checkedMeta(meta: RunMeta): RunMeta {
   const tags = [...new Set((meta.tags ?? []).map((t) => checkTag(t)))];
-  if (tags.length > tagsMax) throw new RunwardenError('RW_USAGE', `--tag: ${tags.length} tags; keep it to ${tagsMax}`);
+  if (tags.length > tagsMax)
+    throw new RunwardenError('RW_USAGE', `--tag: ${tags.length} tags; keep it to ${tagsMax}`);
   const params: Record<string, string> = {};
   for (const [k, v] of Object.entries(meta.params ?? {})) {
     const [key, value] = paramOf(`${k}=${v}`);
@@ -98,7 +105,10 @@ export function tagEditOf(words: readonly string[]): TagEdit {
     else add.push(checkTag(word.startsWith('+') ? word.slice(1) : word, 'tag'));
   }
   if (add.length + remove.length === 0)
-    throw new RunwardenError('RW_USAGE', 'no tag given: pass +TAG to add and -TAG to remove (e.g. +best -draft)');
+    throw new RunwardenError(
+      'RW_USAGE',
+      'no tag given: pass +TAG to add and -TAG to remove (e.g. +best -draft)',
+    );
   return { add, remove };
 }
 

@@ -16,8 +16,8 @@ import { progressOfRunDir, type RunFollower } from '../../runtime/progress/run-f
 import { RunwardenError } from './errors.ts';
 import { type FollowOptions, followRun, type LogStream, type RunUpdate, RunWatcher } from './follow.ts';
 import { type JournalEntry, journalPath, readJournal } from './journal.ts';
-import { runConfigOf } from './run-config.ts';
 import { beginCardCapture } from './run-card.ts';
+import { runConfigOf } from './run-config.ts';
 import { tailLines } from './run-log.ts';
 import { resolveRun } from './run-resolver.ts';
 import { Session, type SessionOptions, stuckError, throwIfStuck } from './session.ts';

@@ -185,6 +185,7 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .argument('[run]', 'run id or unique prefix (default: the latest run)')
     .option('--json', 'print the whole history record as JSON')
     .option('--series', "with --json: include the metrics' kept history (long)")
+    .option('--diff', 'print the uncommitted diff the run card kept (git diff HEAD, at most 1 MiB)')
     .action(async (runArg: string | undefined, flags) => {
       const { showCommand } = await import('./commands/show.ts');
       run(showCommand(await workspaceOf(program), runArg, flags));

@@ -20,9 +20,17 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 /** Add the run-labelling options to `command` (call before its action). */
 export function addRunMetaOptions(command: Command): Command {
   return command
-    .option('-t, --tag <tag>', 'label the run (repeatable); list --tag finds it, runwarden tag edits it', collect)
+    .option(
+      '-t, --tag <tag>',
+      'label the run (repeatable); list --tag finds it, runwarden tag edits it',
+      collect,
+    )
     .option('--note <text>', 'a note shown by show (runwarden note edits it)')
-    .option('-P, --param <name=value>', 'a parameter of the run (repeatable); list --param and compare show it', collect)
+    .option(
+      '-P, --param <name=value>',
+      'a parameter of the run (repeatable); list --param and compare show it',
+      collect,
+    )
     .option('--capture-packages', 'also record pip freeze / npm ls in the run card (bounded)')
     .option(
       '--card-env <pattern>',
@@ -33,7 +41,9 @@ export function addRunMetaOptions(command: Command): Command {
 }
 
 /** The StartOptions fields of these flags (RW_USAGE for a malformed --param; tags are checked by the start). */
-export function runMetaOf(flags: RunMetaFlags): Pick<StartOptions, 'tags' | 'note' | 'params' | 'capture' | 'card'> {
+export function runMetaOf(
+  flags: RunMetaFlags,
+): Pick<StartOptions, 'tags' | 'note' | 'params' | 'capture' | 'card'> {
   const params: Record<string, string> = {};
   for (const pair of flags.param ?? []) {
     const [key, value] = paramOf(pair);
