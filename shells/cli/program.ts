@@ -2,7 +2,17 @@
 // loaded only when it runs so `status` stays light (no HTTP server, dashboard or inspector).
 import { Command, CommanderError, Option } from 'commander';
 import type { Workspace } from '../api/workspace.ts';
-import { parseDuration, parseInspectUrl, parseOutcome, parsePositiveInt, parseRetention } from './parse.ts';
+import {
+  parseColumns,
+  parseDuration,
+  parseExitCode,
+  parseInspectUrl,
+  parseOutcome,
+  parseParamFilter,
+  parsePositiveInt,
+  parseRetention,
+  parseTimePoint,
+} from './parse.ts';
 import { addRunMetaOptions } from './run-meta-options.ts';
 import { suggestCommand } from './suggest.ts';
 
@@ -173,6 +183,25 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
       '-o, --outcome <outcome>',
       'only runs that ended so: finished, failed, aborted, orphaned (repeatable)',
       parseOutcome,
+    )
+    // Issue 17: filters and columns.
+    .option('-t, --tag <tag>', 'only runs carrying this tag (repeatable: all of them)', collect)
+    .option('--name <name>', 'only runs of this name (* wildcards)')
+    .option('--command <text>', 'only runs whose command line contains this text')
+    .option('--exit-code <code>', 'only runs that exited with this code (repeatable)', parseExitCode)
+    .option(
+      '--since <when>',
+      'only runs started since: a duration ago (2d, 12h) or a date (2026-12-01)',
+      (t: string) => parseTimePoint(t),
+    )
+    .option('--until <when>', 'only runs started before: a duration ago or a date', (t: string) =>
+      parseTimePoint(t),
+    )
+    .option('-P, --param <name=value>', 'only runs with this param value (repeatable)', parseParamFilter)
+    .option(
+      '--columns <list>',
+      'columns to show, e.g. id,outcome,duration,loss: id name outcome started ended duration exit tags command lineage, param.NAME, or a metric (its final value)',
+      parseColumns,
     )
     .action(async (flags) => {
       const { listCommand } = await import('./commands/list.ts');
