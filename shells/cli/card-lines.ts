@@ -63,7 +63,7 @@ export function recordCardLines(record: HistoryRecord): string[] {
   const lines: string[] = [];
   const tags = record.tags ?? record.config.tags ?? [];
   if (tags.length > 0) lines.push(`tags:    ${tags.join(', ')}`);
-  const note = record.note ?? record.config.note ?? null;
+  const note = record.note !== undefined ? record.note : (record.config.note ?? null);
   if (note !== null && note !== '')
     lines.push(`note:    ${neutralize(note).replaceAll('\n', '\n         ')}`);
   const params = Object.entries(record.params ?? record.config.params ?? {});

@@ -220,6 +220,44 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
       run(showCommand(await workspaceOf(program), runArg, flags));
     });
 
+  // Issue 17: labels of ended runs and comparing runs.
+  program
+    .command('tag')
+    .description('add (+TAG) and remove (-TAG) tags of an ended run; without tags, print them')
+    .argument('<run>', 'run id or unique prefix')
+    .argument('[tags...]', '+TAG adds (a bare TAG too), -TAG removes, e.g. +best -draft')
+    .option('--json', 'print {"id","tags"} as JSON')
+    .allowUnknownOption()
+    .action(async (runArg: string, words: string[], flags) => {
+      const { tagCommand } = await import('./commands/tag.ts');
+      run(tagCommand(await workspaceOf(program), runArg, words, flags));
+    });
+
+  program
+    .command('note')
+    .description("replace an ended run's note; without text, print it")
+    .argument('<run>', 'run id or unique prefix')
+    .argument('[text...]', 'the note (words are joined by spaces)')
+    .option('--clear', 'remove the note')
+    .option('--json', 'print {"id","note"} as JSON')
+    .action(async (runArg: string, words: string[], flags) => {
+      const { noteCommand } = await import('./commands/note.ts');
+      run(noteCommand(await workspaceOf(program), runArg, words, flags));
+    });
+
+  program
+    .command('compare')
+    .description(
+      'compare ended runs: each metric (last, min, max with steps), outcome, duration, params, config and git',
+    )
+    .argument('<runs...>', 'two or more run ids or unique prefixes')
+    .option('-m, --metric <name>', 'only this metric (repeatable)', collect)
+    .option('--json', 'print the comparison as JSON (the shape of GET /api/compare)')
+    .action(async (runArgs: string[], flags) => {
+      const { compareCommand } = await import('./commands/compare.ts');
+      run(compareCommand(await workspaceOf(program), runArgs, flags));
+    });
+
   program
     .command('inspect')
     .description("a run's lifecycle as a timeline of state transitions and the events that caused them")
