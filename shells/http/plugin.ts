@@ -9,6 +9,7 @@ import { EventLog } from './event-log.ts';
 import { LiveState } from './live-state.ts';
 import { LoginLimiter } from './login-limiter.ts';
 import { type HttpLimits, limitsOf } from './options.ts';
+import { annotationRoutes } from './routes/annotations.ts';
 import { controlRoutes } from './routes/control.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { inspectRoutes } from './routes/inspect.ts';
@@ -62,6 +63,7 @@ export function mountRoutes(app: FastifyInstance, options: RunwardenRoutesOption
   runRoutes(app, context);
   inspectRoutes(app, context);
   controlRoutes(app, context);
+  annotationRoutes(app, context);
   loginRoutes(app, context);
   dashboardRoutes(app);
   const sse = sseRoutes(app, context);
