@@ -8,7 +8,12 @@ import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunConfig } from '../../../machine/types.ts';
-import { allowedEnv, captureRunCard, diffBytesMax, withoutCredentials } from '../../../runtime/local/run-card.ts';
+import {
+  allowedEnv,
+  captureRunCard,
+  diffBytesMax,
+  withoutCredentials,
+} from '../../../runtime/local/run-card.ts';
 import { defaultRetention } from '../../../shells/api/run-config.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 import { alive } from '../../shells/cli/run-cli.ts';
@@ -45,7 +50,8 @@ function gitRepo(): string {
   return dir;
 }
 
-const headOf = (dir: string) => execFileSync('git', ['rev-parse', 'HEAD'], { cwd: dir, encoding: 'utf8' }).trim();
+const headOf = (dir: string) =>
+  execFileSync('git', ['rev-parse', 'HEAD'], { cwd: dir, encoding: 'utf8' }).trim();
 
 afterEach(() => {
   process.env.PATH = noGpuPath;
@@ -67,7 +73,9 @@ describe('captureRunCard', () => {
     expect(JSON.stringify(card)).not.toContain('ghp_secret123');
     expect(card.argv).toEqual(['python3', 'train.py', '--lr', '0.1']);
     expect(card.cwd).toBe(dir);
-    expect(card.runwarden).toBe(JSON.parse(readFileSync(resolve(import.meta.dirname, '../../../package.json'), 'utf8')).version);
+    expect(card.runwarden).toBe(
+      JSON.parse(readFileSync(resolve(import.meta.dirname, '../../../package.json'), 'utf8')).version,
+    );
   });
 
   it('records a dirty tree: the diff of tracked changes and the untracked names', async () => {
@@ -103,15 +111,26 @@ describe('captureRunCard', () => {
     process.env.PATH = `${fixtureBin}${delimiter}${noGpuPath}`;
     const card = await captureRunCard(configIn(dir), { PATH: process.env.PATH });
     expect(card.gpus).toEqual([
-      { name: 'NVIDIA A100-SXM4-80GB', uuid: 'GPU-5d4c7f3e-2b1a-4c9d-8e7f-6a5b4c3d2e1f', driver: '535.104.05' },
-      { name: 'NVIDIA A100-SXM4-80GB', uuid: 'GPU-9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d', driver: '535.104.05' },
+      {
+        name: 'NVIDIA A100-SXM4-80GB',
+        uuid: 'GPU-5d4c7f3e-2b1a-4c9d-8e7f-6a5b4c3d2e1f',
+        driver: '535.104.05',
+      },
+      {
+        name: 'NVIDIA A100-SXM4-80GB',
+        uuid: 'GPU-9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d',
+        driver: '535.104.05',
+      },
     ]);
   });
 
   it('has no GPUs and no note without nvidia-smi', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rw-card-nogpu-'));
     process.env.PATH = '/usr/bin:/bin';
-    const card = await captureRunCard(configIn(dir), { PATH: '/usr/bin:/bin', GIT_CEILING_DIRECTORIES: tmpdir() });
+    const card = await captureRunCard(configIn(dir), {
+      PATH: '/usr/bin:/bin',
+      GIT_CEILING_DIRECTORIES: tmpdir(),
+    });
     expect(card.gpus).toBeNull();
     expect(card.notes).toEqual([]);
   });
@@ -129,20 +148,30 @@ describe('captureRunCard', () => {
     expect(card.notes).toContain('git: git did not answer within 300 ms');
     const started = readFileSync(pids, 'utf8').trim().split(/\s+/).map(Number);
     expect(started.length).toBeGreaterThanOrEqual(2);
-    await waitFor(() => started.every((pid) => !alive(pid)), { timeoutMs: 10_000, description: 'the hung git and its sleep to be gone' });
+    await waitFor(() => started.every((pid) => !alive(pid)), {
+      timeoutMs: 10_000,
+      description: 'the hung git and its sleep to be gone',
+    });
   });
 
   it('records pip freeze output with --capture-packages, bounded', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rw-card-pkg-'));
     const bin = mkdtempSync(join(tmpdir(), 'rw-card-py-'));
     // A python3 whose `-m pip freeze` prints two pinned packages (no pip install needed).
-    writeFileSync(join(bin, 'python3'), '#!/bin/sh\n[ "$1 $2 $3" = "-m pip freeze" ] && printf "numpy==2.1.0\\ntorch==2.5.1\\n"\n');
+    writeFileSync(
+      join(bin, 'python3'),
+      '#!/bin/sh\n[ "$1 $2 $3" = "-m pip freeze" ] && printf "numpy==2.1.0\\ntorch==2.5.1\\n"\n',
+    );
     chmodSync(join(bin, 'python3'), 0o755);
     const card = await captureRunCard(configIn(dir, { capture: { packages: true } }), {
       PATH: `${bin}${delimiter}/usr/bin:/bin`,
       GIT_CEILING_DIRECTORIES: tmpdir(),
     });
-    expect(card.packages?.pip).toEqual({ command: 'python3 -m pip freeze', output: 'numpy==2.1.0\ntorch==2.5.1\n', truncated: false });
+    expect(card.packages?.pip).toEqual({
+      command: 'python3 -m pip freeze',
+      output: 'numpy==2.1.0\ntorch==2.5.1\n',
+      truncated: false,
+    });
   });
 });
 
