@@ -59,7 +59,9 @@ function statsFromEvents(ws: string, runId: string) {
     if (line === '') continue;
     const e = JSON.parse(line) as { kind: string; name?: string; value?: number | string; step?: number };
     if (e.kind !== 'metric' || e.name === undefined || e.step === undefined) continue;
-    const s = (stats[e.name] ??= { last: null, min: null, max: null, count: 0 });
+    stats[e.name] ??= { last: null, min: null, max: null, count: 0 };
+    const s = stats[e.name];
+    if (s === undefined) continue;
     s.count += 1;
     s.last = { value: e.value, step: e.step };
     if (typeof e.value !== 'number') continue;
