@@ -24,6 +24,7 @@ import {
   type HistoryRecord,
   type HistorySummary,
   type RecordFacts,
+  rawLineFilter,
   summaryFilter,
   summaryOf,
 } from './history-summary.ts';
@@ -157,23 +158,28 @@ export function listHistory(layout: Layout, query: HistoryQuery = {}): HistorySu
     // the original line where that stands, so a run keeps its place in the order.
     const edited = new Map<string, HistorySummary>();
     const out: HistorySummary[] = [];
-    const read = readNdjsonBackward(layout.root, layout.historyIndex, (r) => {
-      if (!isSummary(r)) return true;
-      const id = r.id as string;
-      if (r.edited === true) {
-        if (!edited.has(id)) {
-          const { edited: _, ...line } = r;
-          edited.set(id, line as unknown as HistorySummary);
+    const read = readNdjsonBackward(
+      layout.root,
+      layout.historyIndex,
+      (r) => {
+        if (!isSummary(r)) return true;
+        const id = r.id as string;
+        if (r.edited === true) {
+          if (!edited.has(id)) {
+            const { edited: _, ...line } = r;
+            edited.set(id, line as unknown as HistorySummary);
+          }
+          return true;
         }
-        return true;
-      }
-      // A line repeated after a crash (see the top): the newest copy counts.
-      if (seen.has(id)) return true;
-      seen.add(id);
-      const summary = edited.get(id) ?? (r as unknown as HistorySummary);
-      if (matches(summary)) out.push(summary);
-      return out.length < limit;
-    });
+        // A line repeated after a crash (see the top): the newest copy counts.
+        if (seen.has(id)) return true;
+        seen.add(id);
+        const summary = edited.get(id) ?? (r as unknown as HistorySummary);
+        if (matches(summary)) out.push(summary);
+        return out.length < limit;
+      },
+      rawLineFilter(query),
+    );
     if (!read.ok) return [];
     return read.value === 'missing' ? 'missing' : out;
   };

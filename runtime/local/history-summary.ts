@@ -153,3 +153,24 @@ export function summaryFilter(query: HistoryQuery): (s: HistorySummary) => boole
   }
   return (s) => tests.every((test) => test(s));
 }
+
+/** Text JSON writes unchanged (no quote, backslash or control character): safe to look for in raw bytes. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what JSON escapes
+const rawSafe = /^[^"\\\u0000-\u001f]+$/;
+const editedMark = Buffer.from('"edited":true');
+
+/**
+ * A test of an index line's raw bytes that is false only for lines the query cannot match (a
+ * needed tag, param name or command text is absent from the bytes); edited lines always pass.
+ * Undefined when the query has nothing to look for. Saves parsing most lines of a rare filter.
+ */
+export function rawLineFilter(query: HistoryQuery): ((line: Buffer) => boolean) | undefined {
+  const needles = [
+    ...(query.tags ?? []).map((t) => `"${t}"`),
+    ...Object.keys(query.params ?? {}).map((k) => `"${k}":`),
+    ...(query.command === undefined ? [] : [query.command]),
+  ].filter((n) => rawSafe.test(n.replaceAll('"', '')));
+  if (needles.length === 0) return undefined;
+  const bytes = needles.map((n) => Buffer.from(n));
+  return (line) => line.includes(editedMark) || bytes.every((b) => line.includes(b));
+}
