@@ -14,6 +14,8 @@ export interface ToolOptions {
   readonly timeoutMs: number;
   /** Output beyond this is dropped (`truncated`), the tool killed: a 5 GiB diff costs 1 MiB. */
   readonly outputBytesMax: number;
+  /** Aborting kills the tool at once (a start that failed drops its card). */
+  readonly signal?: AbortSignal;
 }
 
 /** Kill a process group we started (never pid <= 1), ignoring a group already gone. */
@@ -47,6 +49,7 @@ export function runTool(program: string, args: readonly string[], options: ToolO
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      options.signal?.removeEventListener('abort', abort);
       killGroup(child.pid);
       child.stdout?.destroy();
       child.unref();
@@ -68,6 +71,9 @@ export function runTool(program: string, args: readonly string[], options: ToolO
       options.timeoutMs,
     );
     timer.unref();
+    const abort = () => finish({ ok: false, reason: `${program}: capture dropped`, missing: false });
+    if (options.signal?.aborted === true) abort();
+    options.signal?.addEventListener('abort', abort, { once: true });
     child.on('error', (error: NodeJS.ErrnoException) => {
       const missing = error.code === 'ENOENT';
       finish({

@@ -83,6 +83,8 @@ export const packagesTimeoutMs = 5_000;
 export interface CaptureBounds {
   readonly toolTimeoutMs?: number;
   readonly packagesTimeoutMs?: number;
+  /** Aborting ends the capture at once, killing every tool still running. */
+  readonly signal?: AbortSignal;
 }
 
 /** True when `name` matches the glob `pattern` (`*` matches any run of characters). */
@@ -151,10 +153,11 @@ async function gitFacts(
   env: NodeJS.ProcessEnv,
   timeoutMs: number,
   notes: string[],
+  signal?: AbortSignal,
 ): Promise<GitFacts | null> {
   const gitEnv = { ...env, GIT_OPTIONAL_LOCKS: '0', GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
   const git = (args: string[], outputBytesMax = 64 * 1024) =>
-    runTool('git', args, { cwd, env: gitEnv, timeoutMs, outputBytesMax });
+    runTool('git', args, { cwd, env: gitEnv, timeoutMs, outputBytesMax, ...(signal ? { signal } : {}) });
   const [head, branch, remote, status, diff] = await Promise.all([
     git(['rev-parse', '--verify', 'HEAD']),
     git(['rev-parse', '--abbrev-ref', 'HEAD']),
@@ -199,7 +202,13 @@ async function gpuFacts(timeoutMs: number, notes: string[]): Promise<GpuFacts[] 
 }
 
 /** `pip freeze` (through the job's Python when the job is one) and `npm ls` of the cwd. */
-async function packageFacts(config: RunConfig, env: NodeJS.ProcessEnv, timeoutMs: number, notes: string[]) {
+async function packageFacts(
+  config: RunConfig,
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+  notes: string[],
+  signal?: AbortSignal,
+) {
   const program = config.argv[0] ?? '';
   const python = /(^|\/)python[0-9.]*$/.test(program) ? program : 'python3';
   const opts = {
@@ -207,6 +216,7 @@ async function packageFacts(config: RunConfig, env: NodeJS.ProcessEnv, timeoutMs
     env: { ...env, PIP_DISABLE_PIP_VERSION_CHECK: '1' },
     timeoutMs,
     outputBytesMax: packagesBytesMax,
+    ...(signal ? { signal } : {}),
   };
   const [pip, npm] = await Promise.all([
     runTool(python, ['-m', 'pip', 'freeze'], opts),
@@ -237,17 +247,26 @@ export async function captureRunCard(
   const gpuNotes: string[] = [];
   const pkgNotes: string[] = [];
   const [git, gpus, packages] = await Promise.all([
-    gitFacts(config.cwd, jobEnv, timeoutMs, gitNotes).catch((e: unknown) => {
+    gitFacts(config.cwd, jobEnv, timeoutMs, gitNotes, bounds.signal).catch((e: unknown) => {
       gitNotes.push(`git: ${String(e)}`);
       return null;
     }),
     gpuFacts(timeoutMs, gpuNotes),
     config.capture?.packages === true
-      ? packageFacts(config, jobEnv, bounds.packagesTimeoutMs ?? packagesTimeoutMs, pkgNotes)
+      ? packageFacts(config, jobEnv, bounds.packagesTimeoutMs ?? packagesTimeoutMs, pkgNotes, bounds.signal)
       : Promise.resolve(null),
   ]);
   notes.push(...gitNotes, ...gpuNotes, ...pkgNotes);
-  const { env, withheld } = allowedEnv(jobEnv, [...defaultEnvPatterns, ...(config.capture?.env ?? [])]);
+  // RUNWARDEN_CARD_ENV (comma-separated patterns) adds names for every run of a user or a CI job.
+  const userPatterns = (callerEnv.RUNWARDEN_CARD_ENV ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => /^[A-Za-z0-9_*]{1,64}$/.test(p));
+  const { env, withheld } = allowedEnv(jobEnv, [
+    ...defaultEnvPatterns,
+    ...userPatterns,
+    ...(config.capture?.env ?? []),
+  ]);
   let user: string | null = null;
   try {
     user = userInfo().username;

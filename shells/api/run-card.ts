@@ -29,7 +29,8 @@ export function beginCardCapture(
   config: RunConfig,
   bounds: CaptureBounds = {},
 ): { keep(): void; drop(): void } {
-  const capture = captureRunCard(config, process.env, bounds);
+  const dropped = new AbortController();
+  const capture = captureRunCard(config, process.env, { ...bounds, signal: dropped.signal });
   return {
     keep() {
       const write = capture.then(async (card) => {
@@ -41,6 +42,8 @@ export function beginCardCapture(
       pending.add(tracked);
     },
     drop() {
+      // The start failed: kill the tools still running, write nothing.
+      dropped.abort();
       void capture.catch(() => undefined);
     },
   };

@@ -3,7 +3,7 @@
 // NVIDIA's tool (no GPU here; it prints the real tool's CSV format), a fake `git` that hangs (the
 // capture ends at its bound and kills it), and the environment filter (secret-looking names withheld).
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -152,6 +152,58 @@ describe('captureRunCard', () => {
       timeoutMs: 10_000,
       description: 'the hung git and its sleep to be gone',
     });
+  });
+
+  it('a dropped capture (its start failed) kills the tools still running at once', async () => {
+    const dir = gitRepo();
+    const bin = mkdtempSync(join(tmpdir(), 'rw-card-drop-'));
+    const pids = join(bin, 'pids');
+    writeFileSync(join(bin, 'git'), `#!/bin/sh\nsleep 300 &\necho "$$ $!" >> ${pids}\nwait\n`);
+    chmodSync(join(bin, 'git'), 0o755);
+    const dropped = new AbortController();
+    const capture = captureRunCard(
+      configIn(dir),
+      { PATH: `${bin}${delimiter}${noGpuPath}` },
+      {
+        toolTimeoutMs: 600_000,
+        signal: dropped.signal,
+      },
+    );
+    // All five git calls are running (each wrote its line) before the start "fails".
+    await waitFor(() => existsSync(pids) && readFileSync(pids, 'utf8').trim().split('\n').length === 5, {
+      timeoutMs: 20_000,
+      description: 'five hung git calls',
+    });
+    dropped.abort();
+    expect((await capture).git).toBeNull();
+    const started = readFileSync(pids, 'utf8').trim().split(/\s+/).map(Number);
+    await waitFor(() => started.every((pid) => !alive(pid)), {
+      timeoutMs: 10_000,
+      description: 'every dropped git gone',
+    });
+  });
+
+  it('records the names RUNWARDEN_CARD_ENV and capture.env add', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rw-card-envs-'));
+    const card = await captureRunCard(
+      configIn(dir, { capture: { env: ['WANDB_PROJECT'] }, env: { WANDB_PROJECT: 'p1' } }),
+      {
+        PATH: noGpuPath,
+        GIT_CEILING_DIRECTORIES: tmpdir(),
+        RUNWARDEN_CARD_ENV: 'HF_*, OMP_NUM_THREADS',
+        HF_HOME: '/data/hf',
+        HF_TOKEN: 'hf_secret',
+        OMP_NUM_THREADS: '8',
+        HOME: '/root',
+      },
+    );
+    expect(card.env).toEqual({
+      HF_HOME: '/data/hf',
+      OMP_NUM_THREADS: '8',
+      RUNWARDEN_CARD_ENV: 'HF_*, OMP_NUM_THREADS',
+      WANDB_PROJECT: 'p1',
+    });
+    expect(card.envWithheld).toEqual(['HF_TOKEN']);
   });
 
   it('records pip freeze output with --capture-packages, bounded', async () => {
