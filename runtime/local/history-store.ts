@@ -25,6 +25,7 @@ import {
   type HistorySummary,
   type RecordFacts,
   rawLineFilter,
+  rawLineId,
   summaryFilter,
   summaryOf,
 } from './history-summary.ts';
@@ -157,6 +158,12 @@ export function listHistory(layout: Layout, query: HistoryQuery = {}): HistorySu
     // An edit (`runwarden tag`/`note`) appends the run's new line marked `edited`: it replaces
     // the original line where that stands, so a run keeps its place in the order.
     const edited = new Map<string, HistorySummary>();
+    // A line without the filter's text cannot match, unless it is the original of an edited run.
+    const mayMatch = rawLineFilter(query);
+    const keepLine =
+      mayMatch === undefined
+        ? undefined
+        : (line: Buffer) => mayMatch(line) || (edited.size > 0 && edited.has(rawLineId(line) ?? ''));
     const out: HistorySummary[] = [];
     const read = readNdjsonBackward(
       layout.root,
@@ -178,7 +185,7 @@ export function listHistory(layout: Layout, query: HistoryQuery = {}): HistorySu
         if (matches(summary)) out.push(summary);
         return out.length < limit;
       },
-      rawLineFilter(query),
+      keepLine,
     );
     if (!read.ok) return [];
     return read.value === 'missing' ? 'missing' : out;

@@ -174,3 +174,12 @@ export function rawLineFilter(query: HistoryQuery): ((line: Buffer) => boolean) 
   const bytes = needles.map((n) => Buffer.from(n));
   return (line) => line.includes(editedMark) || bytes.every((b) => line.includes(b));
 }
+
+const idPrefix = Buffer.from('{"id":"');
+
+/** The run id a raw index line starts with (summaryOf writes `id` first), or null. */
+export function rawLineId(line: Buffer): string | null {
+  if (!line.subarray(0, idPrefix.length).equals(idPrefix)) return null;
+  const end = line.indexOf(0x22, idPrefix.length);
+  return end < 0 ? null : line.subarray(idPrefix.length, end).toString('utf8');
+}
