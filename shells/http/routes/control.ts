@@ -14,6 +14,9 @@ interface StartBody {
   stallAfterMs?: number;
   abortOnStall?: boolean;
   retention?: Partial<RetentionPolicy>;
+  tags?: string[];
+  note?: string;
+  params?: Record<string, string>;
 }
 
 interface AbortBody {
@@ -68,6 +71,10 @@ export function controlRoutes(app: FastifyInstance, ctx: AppContext): void {
       ...(body.stallAfterMs === undefined ? {} : { stallAfterMs: body.stallAfterMs }),
       ...(body.abortOnStall === undefined ? {} : { abortOnStall: body.abortOnStall }),
       ...(body.retention === undefined ? {} : { retention: body.retention }),
+      // Issue 17: labels (the run card is captured as for the CLI's start).
+      ...(body.tags === undefined ? {} : { tags: body.tags }),
+      ...(body.note === undefined ? {} : { note: body.note }),
+      ...(body.params === undefined ? {} : { params: body.params }),
     });
     return reply.code(201).send(started);
   });

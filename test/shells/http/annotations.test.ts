@@ -1,14 +1,15 @@
 // Issue 17 over HTTP with inject(): GET /api/compare gives the numbers of the runs' events files
 // (records finalised by the real recordHistory from real run directories), tag and note edits
 // change the record and the list, bad input is a 400 naming the field, and the token guards the edits.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HistoryEntry } from '../../../machine/types.ts';
 import { getHistory, recordHistory } from '../../../runtime/local/history-store.ts';
 import { layoutOf } from '../../../runtime/local/layout.ts';
 import type { BuiltApp } from '../../../shells/http/app.ts';
 import { fixtureEntry } from '../../helpers/history-fixture.ts';
-import { call, codeOf, tempWorkspace, testApp } from './helpers.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
+import { call, codeOf, killJobs, tempWorkspace, testApp } from './helpers.ts';
 
 let built: (BuiltApp & { ws: string }) | null = null;
 afterEach(async () => {
@@ -171,5 +172,40 @@ describe('POST /api/runs/:id/tags and /note', () => {
     expect(ok.statusCode).toBe(200);
     const compare = await call(built, { method: 'GET', url: `/api/compare?runs=${a.runId},${a.runId}` });
     expect(compare.statusCode).toBe(401);
+  });
+});
+
+describe('POST /api/runs with labels', () => {
+  it('starts a run whose record keeps its tags, note and params, and refuses a bad tag starting nothing', async () => {
+    const ws = tempWorkspace();
+    built = testApp({ workspace: ws });
+    try {
+      const bad = await call(built, {
+        method: 'POST',
+        url: '/api/runs',
+        payload: { argv: [process.execPath, '-e', '0'], tags: ['has space'] },
+      });
+      expect([bad.statusCode, codeOf(bad)]).toEqual([400, 'RW_USAGE']);
+      expect(existsSync(layoutOf(ws).lock)).toBe(false);
+      const started = await call(built, {
+        method: 'POST',
+        url: '/api/runs',
+        payload: {
+          argv: [process.execPath, '-e', '0'],
+          tags: ['web'],
+          note: 'from the dashboard',
+          params: { lr: '0.1' },
+        },
+      });
+      expect(started.statusCode).toBe(201);
+      const { id } = started.json() as { id: string };
+      const record = await waitFor(() => getHistory(layoutOf(ws), id), {
+        timeoutMs: 30_000,
+        description: 'the run recorded',
+      });
+      expect(record).toMatchObject({ tags: ['web'], note: 'from the dashboard', params: { lr: '0.1' } });
+    } finally {
+      await killJobs(ws);
+    }
   });
 });
