@@ -276,6 +276,9 @@ function rewriteRecord(
     mode: 0o644,
   });
   if (!written.ok) return written;
-  appendLine(layout.root, layout.historyIndex, { ...summaryOf(next), edited: true });
+  // Only a change `list` can see needs an index line (the card is not on it: attaching one adds none).
+  const summary = summaryOf(next);
+  if (JSON.stringify(summary) !== JSON.stringify(summaryOf(record)))
+    appendLine(layout.root, layout.historyIndex, { ...summary, edited: true });
   return success(next);
 }

@@ -108,8 +108,11 @@ export async function startCommand(ws: Workspace, argv: string[], flags: StartFl
     await cardsWritten();
     return 0;
   }
-  return watchRun(ws, started.id, {
+  const code = await watchRun(ws, started.id, {
     json: flags.json === true,
     ...(flags.progressEvery === undefined ? {} : { progressEveryMs: flags.progressEvery }),
   });
+  // A run quicker than its card: the card (bounded) still reaches the record before we exit.
+  await cardsWritten();
+  return code;
 }

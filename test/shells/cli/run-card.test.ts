@@ -105,6 +105,32 @@ describe('the run card', () => {
     // The record keeps the card once the run ended.
     const show = await runCli(ws, ['show', id, '--json'], { env });
     expect(JSON.parse(show.stdout).card.notes).toContain('git: git did not answer within 2000 ms');
+    // Attaching the card changed nothing `list` shows: the index keeps one line for the run.
+    const index = readFileSync(join(ws, 'history.ndjson'), 'utf8').trim().split('\n');
+    expect(index.filter((l) => l.includes(id))).toHaveLength(1);
+  });
+
+  it('a run that ended before its card (start --watch, a hung git) gets the card into its record', async () => {
+    const ws = workspace();
+    const bin = mkdtempSync(join(tmpdir(), 'rw-hung-git-'));
+    const pids = join(bin, 'pids');
+    writeFileSync(join(bin, 'git'), `#!/bin/sh\nsleep 300 &\necho "$$ $!" >> ${pids}\nwait\n`);
+    chmodSync(join(bin, 'git'), 0o755);
+    const env = { PATH: `${bin}${delimiter}${process.env.PATH}` };
+    const start = await runCli(ws, ['start', '--watch', '--', 'true'], { env, timeoutMs: 60_000 });
+    expect(start.code).toBe(0);
+    const id = /^started (\S+) \(pid/m.exec(start.stdout)?.[1] ?? '';
+    const record = JSON.parse(readFileSync(join(ws, 'history', `${id}.json`), 'utf8'));
+    // The watcher recorded the end first (its record has the end), the card came later.
+    expect(record.endedAt).toBeLessThan(record.card.capturedAt + record.card.tookMs);
+    expect(record.card.notes).toContain('git: git did not answer within 2000 ms');
+    const index = readFileSync(join(ws, 'history.ndjson'), 'utf8').trim().split('\n');
+    expect(index.filter((l) => l.includes(id))).toHaveLength(1);
+    const started = readFileSync(pids, 'utf8').trim().split(/\s+/).map(Number);
+    await waitFor(() => started.every((pid) => !alive(pid)), {
+      timeoutMs: 10_000,
+      description: 'every hung git gone',
+    });
   });
 
   it('show prints the card of a run in a dirty git repository with the GPUs of the nvidia-smi fixture', async () => {
