@@ -41,17 +41,31 @@ export interface HistorySummary {
   readonly params?: Readonly<Record<string, ParamValue>>;
   /** The last value of each metric (at most `summaryMetricsMax`). */
   readonly metrics?: Readonly<Record<string, number | string>>;
-  /** The lineage the run belongs to (resumes, issue 14), when its config names one. */
-  readonly lineage?: string;
+  /** Issue 14 (the same fields as its summary): the run this one resumed or retried, when it is a restart. */
+  readonly parentId?: string;
+  /** Issue 14: the lineage it belongs to (the first run's id), when it is a restart. */
+  readonly lineageId?: string;
 }
 
 export const commandCharsMax = 500;
 export const summaryMetricsMax = 32;
 
-/** The lineage id a config carries (issue 14 adds it; read defensively until then). */
-export function lineageOf(config: HistoryEntry['config']): string | null {
-  const value = (config as unknown as Record<string, unknown>).lineageId;
-  return typeof value === 'string' && value !== '' ? value : null;
+/** Issue 14's `config.lineage` of a restart (read defensively: {parentId, lineageId, restartCount}). */
+function restartOf(config: HistoryEntry['config']): { parentId: string; lineageId: string } | null {
+  const lineage = (config as unknown as Record<string, unknown>).lineage;
+  if (typeof lineage !== 'object' || lineage === null) return null;
+  const { parentId, lineageId } = lineage as Record<string, unknown>;
+  return typeof parentId === 'string' && typeof lineageId === 'string' && lineageId !== ''
+    ? { parentId, lineageId }
+    : null;
+}
+
+/**
+ * The lineage a run belongs to: a restart's `config.lineage.lineageId` (issue 14), else the run's
+ * own id (the first run of a lineage carries none: its id is the lineage's).
+ */
+export function lineageOf(config: HistoryEntry['config']): string {
+  return restartOf(config)?.lineageId ?? config.runId;
 }
 
 /** The last values of a record's metrics: the job's own first, then those parsed from its logs. */
@@ -72,7 +86,7 @@ function finalMetricsOf(
 
 /** The summary of a record (or of an entry not yet recorded). */
 export function summaryOf(record: HistoryEntry & Partial<FinalView> & RecordFacts): HistorySummary {
-  const lineage = lineageOf(record.config);
+  const restart = restartOf(record.config);
   const metrics = finalMetricsOf(record);
   const params = record.params ?? record.config.params ?? {};
   const tags = record.tags ?? record.config.tags ?? [];
@@ -90,7 +104,7 @@ export function summaryOf(record: HistoryEntry & Partial<FinalView> & RecordFact
     command: record.config.argv.join(' ').slice(0, commandCharsMax),
     ...(Object.keys(params).length > 0 ? { params } : {}),
     ...(Object.keys(metrics).length > 0 ? { metrics } : {}),
-    ...(lineage === null ? {} : { lineage }),
+    ...(restart === null ? {} : { parentId: restart.parentId, lineageId: restart.lineageId }),
   };
 }
 
@@ -114,6 +128,8 @@ export interface HistoryQuery {
   readonly until?: number;
   /** Runs whose params have these values (compared as text). */
   readonly params?: Readonly<Record<string, string>>;
+  /** Runs of this lineage (issue 14): its first run and every restart naming it. */
+  readonly lineage?: string;
 }
 
 /** A glob (`*` wildcards) as a whole-string test. */
@@ -131,7 +147,8 @@ function globTest(pattern: string): (text: string) => boolean {
 /** The test a query's conditions make of a summary (built once per listing). */
 export function summaryFilter(query: HistoryQuery): (s: HistorySummary) => boolean {
   const tests: ((s: HistorySummary) => boolean)[] = [];
-  const { outcomes, tags, name, command, exitCodes, since, until, params } = query;
+  const { outcomes, tags, name, command, exitCodes, since, until, params, lineage } = query;
+  if (lineage !== undefined) tests.push((s) => (s.lineageId ?? s.id) === lineage);
   if (outcomes !== undefined && outcomes.length > 0) tests.push((s) => outcomes.includes(s.outcome));
   if (tags !== undefined && tags.length > 0)
     tests.push((s) => tags.every((t) => s.tags?.includes(t) === true));
@@ -169,6 +186,7 @@ export function rawLineFilter(query: HistoryQuery): ((line: Buffer) => boolean) 
     ...(query.tags ?? []).map((t) => `"${t}"`),
     ...Object.keys(query.params ?? {}).map((k) => `"${k}":`),
     ...(query.command === undefined ? [] : [query.command]),
+    ...(query.lineage === undefined ? [] : [`"${query.lineage}"`]),
   ].filter((n) => rawSafe.test(n.replaceAll('"', '')));
   if (needles.length === 0) return undefined;
   const bytes = needles.map((n) => Buffer.from(n));

@@ -150,7 +150,7 @@ function comparedOf(records: readonly HistoryRecord[]): {
               dirty: card.git.dirty,
               remote: card.git.remote,
             },
-      lineage: lineageOf(latest.config),
+      lineage: records.length > 1 ? lineageOf(latest.config) : null,
       members: records.map((r) => r.runId),
     },
     metrics,
@@ -158,7 +158,7 @@ function comparedOf(records: readonly HistoryRecord[]): {
 }
 
 /** Config fields shown elsewhere (or unique per run by nature) and left out of the diff. */
-const notDiffed = new Set(['runId', 'tags', 'note', 'params', 'lineageId']);
+const notDiffed = new Set(['runId', 'tags', 'note', 'params', 'lineage']);
 
 /** The config fields whose values differ between the records. */
 function configDiffOf(records: readonly HistoryRecord[]): Comparison['configDiff'] {
@@ -172,12 +172,9 @@ function configDiffOf(records: readonly HistoryRecord[]): Comparison['configDiff
   return diff;
 }
 
-/** The records of `runId`'s lineage, oldest first (just its own record without a lineage). */
+/** The records of `record`'s lineage (issue 14: its first run and the restarts), oldest first. */
 function lineageRecords(layout: Layout, record: HistoryRecord): HistoryRecord[] {
-  const lineage = lineageOf(record.config);
-  if (lineage === null) return [record];
-  const ids = listHistory(layout, {})
-    .filter((s) => s.lineage === lineage)
+  const ids = listHistory(layout, { lineage: lineageOf(record.config) })
     .map((s) => s.id)
     .reverse();
   const records = ids

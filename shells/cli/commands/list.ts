@@ -51,7 +51,7 @@ function cellOf(r: HistorySummary, column: string): string {
     case 'command':
       return neutralize(r.command ?? '-');
     case 'lineage':
-      return r.lineage ?? '-';
+      return r.lineageId ?? r.id;
     default:
       if (column.startsWith('param.')) {
         const v = r.params?.[column.slice('param.'.length)];

@@ -118,10 +118,11 @@ describe('record edits', () => {
 
 describe('compare', () => {
   it('counts runs of one lineage as one: joined statistics, summed duration, every member named', () => {
-    const lineageOf = (i: number) => (i < 2 ? 'lin-1' : `solo-${i}`);
+    // Issue 14's shape: a restart's config names its parent and the lineage (the first run's id).
     const { layout, entries } = workspaceWith(3, (i) => {
       const e = fixtureEntry(i);
-      return { ...e, config: { ...e.config, lineageId: lineageOf(i) } as HistoryEntry['config'] };
+      const lineage = { parentId: fixtureEntry(0).runId, lineageId: fixtureEntry(0).runId, restartCount: 1 };
+      return i === 1 ? { ...e, config: { ...e.config, lineage } as HistoryEntry['config'] } : e;
     });
     const [first, resumed, other] = entries.map((e) => e.runId);
     const c = compareRuns(layout, [resumed ?? '', other ?? '']);
@@ -138,6 +139,8 @@ describe('compare', () => {
       count: 8,
       exact: true,
     });
-    expect(() => compareRuns(layout, [first ?? '', resumed ?? ''])).not.toThrow();
+    // Naming two runs of one lineage compares it once.
+    expect(compareRuns(layout, [first ?? '', resumed ?? '', other ?? '']).runs).toHaveLength(2);
+    expect(listHistory(layout, { lineage: first ?? '' }).map((s) => s.id)).toEqual([resumed, first]);
   });
 });
