@@ -176,7 +176,7 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .description('ended runs, newest first')
     .option(
       '--json',
-      'print an array of {"id","name","outcome","exitCode","signal","startedAt","endedAt","durationMs"}',
+      'print an array of {"id","name","outcome","exitCode","signal","startedAt","endedAt","durationMs"} (with "tags","command","params","metrics" when the run has them)',
     )
     .option('-l, --limit <n>', 'at most N runs (default 50)', parsePositiveInt)
     .option(
