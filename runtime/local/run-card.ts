@@ -158,9 +158,9 @@ async function gitFacts(
   const gitEnv = { ...env, GIT_OPTIONAL_LOCKS: '0', GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
   const git = (args: string[], outputBytesMax = 64 * 1024) =>
     runTool('git', args, { cwd, env: gitEnv, timeoutMs, outputBytesMax, ...(signal ? { signal } : {}) });
-  const [head, branch, remote, status, diff] = await Promise.all([
-    git(['rev-parse', '--verify', 'HEAD']),
-    git(['rev-parse', '--abbrev-ref', 'HEAD']),
+  // One rev-parse answers both: the commit, then the branch (`HEAD` when detached).
+  const [head, remote, status, diff] = await Promise.all([
+    git(['rev-parse', 'HEAD', '--abbrev-ref', 'HEAD']),
     git(['config', '--get', 'remote.origin.url']),
     git(['status', '--porcelain', '--untracked-files=normal']),
     git(['diff', 'HEAD', '--no-color', '--no-ext-diff', '--binary'], diffBytesMax),
@@ -176,9 +176,9 @@ async function gitFacts(
     .filter((l) => l.length > 0);
   if (!status.ok) notes.push(`git status: ${status.reason}`);
   if (!diff.ok) notes.push(`git diff: ${diff.reason}`);
-  const branchName = text(branch);
+  const [commit = '', branchName = ''] = text(head).split('\n');
   return {
-    commit: text(head),
+    commit,
     branch: branchName === '' || branchName === 'HEAD' ? null : branchName,
     remote: text(remote) === '' ? null : withoutCredentials(text(remote)),
     dirty: statusLines.length > 0 || (status.ok && status.truncated),
