@@ -3,8 +3,8 @@
 import type { HistoryQuery, HistorySummary } from '../../api/history.ts';
 import type { Workspace } from '../../api/workspace.ts';
 import { endedHow } from '../exit-code.ts';
-import { formatDuration, formatTime, neutralize, painter, printJson } from '../output.ts';
-import type { OutcomeFilter } from '../parse.ts';
+import { formatDuration, formatTime, neutralize, painter, printJson, warn } from '../output.ts';
+import { listColumns, type OutcomeFilter } from '../parse.ts';
 
 export interface ListFlags {
   json?: boolean;
@@ -21,6 +21,7 @@ export interface ListFlags {
 }
 
 const defaultColumns = ['id', 'outcome', 'started', 'duration'];
+const known = new Set<string>(listColumns);
 
 /** A column's header. */
 const headOf = (column: string) => (column === 'id' ? 'RUN' : column.toUpperCase());
@@ -101,6 +102,15 @@ export async function listCommand(ws: Workspace, flags: ListFlags): Promise<numb
     process.stdout.write(
       filtered ? 'no ended run matches these filters\n' : 'no runs have ended in this workspace yet\n',
     );
-  else process.stdout.write(`${table(runs, flags.columns ?? defaultColumns)}\n`);
+  else {
+    const columns = flags.columns ?? defaultColumns;
+    process.stdout.write(`${table(runs, columns)}\n`);
+    // A mistyped metric column would only show dashes: say so.
+    for (const c of columns.filter((c) => !known.has(c) && !c.startsWith('param.')))
+      if (!runs.some((r) => r.metrics?.[c] !== undefined))
+        warn(
+          `--columns ${c}: no listed run has a metric named ${c} (columns: ${[...known].join(', ')}, param.NAME or a metric)`,
+        );
+  }
   return 0;
 }

@@ -214,6 +214,9 @@ describe('tags, notes, list filters and compare', () => {
     const rowOf = (id: string) => columns.stdout.split('\n').find((l) => l.startsWith(id)) ?? '';
     expect(columns.stdout.split('\n')[0]).toMatch(/^RUN\s+OUTCOME\s+PARAM\.BATCH\s+LOSS$/);
     expect(rowOf(a)).toMatch(/finished\s+32\s+NaN$/);
+    const typo = await runCli(ws, ['list', '--columns', 'id,los']);
+    expect(typo.code).toBe(0);
+    expect(oneLine(typo.stderr)).toMatch(/--columns los: no listed run has a metric named los/);
 
     // Two editors at once: neither loses the other's tag.
     const [t1, t2] = await Promise.all([
