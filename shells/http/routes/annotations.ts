@@ -3,7 +3,7 @@
 // and POST /api/runs/:id/note {note}. Behind the same Host, origin and token checks as every route.
 import type { FastifyInstance } from 'fastify';
 import { compareRuns } from '../../api/compare.ts';
-import { editNote, editTags } from '../../api/run-card.ts';
+import { editNote, editTags, runCardOf } from '../../api/run-card.ts';
 import { tagPattern } from '../../api/run-meta.ts';
 import type { AppContext } from '../context.ts';
 import { HttpError } from '../errors.ts';
@@ -51,7 +51,7 @@ function endedRunId(ctx: AppContext, id: string): string {
   return id;
 }
 
-/** Register GET /api/compare, POST /api/runs/:id/tags and POST /api/runs/:id/note. */
+/** Register GET /api/compare, GET /api/runs/:id/card, POST /api/runs/:id/tags and POST /api/runs/:id/note. */
 export function annotationRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.get<{ Querystring: { runs: string; metric?: string } }>(
     '/api/compare',
@@ -63,6 +63,22 @@ export function annotationRoutes(app: FastifyInstance, ctx: AppContext): void {
         runs.split(','),
         metric === undefined ? {} : { metrics: metric.split(',') },
       );
+    },
+  );
+
+  // The card of any run, live (from its directory, once written) or ended (from its record).
+  app.get<{ Params: { id: string } }>(
+    '/api/runs/:id/card',
+    { schema: { params: runIdParams } },
+    async (request) => {
+      const { id } = request.params;
+      const card = runCardOf(ctx.ws.layout, id, ctx.ws.history(id));
+      if (card === null)
+        throw new HttpError(
+          'RW_NOT_FOUND',
+          `run '${id}' has no run card (unknown, not captured yet, or --no-card)`,
+        );
+      return card;
     },
   );
 

@@ -204,6 +204,18 @@ describe('POST /api/runs with labels', () => {
         description: 'the run recorded',
       });
       expect(record).toMatchObject({ tags: ['web'], note: 'from the dashboard', params: { lr: '0.1' } });
+      // The server's start captured a card too: GET /api/runs/:id/card serves it once written.
+      const app = built;
+      const card = await waitFor(
+        async () => {
+          const res = await call(app, { method: 'GET', url: `/api/runs/${id}/card` });
+          return res.statusCode === 200 ? (res.json() as { argv: string[] }) : null;
+        },
+        { timeoutMs: 30_000, description: 'the run card' },
+      );
+      expect(card.argv).toEqual([process.execPath, '-e', '0']);
+      const none = await call(app, { method: 'GET', url: '/api/runs/nosuch/card' });
+      expect([none.statusCode, codeOf(none)]).toEqual([404, 'RW_NOT_FOUND']);
     } finally {
       await killJobs(ws);
     }
