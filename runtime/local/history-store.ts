@@ -55,6 +55,7 @@ export function recordHistory(layout: Layout, entry: HistoryEntry): Result<null>
     note: entry.config.note ?? null,
     params: facts.params,
     metricStats: facts.metrics,
+    ...(facts.metricsComplete ? {} : { metricStatsComplete: false }),
   };
   const published = publishExclusive(
     layout.root,

@@ -18,6 +18,8 @@ export interface RecordFacts {
   readonly params?: Readonly<Record<string, ParamValue>>;
   /** Exact statistics of each metric the job reported (from its events file). */
   readonly metricStats?: Readonly<Record<string, MetricStats>>;
+  /** False when the events file was too long to read whole (statistics of its first 64 MiB). */
+  readonly metricStatsComplete?: boolean;
 }
 
 /** A run's history record: how it ended, the final view (stderr tail, last progress), its facts. */

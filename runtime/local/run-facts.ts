@@ -1,7 +1,7 @@
 // What a history record keeps of a run besides how it ended (issue 17): its card, its params
 // (given at start, then the job's `params` events) and exact statistics of every metric the job
 // reported (last, min, max with their steps), read once from the events file when the run ends.
-import { NdjsonReader } from '../fs/ndjson-reader.ts';
+import { readUpTo, withConfinedFile } from '../fs/confined.ts';
 import type { Layout } from './layout.ts';
 import { type RunCard, readRunCard } from './run-card.ts';
 
@@ -30,14 +30,20 @@ export interface RunFacts {
   readonly card: RunCard | null;
   readonly params: Readonly<Record<string, ParamValue>>;
   readonly metrics: Readonly<Record<string, MetricStats>>;
+  /** False when the events file was longer than `eventsBytesMax` (the statistics cover its start). */
+  readonly metricsComplete: boolean;
 }
 
 /** Most params and metrics kept per run; longest param text kept. */
 export const paramsMax = 256;
 export const metricsMax = 256;
 const paramCharsMax = 1024;
-/** Most bytes of an events file read for the facts (a bound on the end of a huge run). */
-const eventsBytesMax = 1024 * 1024 * 1024;
+/**
+ * Most bytes of an events file read for the facts: the scan runs once, when the run is recorded,
+ * and must not hold the finaliser for long (64 MiB, ~500k metric events, about a second here).
+ * A longer file's statistics cover its first 64 MiB and say so (`metricStatsComplete` false).
+ */
+export const eventsBytesMax = 64 * 1024 * 1024;
 
 /** A param value made storable (long text cut, objects as JSON text). */
 function paramValueOf(value: unknown): ParamValue | undefined {
@@ -95,31 +101,77 @@ function addMetric(stats: Map<string, StatsDraft>, name: string, value: number, 
   if (s.max === null || value > s.max.value) s.max = { value, step, n };
 }
 
-/** Params and metric statistics from a run's events file (one forward pass, bounded). */
+const chunkBytes = 1024 * 1024;
+const metricMark = Buffer.from('"metric"');
+const paramsMark = Buffer.from('"params"');
+/** A helper's compact metric line, read without JSON.parse (the bulk of a long events file). */
+const compactMetric =
+  /^\{(?:"t":"[^"\\]*",)?"kind":"metric","name":"([^"\\]+)","value":(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|"NaN"|"Infinity"|"-Infinity")(?:,"step":(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?))?\}$/;
+
+/** A line as a record, or null (not a JSON object). */
+function parsed(text: string): Record<string, unknown> | null {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Params and metric statistics from a run's events file: one forward pass over at most
+ * `eventsBytesMax` bytes through the confined layer. Lines that mention neither `"metric"` nor
+ * `"params"` are skipped unparsed, and the helpers' compact metric lines are read by one regular
+ * expression; anything else that may be one is parsed as JSON (bad lines are skipped).
+ */
 export function eventFactsOf(
   layout: Layout,
   runId: string,
   startParams: Readonly<Record<string, string>> = {},
-): Pick<RunFacts, 'params' | 'metrics'> {
+  bytesMax = eventsBytesMax,
+): Pick<RunFacts, 'params' | 'metrics' | 'metricsComplete'> {
   const params: Record<string, ParamValue> = { ...startParams };
   const stats = new Map<string, StatsDraft>();
-  const reader = new NdjsonReader(layout.root, layout.runFile(runId, 'events'));
-  let scanned = 0;
-  for (;;) {
-    const batch = reader.read({ final: true });
-    if (!batch.ok) break;
-    for (const r of batch.value.records) {
-      if (r.kind === 'params') mergeParams(params, r.params);
-      else if (r.kind === 'metric' && typeof r.name === 'string' && r.name !== '') {
-        const value = metricValueOf(r.value);
-        const step = typeof r.step === 'number' && Number.isFinite(r.step) ? r.step : null;
-        if (value !== null) addMetric(stats, r.name, value, step);
-      }
+  const line = (bytes: Buffer): void => {
+    const isMetric = bytes.includes(metricMark);
+    if (!isMetric && !bytes.includes(paramsMark)) return;
+    const text = bytes.toString('utf8').trim();
+    const fast = isMetric ? compactMetric.exec(text) : null;
+    if (fast !== null) {
+      const value = metricValueOf(fast[2]?.startsWith('"') ? fast[2].slice(1, -1) : Number(fast[2]));
+      if (value !== null)
+        addMetric(stats, fast[1] ?? '', value, fast[3] === undefined ? null : Number(fast[3]));
+      return;
     }
-    scanned = reader.counters.bytesScanned;
-    if (!batch.value.more || scanned >= eventsBytesMax) break;
-  }
-  return { params, metrics: Object.fromEntries(stats) };
+    const r = parsed(text);
+    if (r === null) return;
+    if (r.kind === 'params') mergeParams(params, r.params);
+    else if (r.kind === 'metric' && typeof r.name === 'string' && r.name !== '') {
+      const value = metricValueOf(r.value);
+      const step = typeof r.step === 'number' && Number.isFinite(r.step) ? r.step : null;
+      if (value !== null) addMetric(stats, r.name, value, step);
+    }
+  };
+  const read = withConfinedFile(layout.root, layout.runFile(runId, 'events'), (fd, sizeBytes) => {
+    const endBytes = Math.min(sizeBytes, bytesMax);
+    let carry: Buffer = Buffer.alloc(0);
+    for (let position = 0; position < endBytes; position += chunkBytes) {
+      const block = Buffer.concat([carry, readUpTo(fd, Math.min(chunkBytes, endBytes - position), position)]);
+      let from = 0;
+      for (let nl = block.indexOf(0x0a, from); nl >= 0; nl = block.indexOf(0x0a, from)) {
+        line(block.subarray(from, nl));
+        from = nl + 1;
+      }
+      carry = block.subarray(from);
+    }
+    // The run has ended: an unterminated last line is complete (if it parses).
+    if (carry.length > 0 && endBytes === sizeBytes) line(carry);
+    return endBytes === sizeBytes;
+  });
+  const complete = !read.ok || read.value === 'missing' || read.value;
+  return { params, metrics: Object.fromEntries(stats), metricsComplete: complete };
 }
 
 /** The facts of run `runId` from its directory (card, params, metric statistics). */

@@ -40,7 +40,10 @@ export interface ComparedRun {
   readonly members: readonly string[];
 }
 
-/** A metric's statistics in one compared run; `exact` false when only the record's kept series had it. */
+/**
+ * A metric's statistics in one compared run; `exact` false when only the record's kept series had
+ * it, or when the events file was too long to read whole (then they cover its first 64 MiB).
+ */
 export interface ComparedMetric extends MetricStats {
   readonly exact: boolean;
 }
@@ -64,7 +67,8 @@ export const compareRunsMax = 32;
 /** A metric's statistics from a record: exact ones, or derived from its kept series and latest value. */
 function metricsOf(record: HistoryRecord): Map<string, ComparedMetric> {
   const out = new Map<string, ComparedMetric>();
-  for (const [name, s] of Object.entries(record.metricStats ?? {})) out.set(name, { ...s, exact: true });
+  const exact = record.metricStatsComplete !== false;
+  for (const [name, s] of Object.entries(record.metricStats ?? {})) out.set(name, { ...s, exact });
   const progress = record.progress;
   for (const [name, value] of Object.entries(progress?.metrics ?? {})) {
     if (out.has(name)) continue;

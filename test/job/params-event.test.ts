@@ -62,3 +62,34 @@ describe('the params event', () => {
     });
   });
 });
+
+describe('metric statistics of the events file', () => {
+  it('read the same from compact helper lines and from any other JSON spelling, and say when cut', () => {
+    const { ws, events } = runDir();
+    const values = [3, 1.25, 'NaN', 0.5, 2e-3, 7];
+    const compact = values.map((value, i) =>
+      JSON.stringify({ t: '2026-01-01T00:00:00.000Z', kind: 'metric', name: 'loss', value, step: i + 1 }),
+    );
+    // The same values written with spaces, keys reordered and an extra field: parsed as JSON.
+    const spelled = values.map(
+      (value, i) =>
+        `{ "step": ${i + 1}, "kind": "metric", "value": ${JSON.stringify(value)}, "name": "alt", "gpu": {"name": "x"} }`,
+    );
+    fs.writeFileSync(
+      events,
+      `${[...compact, '{"kind":"progress","message":"metric soon"}', ...spelled, 'not json'].join('\n')}\n`,
+    );
+    const facts = eventFactsOf(layoutOf(ws), 'r1');
+    const want = {
+      last: { value: 7, step: 6, n: 6 },
+      min: { value: 2e-3, step: 5, n: 5 },
+      max: { value: 7, step: 6, n: 6 },
+      count: 6,
+    };
+    expect(facts.metrics).toEqual({ loss: want, alt: want });
+    expect(facts.metricsComplete).toBe(true);
+    const cut = eventFactsOf(layoutOf(ws), 'r1', {}, 200);
+    expect(cut.metricsComplete).toBe(false);
+    expect(cut.metrics.loss?.count).toBe(2);
+  });
+});
