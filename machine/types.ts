@@ -33,6 +33,22 @@ export interface RunConfig {
   readonly slots?: readonly string[];
   /** The run came from the queue: a start that never let its job go puts it back there. */
   readonly fromQueue?: boolean;
+  /** Labels given at start (issue 17: `--tag`); the history record's `tags` can change later. */
+  readonly tags?: readonly string[];
+  /** A free-text note given at start (issue 17: `--note`). */
+  readonly note?: string;
+  /** Parameters given at start (issue 17: `--param k=v`); the job may add more with `params` events. */
+  readonly params?: Readonly<Record<string, string>>;
+  /** What the run card captures beyond its defaults (issue 17); absent: the defaults. */
+  readonly capture?: CaptureOptions;
+}
+
+/** Run card options (issue 17): extra environment names and packages. */
+export interface CaptureOptions {
+  /** Environment name patterns (`*` wildcards) recorded besides CUDA_*, SLURM_*, RUNWARDEN_*. */
+  readonly env?: readonly string[];
+  /** Also record `pip freeze` / `npm ls` output (bounded). */
+  readonly packages?: boolean;
 }
 
 /** A runtime's identity of a job (for local runs: pid + start time + boot id). Opaque here. */

@@ -1,4 +1,4 @@
-// W10: the scaling curves of bench/scaling.ts (list/show/idle status/GET /api/runs at growing
+// W11: the scaling curves of bench/scaling.ts (list/show/idle status/GET /api/runs at growing
 // history sizes, serve RSS, status and abort of a live run at growing event counts and with a
 // 1 GiB log), one row per command and size; the ratio to the smallest size is in the note.
 import { join } from 'node:path';
@@ -35,7 +35,7 @@ export const w11Scaling: Workload = {
         ctx,
         { name: 'runwarden', role: 'subject' },
         {
-          key: `w10.${row.what.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.${row.size.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}`,
+          key: `w11.${row.what.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.${row.size.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}`,
           workload: 'W11',
           measure: `${row.what} at ${row.size} (median)`,
           unit: row.unit,
@@ -46,7 +46,7 @@ export const w11Scaling: Workload = {
       );
     }
     if (ran.code !== 0)
-      ctx.skipped.push(`W10: bench/scaling.ts exited ${ran.code}: ${ran.stderr.trim().slice(-300)}`);
+      ctx.skipped.push(`W11: bench/scaling.ts exited ${ran.code}: ${ran.stderr.trim().slice(-300)}`);
     ctx.skipped.push('W11 for the peers: they keep no run history or progress state to scale with');
   },
 };

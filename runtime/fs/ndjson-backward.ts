@@ -22,6 +22,8 @@ export function readNdjsonBackward(
   root: string,
   path: string,
   visit: (record: Record<string, unknown>) => boolean,
+  /** A cheap look at a line's bytes before parsing it: false skips the line unparsed (issue 17: list filters). */
+  keep?: (line: Buffer) => boolean,
 ): Result<BackwardRead | 'missing'> {
   return withConfinedFile(root, path, (fd, sizeBytes) => {
     let visited = 0;
@@ -42,6 +44,7 @@ export function readNdjsonBackward(
         end = Math.max(0, i);
         if (line.length === 0) continue;
         visited++;
+        if (keep !== undefined && !keep(line)) continue;
         const record = parse(line);
         if (record === null) unreadable++;
         else if (!visit(record)) return { visited, unreadable };

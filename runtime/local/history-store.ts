@@ -7,50 +7,34 @@
 // process finalises the run again; `recordHistory` then finds the record there and appends the
 // missing line (after looking for it in the index's tail). A deleted index is rebuilt from
 // `history/` (one listing) by the next reader.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import type { Result } from '../../machine/ports.ts';
 import type { HistoryEntry } from '../../machine/types.ts';
-import { writeFileAtomic } from '../fs/atomic-write.ts';
-import { closeQuietly } from '../fs/cleanup.ts';
+import { createFileExclusive, writeFileAtomic } from '../fs/atomic-write.ts';
+import { closeQuietly, unlinkQuietly } from '../fs/cleanup.ts';
 import { listConfinedDir, openConfined } from '../fs/confined.ts';
 import { errnoOf, failure, success } from '../fs/fs-error.ts';
 import { appendLine } from '../fs/ndjson-append.ts';
 import { readNdjsonBackward } from '../fs/ndjson-backward.ts';
 import { publishExclusive } from '../fs/publish-exclusive.ts';
 import { readJsonFile } from '../fs/read-json.ts';
-import { type FinalView, finalViewOf } from './final-view.ts';
+import { finalViewOf } from './final-view.ts';
+import {
+  type HistoryQuery,
+  type HistoryRecord,
+  type HistorySummary,
+  type RecordFacts,
+  rawLineFilter,
+  rawLineId,
+  summaryFilter,
+  summaryOf,
+} from './history-summary.ts';
 import type { Layout } from './layout.ts';
+import { type RunCard, readRunCard } from './run-card.ts';
+import { runFactsOf } from './run-facts.ts';
 
-/** A run's history record: how it ended, and the final view (stderr tail, last progress). */
-export type HistoryRecord = HistoryEntry & FinalView;
-
-/** One line of the index: what `list` shows. */
-export interface HistorySummary {
-  readonly id: string;
-  readonly name: string;
-  readonly outcome: HistoryEntry['outcome'];
-  readonly exitCode: number | null;
-  readonly signal: string | null;
-  readonly startedAt: number | null;
-  readonly endedAt: number;
-  readonly durationMs: number | null;
-  readonly reason: HistoryEntry['reason'];
-}
-
-/** The summary of a record. */
-export function summaryOf(entry: HistoryEntry): HistorySummary {
-  return {
-    id: entry.runId,
-    name: entry.name,
-    outcome: entry.outcome,
-    exitCode: entry.exitCode,
-    signal: entry.signal,
-    startedAt: entry.startedAt,
-    endedAt: entry.endedAt,
-    durationMs: entry.startedAt === null ? null : Math.max(0, entry.endedAt - entry.startedAt),
-    reason: entry.reason,
-  };
-}
+export type { HistoryQuery, HistoryRecord, HistorySummary, RecordFacts };
+export { summaryOf };
 
 /**
  * Write the run's history record with its final view, exactly once: a second call for the
@@ -62,7 +46,17 @@ export function recordHistory(layout: Layout, entry: HistoryEntry): Result<null>
   } catch (error) {
     return failure('RW_HISTORY_FAILED', `creating ${layout.historyDir}: ${errnoOf(error)}`);
   }
-  const record: HistoryRecord = { ...entry, ...finalViewOf(layout, entry.runId) };
+  const facts = runFactsOf(layout, entry.runId, entry.config.params ?? {});
+  const record: HistoryRecord = {
+    ...entry,
+    ...finalViewOf(layout, entry.runId),
+    card: facts.card,
+    tags: [...(entry.config.tags ?? [])],
+    note: entry.config.note ?? null,
+    params: facts.params,
+    metricStats: facts.metrics,
+    ...(facts.metricsComplete ? {} : { metricStatsComplete: false }),
+  };
   const published = publishExclusive(
     layout.root,
     layout.historyRecord(entry.runId),
@@ -71,8 +65,34 @@ export function recordHistory(layout: Layout, entry: HistoryEntry): Result<null>
   if (!published.ok) return published;
   // Found there: a finaliser before us may have died before its index line (see the top).
   if (published.value === 'exists' && indexTailHas(layout, entry.runId)) return success(null);
-  appendLine(layout.root, layout.historyIndex, summaryOf(entry));
+  appendLine(
+    layout.root,
+    layout.historyIndex,
+    summaryOf(published.value === 'created' ? record : (getHistory(layout, entry.runId) ?? record)),
+  );
+  // The card is written when its capture ends, which can be after a quick run ended: whichever of
+  // the card's writer and this finaliser comes second adds it to the record (see attachCard).
+  if (published.value === 'created' && record.card === null) attachCardIfWritten(layout, entry.runId);
   return success(null);
+}
+
+/** Add the card of run `runId` to its history record when the card is in its directory now. */
+function attachCardIfWritten(layout: Layout, runId: string): void {
+  const card = readRunCard(layout, runId);
+  if (card === null) return;
+  editHistory(layout, runId, (r) => (r.card === null || r.card === undefined ? { ...r, card } : null));
+}
+
+/**
+ * The card writer's half (see recordHistory): once the card is written, add it to run `runId`'s
+ * history record if the run already ended without it. No record yet: nothing to do (the
+ * finaliser reads card.json).
+ */
+export async function attachCard(layout: Layout, runId: string, card: RunCard): Promise<void> {
+  if (!hasHistory(layout, runId)) return;
+  await editHistoryRecord(layout, runId, (r) =>
+    r.card === null || r.card === undefined ? { ...r, card } : null,
+  );
 }
 
 /** How many lines from the end `recordHistory` looks through for a run's line. */
@@ -83,7 +103,7 @@ function indexTailHas(layout: Layout, runId: string): boolean {
   let found = false;
   let seen = 0;
   readNdjsonBackward(layout.root, layout.historyIndex, (r) => {
-    found = r.id === runId;
+    found = r.id === runId && r.edited !== true;
     return !found && ++seen < tailLinesMax;
   });
   return found;
@@ -126,34 +146,48 @@ function rebuildIndex(layout: Layout): void {
   );
 }
 
-/** Which ended runs `listHistory` returns. */
-export interface HistoryQuery {
-  /** At most this many (default: all). */
-  readonly limit?: number;
-  /** Only runs that ended so (default: any). */
-  readonly outcomes?: readonly HistoryEntry['outcome'][];
-}
-
 /**
  * Ended runs, newest recorded first, read from the index's end until `limit` match: the cost
  * depends on `limit` (and on how rare the filtered outcome is), not on the size of the history.
  */
 export function listHistory(layout: Layout, query: HistoryQuery = {}): HistorySummary[] {
   const limit = query.limit ?? Number.POSITIVE_INFINITY;
-  const wanted = query.outcomes ?? [];
+  const matches = summaryFilter(query);
   if (limit <= 0) return [];
   const collect = (): HistorySummary[] | 'missing' => {
     const seen = new Set<string>();
+    // An edit (`runwarden tag`/`note`) appends the run's new line marked `edited`: it replaces
+    // the original line where that stands, so a run keeps its place in the order.
+    const edited = new Map<string, HistorySummary>();
+    // A line without the filter's text cannot match, unless it is the original of an edited run.
+    const mayMatch = rawLineFilter(query);
+    const keepLine =
+      mayMatch === undefined
+        ? undefined
+        : (line: Buffer) => mayMatch(line) || (edited.size > 0 && edited.has(rawLineId(line) ?? ''));
     const out: HistorySummary[] = [];
-    const read = readNdjsonBackward(layout.root, layout.historyIndex, (r) => {
-      if (!isSummary(r)) return true;
-      const summary = r as unknown as HistorySummary;
-      // A line repeated after a crash (see the top): the newest copy counts.
-      if (seen.has(summary.id)) return true;
-      seen.add(summary.id);
-      if (wanted.length === 0 || wanted.includes(summary.outcome)) out.push(summary);
-      return out.length < limit;
-    });
+    const read = readNdjsonBackward(
+      layout.root,
+      layout.historyIndex,
+      (r) => {
+        if (!isSummary(r)) return true;
+        const id = r.id as string;
+        if (r.edited === true) {
+          if (!edited.has(id)) {
+            const { edited: _, ...line } = r;
+            edited.set(id, line as unknown as HistorySummary);
+          }
+          return true;
+        }
+        // A line repeated after a crash (see the top): the newest copy counts.
+        if (seen.has(id)) return true;
+        seen.add(id);
+        const summary = edited.get(id) ?? (r as unknown as HistorySummary);
+        if (matches(summary)) out.push(summary);
+        return out.length < limit;
+      },
+      keepLine,
+    );
     if (!read.ok) return [];
     return read.value === 'missing' ? 'missing' : out;
   };
@@ -168,4 +202,84 @@ export function listHistory(layout: Layout, query: HistoryQuery = {}): HistorySu
 export function getHistory(layout: Layout, runId: string): HistoryRecord | null {
   const read = readJsonFile(layout.root, layout.historyRecord(runId), isRecord);
   return read.ok && read.value.state === 'ok' ? read.value.value : null;
+}
+
+/** An edit lock older than this was left by a process that died mid-edit (edits take ms). */
+const editLockStaleMs = 10_000;
+const editLockTriesMax = 40;
+
+/** Take the edit lock of run `runId`'s record (O_EXCL, bounded retries with back-off). */
+async function takeEditLock(layout: Layout, lock: string): Promise<Result<null>> {
+  for (let attempt = 0; attempt < editLockTriesMax; attempt++) {
+    const created = createFileExclusive(layout.root, lock, `${process.pid}\n`, { mode: 0o600 });
+    if (!created.ok) return created;
+    if (created.value === 'created') return success(null);
+    try {
+      if (Date.now() - statSync(lock).mtimeMs > editLockStaleMs) unlinkQuietly(lock);
+    } catch {
+      // Gone in between: try again at once.
+    }
+    await new Promise((r) => setTimeout(r, Math.min(100, 5 * 2 ** attempt)));
+  }
+  return failure('RW_BUSY', `another process keeps editing ${lock.replace(/\.edit$/, '')}; try again`);
+}
+
+/**
+ * Change run `runId`'s history record: `change` gets the record and returns the new one (null:
+ * nothing to change). The record is replaced atomically under an edit lock (two editors never
+ * lose each other's change) and an `edited` index line keeps `list` true. RW_NOT_FOUND without a
+ * record. Resolves to the record as it is now.
+ */
+export async function editHistoryRecord(
+  layout: Layout,
+  runId: string,
+  change: (record: HistoryRecord) => HistoryRecord | null,
+): Promise<Result<HistoryRecord>> {
+  const lock = `${layout.historyRecord(runId)}.edit`;
+  if (!hasHistory(layout, runId))
+    return failure('RW_NOT_FOUND', `run ${runId} has no history record (has it ended?)`);
+  const locked = await takeEditLock(layout, lock);
+  if (!locked.ok) return locked;
+  try {
+    return rewriteRecord(layout, runId, change);
+  } finally {
+    unlinkQuietly(lock);
+  }
+}
+
+/** The same edit without waiting for a lock held by someone else (the finaliser's card patch). */
+function editHistory(
+  layout: Layout,
+  runId: string,
+  change: (record: HistoryRecord) => HistoryRecord | null,
+): void {
+  const lock = `${layout.historyRecord(runId)}.edit`;
+  const created = createFileExclusive(layout.root, lock, `${process.pid}\n`, { mode: 0o600 });
+  if (!created.ok || created.value !== 'created') return;
+  try {
+    rewriteRecord(layout, runId, change);
+  } finally {
+    unlinkQuietly(lock);
+  }
+}
+
+/** Read, change, replace the record and append its edited index line (under the edit lock). */
+function rewriteRecord(
+  layout: Layout,
+  runId: string,
+  change: (record: HistoryRecord) => HistoryRecord | null,
+): Result<HistoryRecord> {
+  const record = getHistory(layout, runId);
+  if (record === null) return failure('RW_NOT_FOUND', `run ${runId}'s history record is unreadable`);
+  const next = change(record);
+  if (next === null) return success(record);
+  const written = writeFileAtomic(layout.root, layout.historyRecord(runId), `${JSON.stringify(next)}\n`, {
+    mode: 0o644,
+  });
+  if (!written.ok) return written;
+  // Only a change `list` can see needs an index line (the card is not on it: attaching one adds none).
+  const summary = summaryOf(next);
+  if (JSON.stringify(summary) !== JSON.stringify(summaryOf(record)))
+    appendLine(layout.root, layout.historyIndex, { ...summary, edited: true });
+  return success(next);
 }

@@ -17,6 +17,8 @@ export const runFiles = {
   identity: 'identity.json',
   /** The monitor reads the grace of an abort from here (a plain integer: C needs no JSON). */
   abortGrace: 'abort-grace-ms',
+  /** The run card (issue 17): provenance captured at start, written when the capture ends. */
+  card: 'card.json',
 } as const;
 
 /** Paths of one workspace (default `./runs`). */

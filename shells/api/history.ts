@@ -8,11 +8,12 @@ import {
   type HistoryRecord,
   type HistorySummary,
   listHistory as listRecords,
+  type RecordFacts,
 } from '../../runtime/local/history-store.ts';
 import type { Layout } from '../../runtime/local/layout.ts';
 import { runConfigSnapshotOf } from './run-files.ts';
 
-export type { FinalView, HistoryQuery, HistoryRecord, HistorySummary };
+export type { FinalView, HistoryQuery, HistoryRecord, HistorySummary, RecordFacts };
 
 /** Summaries of the ended runs of the workspace at `layout`, newest first (no recovery first). */
 export function listHistory(layout: Layout, query: HistoryQuery = {}): HistorySummary[] {

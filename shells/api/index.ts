@@ -11,11 +11,20 @@ export type {
   SlotGpu,
   SlotSpec,
 } from '../../machine/queue-types.ts';
-export type { ErrorInfo, Outcome, RecoveryNote, RetentionPolicy, RunConfig } from '../../machine/types.ts';
+export type {
+  CaptureOptions,
+  ErrorInfo,
+  Outcome,
+  RecoveryNote,
+  RetentionPolicy,
+  RunConfig,
+} from '../../machine/types.ts';
+export type { ComparedMetric, ComparedRun, CompareOptions, Comparison } from './compare.ts';
+export { compareRuns, compareRunsMax } from './compare.ts';
 export { RunwardenError } from './errors.ts';
 export type { FollowOptions, LogStream, RunUpdate, RunWatcherEvents } from './follow.ts';
 export { followRun, RunWatcher } from './follow.ts';
-export type { FinalView, HistoryQuery, HistoryRecord, HistorySummary } from './history.ts';
+export type { FinalView, HistoryQuery, HistoryRecord, HistorySummary, RecordFacts } from './history.ts';
 export { getHistory, listHistory, readRunConfig } from './history.ts';
 export type { JournalEntry } from './journal.ts';
 export type {
@@ -27,9 +36,21 @@ export type {
 } from './progress.ts';
 export { progressOfRunDir, RunFollower, summaryOf, thin } from './progress.ts';
 export type { DispatchReport, QueueView, QueueViewEntry, SubmitOptions, SubmittedRun } from './queue.ts';
+export type {
+  CapturedOutput,
+  GitFacts,
+  GpuFacts,
+  MetricAt,
+  MetricStats,
+  ParamValue,
+  RunCard,
+} from './run-card.ts';
+export { beginCardCapture, cardsWritten, editNote, editTags, runCardOf } from './run-card.ts';
 export type { Layout } from './run-files.ts';
 export { layoutOf, runFiles, runIdPattern } from './run-files.ts';
 export { copyRunLog, runLogSizeBytes, tailLines } from './run-log.ts';
+export type { RunMeta, TagEdit } from './run-meta.ts';
+export { applyTagEdit, tagEditOf, tagPattern } from './run-meta.ts';
 export { readServeToken, serveTokenPath } from './serve-token.ts';
 export type { Timing } from './session.ts';
 export { Session } from './session.ts';

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { RetentionPolicy, RunConfig } from '../../machine/types.ts';
 import { RunwardenError } from './errors.ts';
 import { newRunId } from './run-id.ts';
+import { checkedMeta } from './run-meta.ts';
 import type { StartOptions } from './workspace.ts';
 
 /** Keep finished and orphaned runs' directories, delete failed and aborted ones (the seed system's rule). */
@@ -53,5 +54,7 @@ export function runConfigOf(options: StartOptions): RunConfig {
     stallAfterMs: options.stallAfterMs ?? null,
     abortOnStall: options.abortOnStall ?? false,
     retention: { ...defaultRetention, ...options.retention },
+    // Issue 17: tags, note, params and card options, checked.
+    ...checkedMeta(options),
   };
 }

@@ -1,5 +1,5 @@
 // The options and answers of the Workspace operations (start, abort, the workspace itself).
-import type { RecoveryNote, RetentionPolicy } from '../../machine/types.ts';
+import type { CaptureOptions, RecoveryNote, RetentionPolicy } from '../../machine/types.ts';
 import type { Timing } from './session.ts';
 
 /** How to start a run. Only `argv` is required. */
@@ -17,6 +17,17 @@ export interface StartOptions {
   readonly abortOnStall?: boolean;
   /** Keep or delete the run directory per outcome (default: keep finished/orphaned, delete failed/aborted). */
   readonly retention?: Partial<RetentionPolicy>;
+  // Issue 17 (run card, labels): see shells/api/run-meta.ts for the checks.
+  /** Labels for `list --tag` (editable after the end). */
+  readonly tags?: readonly string[];
+  /** Free text shown by `show` (editable after the end). */
+  readonly note?: string;
+  /** Parameters (`--param k=v`) for `list --param` and `compare`. */
+  readonly params?: Readonly<Record<string, string>>;
+  /** What the run card captures besides its defaults (extra env patterns, packages). */
+  readonly capture?: CaptureOptions;
+  /** Capture the run card (default true): git, host, allowed env, GPUs; bounded, never delaying the start. */
+  readonly card?: boolean;
 }
 
 /** A run confirmed running. */

@@ -46,6 +46,7 @@ import {
   type SubmittedRun,
   submit as submitRun,
 } from './queue.ts';
+import { beginCardCapture } from './run-card.ts';
 import { runConfigOf } from './run-config.ts';
 import { tailLines } from './run-log.ts';
 import { resolveRun } from './run-resolver.ts';
@@ -321,7 +322,7 @@ export class Workspace {
     const config = withSlots(claim.entry.config, all, slots, claim.entry.needs.gpus, true);
     const runtime = claim.entry.baseEnv === undefined ? {} : { baseEnv: claim.entry.baseEnv };
     try {
-      await this.startOn(config, { slot: first, runtime });
+      await withCard(beginCardCapture(this.layout, config), this.startOn(config, { slot: first, runtime }));
       return { ok: true, value: 'started' };
     } catch (error) {
       if (error instanceof RunwardenError && error.code === 'RW_CONFLICT')
@@ -425,7 +426,9 @@ export class Workspace {
     }
     const config = this.configOf(options);
     // A workspace without slot configuration: today's start, on slot 0 (its actor recovers it).
-    if (!existsSync(this.layout.workspaceConfig)) return this.startOn(config, {});
+    // Issue 17: the run card is captured beside the start and written once the run is live.
+    const card = options.card === false ? null : beginCardCapture(this.layout, config);
+    if (!existsSync(this.layout.workspaceConfig)) return withCard(card, this.startOn(config, {}));
     await this.recoverSlots();
     const occupancy = occupancyOf(this.dir, all);
     const fit = fitOf(
@@ -440,9 +443,9 @@ export class Workspace {
       );
     }
     const held = fit.map((n) => all.find((s) => s.name === n)).filter((s): s is SlotSpec => s !== undefined);
-    return this.startOn(
-      withSlots(config, all, held, gpus, false),
-      held[0] === undefined ? {} : { slot: held[0] },
+    return withCard(
+      card,
+      this.startOn(withSlots(config, all, held, gpus, false), held[0] === undefined ? {} : { slot: held[0] }),
     );
   }
 
@@ -838,3 +841,20 @@ export function openWorkspace(dir?: string, options: WorkspaceOptions = {}): Wor
 }
 
 export { defaultGraceMs, defaultRetention } from './run-config.ts';
+
+/** Keep the run card once `started` resolves; drop its capture (and its tools) when it fails. */
+function withCard(
+  card: { keep(): void; drop(): void } | null,
+  started: Promise<StartedRun>,
+): Promise<StartedRun> {
+  return started.then(
+    (run) => {
+      card?.keep();
+      return run;
+    },
+    (error: unknown) => {
+      card?.drop();
+      throw error;
+    },
+  );
+}

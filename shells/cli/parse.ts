@@ -77,3 +77,72 @@ export function parseRunState(text: string): 'active' | 'queued' | 'ended' {
     throw new InvalidArgumentError(`invalid state '${text}': use active, queued or ended`);
   return text;
 }
+
+/**
+ * A point in time for --since/--until (issue 17): a duration ago (`2d`, `90m`, `1h30m`) or a date
+ * (`2026-12-01`, `2026-12-01T08:00`), as epoch ms.
+ */
+export function parseTimePoint(text: string, now = Date.now()): number {
+  const trimmed = text.trim();
+  if (/^\d+(\.\d+)?(ms|s|m|h|d)/.test(trimmed)) {
+    try {
+      return now - parseDuration(trimmed);
+    } catch {
+      // Not a duration after all: try a date.
+    }
+  }
+  const at = /^\d{4}-\d{2}-\d{2}/.test(trimmed) ? Date.parse(trimmed) : Number.NaN;
+  if (Number.isNaN(at))
+    throw new InvalidArgumentError(
+      `invalid time '${text}': use a duration ago (2d, 12h, 30m) or a date (2026-12-01)`,
+    );
+  return at;
+}
+
+/** An exit code for --exit-code (repeatable): a whole number 0..255. */
+export function parseExitCode(text: string, previous: number[] = []): number[] {
+  if (!/^\d{1,3}$/.test(text.trim()) || Number(text) > 255)
+    throw new InvalidArgumentError(`invalid exit code '${text}': use a whole number from 0 to 255`);
+  return [...previous, Number(text)];
+}
+
+/** A `NAME=VALUE` param condition for `list --param` (repeatable). */
+export function parseParamFilter(
+  text: string,
+  previous: Record<string, string> = {},
+): Record<string, string> {
+  const at = text.indexOf('=');
+  if (at <= 0)
+    throw new InvalidArgumentError(`invalid param '${text}': use NAME=VALUE, e.g. --param lr=0.01`);
+  return { ...previous, [text.slice(0, at)]: text.slice(at + 1) };
+}
+
+/** The columns `list --columns` knows besides metric names. */
+export const listColumns = [
+  'id',
+  'name',
+  'outcome',
+  'started',
+  'ended',
+  'duration',
+  'exit',
+  'tags',
+  'command',
+  'lineage',
+] as const;
+
+/** `--columns id,outcome,duration,loss`: known columns, `param.NAME`, or else a metric's name. */
+export function parseColumns(text: string): string[] {
+  const columns = text
+    .split(',')
+    .map((c) => c.trim())
+    .filter((c) => c.length > 0);
+  if (columns.length === 0)
+    throw new InvalidArgumentError(`invalid columns '${text}': use e.g. id,outcome,duration,loss`);
+  for (const c of columns)
+    if (!/^[A-Za-z0-9_./:-]{1,64}$/.test(c))
+      throw new InvalidArgumentError(
+        `invalid column '${c}': use ${listColumns.join(', ')}, param.NAME or a metric name`,
+      );
+  return columns;
+}

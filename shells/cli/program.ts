@@ -4,16 +4,21 @@ import { Command, CommanderError, Option } from 'commander';
 import type { RecoveryNote } from '../api/index.ts';
 import type { Workspace } from '../api/workspace.ts';
 import {
+  parseColumns,
   parseCount,
   parseDuration,
+  parseExitCode,
   parseInspectUrl,
   parseOutcome,
+  parseParamFilter,
   parsePositiveInt,
   parsePriority,
   parseRetention,
   parseRunState,
+  parseTimePoint,
 } from './parse.ts';
 import { chooseRun } from './run-choice.ts';
+import { addRunMetaOptions } from './run-meta-options.ts';
 import { suggestCommand } from './suggest.ts';
 
 /** The workspace the global options name. */
@@ -72,7 +77,7 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
       outputError: (text, write) => write(`${usageLine(text, program)}\n`),
     });
 
-  program
+  const start = program
     .command('start')
     .description('start a run; returns once the job is confirmed running')
     .argument('<command...>', 'the program and its arguments (put them after --)')
@@ -122,7 +127,8 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
       const { startCommand } = await import('./commands/start.ts');
       run(startCommand(await workspaceOf(program), argv, flags));
     });
-  const start = program.commands.find((c) => c.name() === 'start');
+  // Issue 17: --tag, --note, --param, --capture-packages, --card-env, --no-card (submit copies them).
+  addRunMetaOptions(start);
 
   // issue 12: submit = start's options (but --watch/--json/--progress-every) plus the queue's own.
   const submit = program
@@ -268,7 +274,7 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .description('ended runs, newest first (--state active|queued: the running and waiting ones)')
     .option(
       '--json',
-      'print an array of {"id","name","outcome","exitCode","signal","startedAt","endedAt","durationMs"}',
+      'print an array of {"id","name","outcome","exitCode","signal","startedAt","endedAt","durationMs"} (with "tags","command","params","metrics" when the run has them)',
     )
     .option('-l, --limit <n>', 'at most N runs (default 50)', parsePositiveInt)
     .option(
@@ -277,6 +283,25 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
       parseOutcome,
     )
     .option('-s, --state <state>', 'active, queued or ended runs (default ended; issue 12)', parseRunState)
+    // Issue 17: filters and columns.
+    .option('-t, --tag <tag>', 'only runs carrying this tag (repeatable: all of them)', collect)
+    .option('--name <name>', 'only runs of this name (* wildcards)')
+    .option('--command <text>', 'only runs whose command line contains this text')
+    .option('--exit-code <code>', 'only runs that exited with this code (repeatable)', parseExitCode)
+    .option(
+      '--since <when>',
+      'only runs started since: a duration ago (2d, 12h) or a date (2026-12-01)',
+      (t: string) => parseTimePoint(t),
+    )
+    .option('--until <when>', 'only runs started before: a duration ago or a date', (t: string) =>
+      parseTimePoint(t),
+    )
+    .option('-P, --param <name=value>', 'only runs with this param value (repeatable)', parseParamFilter)
+    .option(
+      '--columns <list>',
+      'columns to show, e.g. id,outcome,duration,loss: id name outcome started ended duration exit tags command lineage, param.NAME, or a metric (its final value)',
+      parseColumns,
+    )
     .action(async (flags) => {
       const { listCommand } = await import('./commands/list.ts');
       run(listCommand(await workspaceOf(program), flags));
@@ -288,6 +313,7 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .argument('[run]', 'run id or unique prefix (default: the latest run)')
     .option('--json', 'print the whole history record as JSON')
     .option('--series', "with --json: include the metrics' kept history (long)")
+    .option('--diff', 'print the uncommitted diff the run card kept (git diff HEAD, at most 1 MiB)')
     .action(async (runArg: string | undefined, flags) => {
       const { showCommand } = await import('./commands/show.ts');
       const ws = await workspaceOf(program);
@@ -296,6 +322,44 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
         if (flags.json !== true) for (const note of list) notice(note);
       };
       run(chooseRun(ws, runArg, 'show', 'latest', notes).then((runId) => showCommand(ws, runId, flags)));
+    });
+
+  // Issue 17: labels of ended runs and comparing runs.
+  program
+    .command('tag')
+    .description('add (+TAG) and remove (-TAG) tags of an ended run; without tags, print them')
+    .argument('<run>', 'run id or unique prefix')
+    .argument('[tags...]', '+TAG adds (a bare TAG too), -TAG removes, e.g. +best -draft')
+    .option('--json', 'print {"id","tags"} as JSON')
+    .allowUnknownOption()
+    .action(async (runArg: string, words: string[], flags) => {
+      const { tagCommand } = await import('./commands/tag.ts');
+      run(tagCommand(await workspaceOf(program), runArg, words, flags));
+    });
+
+  program
+    .command('note')
+    .description("replace an ended run's note; without text, print it")
+    .argument('<run>', 'run id or unique prefix')
+    .argument('[text...]', 'the note (words are joined by spaces)')
+    .option('--clear', 'remove the note')
+    .option('--json', 'print {"id","note"} as JSON')
+    .action(async (runArg: string, words: string[], flags) => {
+      const { noteCommand } = await import('./commands/note.ts');
+      run(noteCommand(await workspaceOf(program), runArg, words, flags));
+    });
+
+  program
+    .command('compare')
+    .description(
+      'compare ended runs: each metric (last, min, max with steps), outcome, duration, params, config and git',
+    )
+    .argument('<runs...>', 'two or more run ids or unique prefixes')
+    .option('-m, --metric <name>', 'only this metric (repeatable)', collect)
+    .option('--json', 'print the comparison as JSON (the shape of GET /api/compare)')
+    .action(async (runArgs: string[], flags) => {
+      const { compareCommand } = await import('./commands/compare.ts');
+      run(compareCommand(await workspaceOf(program), runArgs, flags));
     });
 
   program

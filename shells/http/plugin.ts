@@ -10,6 +10,7 @@ import { LiveState } from './live-state.ts';
 import { LoginLimiter } from './login-limiter.ts';
 import { type HttpLimits, limitsOf } from './options.ts';
 import { QueueWatch } from './queue-watch.ts';
+import { annotationRoutes } from './routes/annotations.ts';
 import { controlRoutes } from './routes/control.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { inspectRoutes } from './routes/inspect.ts';
@@ -68,6 +69,7 @@ export function mountRoutes(app: FastifyInstance, options: RunwardenRoutesOption
   inspectRoutes(app, context);
   controlRoutes(app, context);
   queueRoutes(app, context);
+  annotationRoutes(app, context);
   loginRoutes(app, context);
   dashboardRoutes(app);
   const sse = sseRoutes(app, context);

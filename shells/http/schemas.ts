@@ -39,6 +39,14 @@ export const startBody = {
         orphaned: keepOrDelete,
       },
     },
+    // Issue 17: the run's labels (checked again by the library: tag and param name patterns).
+    tags: { type: 'array', maxItems: 64, items: { type: 'string', minLength: 1, maxLength: 64 } },
+    note: { type: 'string', maxLength: 4096 },
+    params: {
+      type: 'object',
+      maxProperties: 256,
+      additionalProperties: { type: 'string', maxLength: 1024 },
+    },
   },
 } as const;
 

@@ -37,6 +37,11 @@ export interface Reporter {
   heartbeat(): void;
   info(message: string): void;
   error(message: string, traceback?: string): void;
+  /**
+   * The run's parameters (issue 17): merged into its record (later calls win; nested objects as
+   * `a.b`), shown by `show`, filtered by `list --param`, compared by `compare`.
+   */
+  params(values: Readonly<Record<string, unknown>>): void;
   /** Closes the events file (optional: exiting closes it too). Later calls reopen it. */
   close(): void;
 }
@@ -104,6 +109,7 @@ export function reporter(env: Readonly<Record<string, string | undefined>> = pro
     heartbeat: () => emit('heartbeat', {}),
     info: (message) => emit('info', { message }),
     error: (message, traceback) => emit('error', { message, ...optional('traceback', traceback) }),
+    params: (values) => emit('params', { params: values }),
     close: closeFd,
   };
 }

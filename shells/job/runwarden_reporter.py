@@ -72,6 +72,12 @@ class Reporter:
         """The job reports an error; pass ``traceback.format_exc()`` as ``traceback``."""
         self._emit("error", _optional({"message": str(message)}, "traceback", traceback))
 
+    def params(self, values=None, **more):
+        """The run's parameters (a dict and/or keywords): kept in its record, later calls win."""
+        fields = dict(values or {})
+        fields.update(more)
+        self._emit("params", {"params": fields})
+
     def close(self):
         """Closes the events file (optional: exiting closes it too). Later calls reopen it."""
         fd, self._fd = self._fd, None
@@ -161,7 +167,7 @@ def _parse_value(text):
 
 def main(argv):
     """``runwarden_reporter.py KIND [key=value ...]``: writes one event; exits 2 on bad usage."""
-    kinds = ("progress", "metric", "checkpoint", "heartbeat", "info", "error")
+    kinds = ("progress", "metric", "checkpoint", "heartbeat", "info", "error", "params")
     if len(argv) < 1 or argv[0] not in kinds or any("=" not in arg for arg in argv[1:]):
         sys.stderr.write("usage: runwarden_reporter.py {%s} [key=value ...]\n" % ",".join(kinds))
         return 2
@@ -170,6 +176,8 @@ def main(argv):
         key, _, text = arg.partition("=")
         fields[key] = text if key in ("message", "name", "path", "phase", "traceback") else _parse_value(text)
     events = reporter()
+    if argv[0] == "params":
+        fields = {"params": fields}
     events._emit(argv[0], fields)
     if events.write_errors > 0:
         sys.stderr.write("runwarden_reporter: %s\n" % events.last_write_error)

@@ -7,6 +7,7 @@ import type { HistoryRecord } from '../../api/history.ts';
 import { cutArgv } from '../../api/status-view.ts';
 import { recordJson } from '../../api/view-json.ts';
 import type { Workspace } from '../../api/workspace.ts';
+import { recordCardLines } from '../card-lines.ts';
 import { endedHow } from '../exit-code.ts';
 import {
   formatArgv,
@@ -76,6 +77,8 @@ export function recordLines(record: HistoryRecord, stderrLinesMax = 10, dir: str
     `command: ${neutralize(formatArgv(cutArgv(record.config.argv).argv))}`,
     `started: ${formatTime(record.startedAt)}   ended: ${formatTime(record.endedAt)}`,
     ...containmentLines(record),
+    // Issue 17: tags, note, params, the run card and each metric's last/min/max.
+    ...recordCardLines(record),
     ...detailLines(record, stderrLinesMax, dir),
   ];
 }
@@ -91,7 +94,7 @@ export function endLines(record: HistoryRecord, dir: string): string[] {
 export async function showCommand(
   ws: Workspace,
   runArg: string | undefined,
-  flags: { json?: boolean; series?: boolean },
+  flags: { json?: boolean; series?: boolean; diff?: boolean },
 ): Promise<number> {
   // Recover first (as status does): a run that ended unwatched gets its record before we look.
   for (const note of await ws.recover()) if (flags.json !== true) notice(note);
@@ -102,6 +105,14 @@ export async function showCommand(
       'RW_NOT_FOUND',
       `run ${runId} has not ended yet; follow it with: runwarden watch`,
     );
+  }
+  if (flags.diff === true) {
+    // Issue 17: the uncommitted diff the run card kept (at most 1 MiB).
+    const diff = record.card?.git?.diff ?? '';
+    if (diff === '')
+      throw new RunwardenError('RW_NOT_FOUND', `run ${runId}'s card holds no uncommitted diff`);
+    process.stdout.write(neutralize(diff));
+    return 0;
   }
   if (flags.json === true) printJson(recordJson(record, { series: flags.series === true }));
   else

@@ -3,12 +3,14 @@
 import { statSync } from 'node:fs';
 import type { RetentionPolicy } from '../../../machine/types.ts';
 import { RunwardenError } from '../../api/errors.ts';
+import { cardsWritten } from '../../api/run-card.ts';
 import type { StartOptions, Workspace } from '../../api/workspace.ts';
 import { formatArgv, neutralize, painter, printJson } from '../output.ts';
 import { notice } from '../recovery-notes.ts';
+import { type RunMetaFlags, runMetaOf } from '../run-meta-options.ts';
 import { watchRun } from './watch.ts';
 
-export interface StartFlags {
+export interface StartFlags extends RunMetaFlags {
   name?: string;
   grace?: number;
   onFailure?: 'keep' | 'delete';
@@ -88,6 +90,8 @@ export function startOptionsOf(argv: string[], flags: StartFlags): StartOptions 
     retention,
     // issue 12: GPUs (one slot each, on distinct GPUs), all or nothing
     ...(flags.gpus === undefined ? {} : { gpus: flags.gpus }),
+    // issue 17: tags, note, params and what the run card captures
+    ...runMetaOf(flags),
   };
 }
 
@@ -97,6 +101,7 @@ export async function startCommand(ws: Workspace, argv: string[], flags: StartFl
   for (const note of started.recovered) notice(note);
   if (flags.json === true && flags.watch !== true) {
     printJson({ id: started.id, dir: started.dir, pid: started.pid });
+    await cardsWritten();
     return 0;
   }
   if (flags.json !== true) {
@@ -108,9 +113,16 @@ export async function startCommand(ws: Workspace, argv: string[], flags: StartFl
     if (flags.watch !== true)
       process.stdout.write(`watch it with: runwarden watch   stop it with: runwarden abort\n`);
   }
-  if (flags.watch !== true) return 0;
-  return watchRun(ws, started.id, {
+  // The run card is written once its (bounded) capture ends: after the start was reported.
+  if (flags.watch !== true) {
+    await cardsWritten();
+    return 0;
+  }
+  const code = await watchRun(ws, started.id, {
     json: flags.json === true,
     ...(flags.progressEvery === undefined ? {} : { progressEveryMs: flags.progressEvery }),
   });
+  // A run quicker than its card: the card (bounded) still reaches the record before we exit.
+  await cardsWritten();
+  return code;
 }

@@ -21,6 +21,9 @@ interface StartBody {
   afterOk?: string[];
   priority?: number;
   hold?: boolean;
+  tags?: string[];
+  note?: string;
+  params?: Record<string, string>;
 }
 
 interface AbortBody {
@@ -76,6 +79,10 @@ export function controlRoutes(app: FastifyInstance, ctx: AppContext): void {
       ...(body.abortOnStall === undefined ? {} : { abortOnStall: body.abortOnStall }),
       ...(body.retention === undefined ? {} : { retention: body.retention }),
       ...(body.gpus === undefined ? {} : { gpus: body.gpus }),
+      // Issue 17: labels (the run card is captured as for the CLI's start).
+      ...(body.tags === undefined ? {} : { tags: body.tags }),
+      ...(body.note === undefined ? {} : { note: body.note }),
+      ...(body.params === undefined ? {} : { params: body.params }),
     };
     if (body.queue !== true) {
       if (body.after !== undefined || body.afterOk !== undefined || body.priority !== undefined || body.hold)
