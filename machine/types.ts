@@ -33,6 +33,10 @@ export interface RunConfig {
   readonly slots?: readonly string[];
   /** The run came from the queue: a start that never let its job go puts it back there. */
   readonly fromQueue?: boolean;
+  /** Issue 17 (sys): each log is capped at this many bytes (head + newest part); absent: not capped. */
+  readonly logMaxBytes?: number;
+  /** Issue 17 (sys): resource sampling period (ms); null: no sampling; absent: the default (10 s). */
+  readonly sampleEveryMs?: number | null;
 }
 
 /** A runtime's identity of a job (for local runs: pid + start time + boot id). Opaque here. */

@@ -26,6 +26,7 @@ import { jobIdentities } from './job-liveness.ts';
 import { watchJob } from './job-watcher.ts';
 import { type Layout, layoutOf } from './layout.ts';
 import { claimLock, createLock, quarantineLock, readLock, releaseClaim, updateLock } from './lock-file.ts';
+import { writeLogMax } from './log-cap-layout.ts';
 import { selfIdentity, selfOwner } from './owner.ts';
 import { createRunDir, writeAbortGrace, writeAbortRequest, writeRunIdentity } from './run-records.ts';
 import { signalIfSame } from './signal-process.ts';
@@ -105,6 +106,12 @@ async function spawn(
   const { config, runId } = { config: lock.config, runId: lock.runId };
   // Loaded on first use: status and list never spawn, and child_process costs startup time.
   const { launchMonitored } = await import('./monitor/launch.ts');
+  if (config.logMaxBytes !== undefined) {
+    // Issue 17: the monitor caps the logs it finds asked for here.
+    const logs = [layout.runFile(runId, 'stdout'), layout.runFile(runId, 'stderr')];
+    const asked = writeLogMax(layout.root, layout.runDir(runId), config.logMaxBytes, logs);
+    if (!asked.ok) return asked;
+  }
   const launched = await launchMonitored({
     runDir: layout.runDir(runId),
     argv: config.argv,

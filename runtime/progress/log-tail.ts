@@ -4,6 +4,7 @@ import type { Result } from '../../machine/ports.ts';
 import { closeQuietly } from '../fs/cleanup.ts';
 import { openConfined } from '../fs/confined.ts';
 import { errnoOf, failure, success } from '../fs/fs-error.ts';
+import { type LogCapLayout, offsetAfterCompaction, readLogCap } from '../local/log-cap-layout.ts';
 import { positiveInteger } from './positive-integer.ts';
 
 /** A piece of log text between separators: a line, or one update of a '\r'-redrawn bar. */
@@ -65,6 +66,8 @@ export class LogTail {
   #partialBytes = 0;
   #skipping = false;
   #heldBytesPeak = 0;
+  /** The layout of a log capped by --log-max (issue 17); null: not capped; undefined: not known yet. */
+  #cap: LogCapLayout | null | undefined;
 
   /** A reader of `path` from its start; throws a RangeError for a size that is not a positive integer. */
   constructor(root: string, path: string, opts: LogTailOptions = {}) {
@@ -92,6 +95,11 @@ export class LogTail {
     if (!opened.ok) return opened;
     if (opened.value === 'missing') return success({ skipped: [], skippedCount: 0, more: false });
     const { fd, sizeBytes } = opened.value;
+    const capped = this.#followCap(sizeBytes);
+    if (capped !== null) {
+      closeQuietly(fd);
+      return success({ skipped: capped, skippedCount: 0, more: capped.length > 0 });
+    }
     try {
       return success(this.#readFrom(fd, sizeBytes, onSegment));
     } catch (error) {
@@ -192,6 +200,33 @@ export class LogTail {
       startOffset: this.#segmentStart,
       bytes: bytes.length,
     });
+  }
+
+  /**
+   * A capped log (issue 17): after the monitor dropped bytes, goes on at the same byte of the
+   * output (or the oldest one kept). Non-null (what to report) when this read must wait: the
+   * monitor is moving bytes right now.
+   */
+  #followCap(sizeBytes: number): LogSkip[] | null {
+    if (this.#cap === null) return null;
+    const now = readLogCap(this.root, this.path);
+    if (this.#cap === undefined) {
+      this.#cap = now;
+      if (now === null || now.generation % 2 === 0) return null;
+    }
+    if (now === null || now.generation === this.#cap?.generation) return null;
+    if (now.generation % 2 === 1) return [];
+    const moved = offsetAfterCompaction(this.#offset, this.#cap ?? null, now);
+    this.#cap = now;
+    if (moved.offset > sizeBytes) return null; // not this file's layout: read on (a shrink restarts)
+    this.#offset = moved.offset;
+    this.#segmentStart = moved.offset;
+    this.#partial = [];
+    this.#partialBytes = 0;
+    this.#skipping = moved.droppedUnread > 0;
+    if (moved.droppedUnread === 0) return null;
+    const reason = `${moved.droppedUnread} bytes were dropped by --log-max before they were read`;
+    return [{ line: 0, reason }];
   }
 
   /** Starts over after the file shrank (it was truncated or replaced). */

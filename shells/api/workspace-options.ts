@@ -17,6 +17,10 @@ export interface StartOptions {
   readonly abortOnStall?: boolean;
   /** Keep or delete the run directory per outcome (default: keep finished/orphaned, delete failed/aborted). */
   readonly retention?: Partial<RetentionPolicy>;
+  /** Issue 17: cap each log at this many bytes, keeping its first quarter and its newest part (at least 64 KiB; default: no cap). */
+  readonly logMaxBytes?: number;
+  /** Issue 17: sample the job's CPU, memory, I/O and GPUs this often (ms); null: never (default 10 s). */
+  readonly sampleEveryMs?: number | null;
 }
 
 /** A run confirmed running. */

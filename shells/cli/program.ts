@@ -3,6 +3,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import type { Workspace } from '../api/workspace.ts';
 import { parseDuration, parseInspectUrl, parseOutcome, parsePositiveInt, parseRetention } from './parse.ts';
+import { parseByteSize } from './parse-bytes.ts';
 import { suggestCommand } from './suggest.ts';
 
 /** The workspace the global options name. */
@@ -100,6 +101,18 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     )
     .option('--watch', "follow the run and exit with the job's exit code (130 after an abort)")
     .addOption(progressEveryOption())
+    // Issue 17 (sys): bounded logs and resource sampling.
+    .option(
+      '--log-max <size>',
+      'cap each log at SIZE (e.g. 1G, 500M; at least 64K): keeps its first quarter and its newest part, a marker line counts what was dropped',
+      parseByteSize,
+    )
+    .option(
+      '--sample-every <duration>',
+      "sample the job's CPU, memory, I/O and GPUs this often (default 10s)",
+      parseDuration,
+    )
+    .option('--no-sample', 'do not sample resource use')
     .option('--json', 'print {"id","dir","pid"} as JSON (a failure as {"error":{"code","message"}})')
     .passThroughOptions()
     .action(async (argv: string[], flags) => {

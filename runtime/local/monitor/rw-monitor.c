@@ -129,9 +129,12 @@ static void name_of(int n, int sig, char *out, size_t size) {
   else snprintf(out, size, "%s%d", sig ? "SIG" : "E", n);
 }
 
+#include "log-cap.h" /* bounded logs (issue 17): log_cap_setup/child/parent/pump/finish */
+
 /* The job's side of the fork: own session, wait for 'G', exec; never returns. */
 static void run_child(int status_fd, char **argv, const sigset_t *old_mask) {
   close(REPORT_FD);
+  log_cap_child();
   int msg = MSG_IN_SESSION;
   if (cgroup_procs_fd >= 0 && write(cgroup_procs_fd, "0", 1) == 1) msg = MSG_IN_SESSION_CGROUP;
   if (cgroup_procs_fd >= 0) close(cgroup_procs_fd);
@@ -445,6 +448,8 @@ static void supervise(pid_t pid, const sigset_t *set, struct exec_state *st,
       ts.tv_nsec = (left % 1000) * 1000000;
       timeout = &ts;
     }
+    static struct timespec no_wait;
+    if (log_cap_pump()) timeout = &no_wait; /* a pipe still holds bytes: drain before waiting */
     siginfo_t si;
     int sig = sigtimedwait(set, &si, timeout);
     if (sig == SIGUSR1 || sig == SIGTERM || sig == SIGINT) {
@@ -479,6 +484,7 @@ int main(int argc, char **argv) {
   const char *wanted = getenv("RUNWARDEN_CONTAINMENT");
   if (!wanted || strcmp(wanted, "subreaper") != 0) make_cgroup();
   reserve_exit_record();
+  log_cap_setup();
   sigset_t set, old_mask;
   sigemptyset(&set);
   int handled[] = {SIGCHLD, SIGUSR1, SIGUSR2, SIGTERM, SIGINT, SIGHUP, SIGALRM, SIGIO};
@@ -505,6 +511,7 @@ int main(int argc, char **argv) {
   }
   close(ep[1]);
   close(GO_FD);
+  log_cap_parent();
   signal(SIGPIPE, SIG_IGN); /* the launcher may be gone: its pipe must not kill us */
 
   /* Report the pid only once the child leads its own group, so kill(-pid) reaches it. */
@@ -538,6 +545,7 @@ int main(int argc, char **argv) {
   /* The whole tree goes with the job, after a normal exit and after an abort alike. */
   int leftovers = cgroup_path[0] ? empty_cgroup() : 0;
   leftovers += kill_descendants();
+  log_cap_finish();
   write_exit_record(&info, ended_ms, &st, leftovers);
   return 0;
 }

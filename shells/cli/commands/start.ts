@@ -21,6 +21,10 @@ export interface StartFlags {
   watch?: boolean;
   progressEvery?: number;
   json?: boolean;
+  /** Issue 17 (sys): --log-max, --sample-every, --no-sample (sample is false). */
+  logMax?: number;
+  sampleEvery?: number;
+  sample?: boolean;
 }
 
 /**
@@ -84,6 +88,11 @@ export async function startCommand(ws: Workspace, argv: string[], flags: StartFl
     ...(flags.stallAfter === undefined ? {} : { stallAfterMs: flags.stallAfter }),
     ...(flags.abortOnStall ? { abortOnStall: true } : {}),
     retention,
+    ...(flags.logMax === undefined ? {} : { logMaxBytes: flags.logMax }),
+    ...(flags.sample === false ? { sampleEveryMs: null } : {}),
+    ...(flags.sample !== false && flags.sampleEvery !== undefined
+      ? { sampleEveryMs: flags.sampleEvery }
+      : {}),
   });
   for (const note of started.recovered) notice(note);
   if (flags.json === true && flags.watch !== true) {
