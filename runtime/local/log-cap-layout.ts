@@ -10,6 +10,22 @@ import { readConfined } from '../fs/confined.ts';
 /** The file in a run directory that turns the cap on (a plain integer: C needs no JSON). */
 export const logMaxFile = 'log-max-bytes';
 
+/** Length of the marker line the monitor writes at `headBytes` (log-cap.h LOG_CAP_MARKER_BYTES). */
+export const logCapMarkerBytes = 128;
+
+/**
+ * The bytes of a capped log a reader skips: between the marker's end and the newest part (holes
+ * punched out of the file, zeros); null when there are none (before the first cut, or a log capped
+ * through the pipe, which keeps the newest part right after the marker).
+ */
+export function hiddenRangeOf(
+  layout: LogCapLayout | null,
+): { readonly start: number; readonly end: number } | null {
+  if (layout === null || layout.bodyOffset === 0) return null;
+  const start = layout.headBytes + logCapMarkerBytes;
+  return layout.bodyOffset > start ? { start, end: layout.bodyOffset } : null;
+}
+
 /** Smallest cap the monitor accepts (a smaller one leaves the log uncapped): 64 KiB. */
 export const logMaxBytesMin = 64 * 1024;
 

@@ -4,7 +4,12 @@ import type { Result } from '../../machine/ports.ts';
 import { closeQuietly } from '../fs/cleanup.ts';
 import { openConfined } from '../fs/confined.ts';
 import { errnoOf, failure, success } from '../fs/fs-error.ts';
-import { type LogCapLayout, offsetAfterCompaction, readLogCap } from '../local/log-cap-layout.ts';
+import {
+  hiddenRangeOf,
+  type LogCapLayout,
+  offsetAfterCompaction,
+  readLogCap,
+} from '../local/log-cap-layout.ts';
 import { positiveInteger } from './positive-integer.ts';
 
 /** A piece of log text between separators: a line, or one update of a '\r'-redrawn bar. */
@@ -125,7 +130,10 @@ export class LogTail {
   #readFrom(fd: number, sizeBytes: number, onSegment: (segment: LogSegment) => void): LogRead {
     const skips = { list: [] as LogSkip[], count: 0 };
     if (sizeBytes < this.#offset) this.#restart(skips);
-    const budgetEnd = this.#offset + this.readBytesMax;
+    // A capped log (issue 17): never read into the bytes dropped between its marker and newest part.
+    const hidden = hiddenRangeOf(this.#cap ?? null);
+    const stopAt = hidden !== null && this.#offset < hidden.start ? hidden.start : Number.POSITIVE_INFINITY;
+    const budgetEnd = Math.min(this.#offset + this.readBytesMax, stopAt);
     // Each pass advances the offset by at least one byte or ends, within readBytesMax.
     while (this.#offset < budgetEnd) {
       const wantBytes = Math.min(this.#chunk.length, budgetEnd - this.#offset);
@@ -133,7 +141,7 @@ export class LogTail {
       if (gotBytes === 0) return { skipped: skips.list, skippedCount: skips.count, more: false };
       this.#consume(this.#chunk.subarray(0, gotBytes), onSegment, skips);
     }
-    return { skipped: skips.list, skippedCount: skips.count, more: true };
+    return { skipped: skips.list, skippedCount: skips.count, more: this.#offset < sizeBytes };
   }
 
   /** Splits bytes read at the offset into segments; keeps the unterminated tail. */
@@ -212,9 +220,9 @@ export class LogTail {
     const now = readLogCap(this.root, this.path);
     if (this.#cap === undefined) {
       this.#cap = now;
-      if (now === null || now.generation % 2 === 0) return null;
+      if (now === null || now.generation % 2 === 0) return this.#skipHidden();
     }
-    if (now === null || now.generation === this.#cap?.generation) return null;
+    if (now === null || now.generation === this.#cap?.generation) return this.#skipHidden();
     if (now.generation % 2 === 1) return [];
     const moved = offsetAfterCompaction(this.#offset, this.#cap ?? null, now);
     this.#cap = now;
@@ -223,10 +231,20 @@ export class LogTail {
     this.#segmentStart = moved.offset;
     this.#partial = [];
     this.#partialBytes = 0;
-    this.#skipping = moved.droppedUnread > 0;
-    if (moved.droppedUnread === 0) return null;
+    this.#skipping = false; // the newest part starts at a line start
+    if (moved.droppedUnread === 0) return this.#skipHidden();
     const reason = `${moved.droppedUnread} bytes were dropped by --log-max before they were read`;
     return [{ line: 0, reason }];
+  }
+
+  /** At the end of a capped log's marker: go on at its newest part (the bytes between are gone). */
+  #skipHidden(): null {
+    const hidden = hiddenRangeOf(this.#cap ?? null);
+    if (hidden !== null && this.#offset >= hidden.start && this.#offset < hidden.end) {
+      this.#offset = hidden.end;
+      this.#segmentStart = hidden.end;
+    }
+    return null;
   }
 
   /** Starts over after the file shrank (it was truncated or replaced). */

@@ -3,7 +3,12 @@
 import { readSync } from 'node:fs';
 import { closeQuietly } from '../../runtime/fs/cleanup.ts';
 import { openConfined } from '../../runtime/fs/confined.ts';
-import { type LogCapLayout, offsetAfterCompaction, readLogCap } from '../../runtime/local/log-cap-layout.ts';
+import {
+  hiddenRangeOf,
+  type LogCapLayout,
+  offsetAfterCompaction,
+  readLogCap,
+} from '../../runtime/local/log-cap-layout.ts';
 import { RunwardenError } from './errors.ts';
 
 const chunkBytes = 64 * 1024;
@@ -27,12 +32,19 @@ export function copyRunLog(
   if (opened.value === 'missing') return fromBytes;
   const { fd, sizeBytes } = opened.value;
   const endBytes = Math.min(sizeBytes, fromBytes + bytesMax);
+  // A log capped by --log-max (issue 17): the bytes between its marker and newest part are gone.
+  const hidden = hiddenRangeOf(readLogCap(root, path));
   try {
     const buffer = Buffer.alloc(chunkBytes);
     let at = fromBytes;
-    // Each pass copies at least one byte or ends: at most (endBytes - fromBytes) passes.
+    // Each pass copies at least one byte, skips the hidden range once, or ends.
     while (at < endBytes) {
-      const read = readSync(fd, buffer, 0, Math.min(chunkBytes, endBytes - at), at);
+      if (hidden !== null && at >= hidden.start && at < hidden.end) {
+        at = Math.min(hidden.end, endBytes);
+        continue;
+      }
+      const stop = hidden !== null && at < hidden.start ? Math.min(endBytes, hidden.start) : endBytes;
+      const read = readSync(fd, buffer, 0, Math.min(chunkBytes, stop - at), at);
       if (read <= 0) break;
       write(Buffer.from(buffer.subarray(0, read)));
       at += read;

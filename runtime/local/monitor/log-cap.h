@@ -1,25 +1,30 @@
 /* log-cap.h: bounded logs (issue 17), included by rw-monitor.c.
  *
- * Off unless RUN_DIR/log-max-bytes holds a size: then nothing changes (the job's fds 1 and 2 are
- * the log files themselves). On: the job's fds 1 and 2 are pipes (1 MiB each) that the monitor
- * drains without ever blocking the job, into the log files, each kept within the cap as
+ * Off unless RUN_DIR/log-max-bytes holds a size: then nothing changes. On, each log is kept as
  *
  *     [head: the first quarter of the cap, up to a line end]
  *     [marker: one line of LOG_CAP_MARKER_BYTES, "[runwarden: N bytes dropped here ...]"]
- *     [the newest bytes, starting at a line start when one is near]
+ *     [the newest bytes, from a line start]
  *
- * When a log reaches the cap, the newest half of what follows the marker is copied to just after
- * the marker (copy_file_range, in the kernel), the file is truncated there and the dropped count
- * grows. So the log never exceeds the cap, always holds its first and newest bytes, and stays a
- * plain text file (cat, tail, grep work). NAME.cap (e.g. stdout.log.cap) says where the layout is:
- * "rw-log-cap 1 GEN HEAD BODY DROPPED MAX\n", fixed width, rewritten in place; GEN is odd while a
- * compaction is moving bytes, so a follower knows to map its offset (logical = physical + DROPPED
- * for physical >= BODY) and to wait out an odd GEN.
+ * and its disk use stays within the cap. NAME.cap (e.g. stdout.log.cap) says where:
+ * "rw-log-cap 1 GEN HEAD BODY DROPPED MAX\n" (fixed width, rewritten in place; GEN is odd while
+ * bytes are being dropped). A reader shows [0, HEAD + marker) and [BODY, end); the byte at
+ * BODY + k is byte HEAD + DROPPED + k of the job's output. Two ways, the first where it works:
  *
- * The job writes into a pipe only the monitor reads: if the monitor is SIGKILLed, the job's next
- * write fails with EPIPE (its SIGPIPE is the default). That is the price of a cap; without
- * --log-max the job writes its files directly and survives the monitor. A write error on the log
- * (a full disk) drops those bytes (counted) rather than stall the job. */
+ * holes (the default): the job's fds 1 and 2 stay the log files (it writes them directly: it never
+ *   waits for us, never gets SIGPIPE, and outlives us). inotify wakes the monitor (SIGIO) when a
+ *   log grows; past the cap it punches the bytes between the marker and the newest half out of
+ *   the file (fallocate PUNCH_HOLE: the blocks are freed, the size stays, offsets never move).
+ *   The file's apparent size is the job's whole output; its disk use (du) is the cap.
+ * pipe (where holes cannot be punched, or RUNWARDEN_LOG_CAP=pipe): fds 1 and 2 are 1 MiB pipes the
+ *   monitor splices into the logs; at the cap the newest half is moved (copy_file_range) behind
+ *   the marker and the file truncated: a plain file within the cap, but a job faster than the
+ *   monitor waits for it, and the job's next write gets EPIPE if the monitor is SIGKILLed.
+ *
+ * A write or punch that fails (a full disk) drops bytes (counted) rather than stall the job. */
+#include <poll.h>
+#include <sys/inotify.h>
+#include <sys/ioctl.h>
 
 #define LOG_CAP_FILE "log-max-bytes"
 #define LOG_CAP_MIN_BYTES (64LL * 1024)
@@ -28,6 +33,8 @@
 #define LOG_CAP_PUMP_BYTES (64LL * 1024 * 1024) /* drained per pipe per loop turn at most */
 #define LOG_CAP_LINE_SEARCH 65536             /* how far to look for a line end at a cut */
 #define LOG_CAP_COPY_BYTES (1024 * 1024)
+#define LOG_CAP_SLACK_BYTES (4 * 4096) /* holes: blocks only partly ours (file-system metadata too) */
+#define LOG_CAP_POLL_MS 100 /* holes without inotify: how often the logs are measured */
 
 struct log_cap {
   int rd, wr;          /* the pipe: the job writes wr (its fd 1 or 2), we read rd; -1 when closed */
@@ -42,6 +49,8 @@ struct log_cap {
 };
 
 static long long log_cap_max; /* 0: off */
+static int log_cap_holes;     /* 1: the job writes the files, we punch holes; 0: the pipes */
+static int log_cap_inotify = -1; /* holes: IN_MODIFY on both logs wakes us (SIGIO) */
 static struct log_cap log_caps[2] = {{-1, -1, -1, -1, 0, 0, 0, 0, 0, 0}, {-1, -1, -1, -1, 0, 0, 0, 0, 0, 0}};
 static char log_cap_buf[LOG_CAP_COPY_BYTES];
 
@@ -140,22 +149,28 @@ static void log_cap_setup(void) {
     struct stat st;
     snprintf(self, sizeof self, "/proc/self/fd/%d", i + 1);
     ssize_t len = readlink(self, target, sizeof target - 1);
-    int p[2];
+    int p[2] = {-1, -1};
     c->file = open(self, O_RDWR | O_CLOEXEC); /* the same inode (a magic link), its own offset */
+    if (len > 0 && c->file >= 0 && i == 0) {
+      /* Holes where this file system punches them (a punch past the end changes nothing). */
+      const char *wanted = getenv("RUNWARDEN_LOG_CAP");
+      log_cap_holes = !(wanted && strcmp(wanted, "pipe") == 0) &&
+                      fallocate(c->file, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)1 << 40, 4096) == 0;
+    }
     if (len <= 0 || c->file < 0 || fstat(c->file, &st) < 0 || !S_ISREG(st.st_mode) ||
-        pipe2(p, O_CLOEXEC) < 0) {
+        (!log_cap_holes && pipe2(p, O_CLOEXEC) < 0)) {
       fprintf(stderr, "rw-monitor: RW_LOG_CAP_OFF: cannot cap the log on fd %d: %s; it is not capped\n", i + 1,
               strerror(errno ? errno : EINVAL));
       for (int j = 0; j <= i; j++) {
         if (log_caps[j].file >= 0) close(log_caps[j].file);
         if (log_caps[j].side >= 0) close(log_caps[j].side);
-        if (j < i) close(log_caps[j].rd), close(log_caps[j].wr);
+        if (j < i && log_caps[j].rd >= 0) close(log_caps[j].rd), close(log_caps[j].wr);
         log_caps[j].file = log_caps[j].side = log_caps[j].rd = log_caps[j].wr = -1;
       }
       return;
     }
     target[len] = '\0';
-    fcntl(p[1], F_SETPIPE_SZ, LOG_CAP_PIPE_BYTES);
+    if (p[1] >= 0) fcntl(p[1], F_SETPIPE_SZ, LOG_CAP_PIPE_BYTES);
     c->rd = p[0];
     c->wr = p[1];
     c->size = st.st_size;
@@ -165,18 +180,33 @@ static void log_cap_setup(void) {
   }
   log_cap_max = max;
   for (int i = 0; i < 2; i++) log_cap_side(&log_caps[i]);
+  if (!log_cap_holes) return;
+  /* Woken when a log grows; without inotify, every LOG_CAP_POLL_MS. */
+  log_cap_inotify = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  for (int i = 0; log_cap_inotify >= 0 && i < 2; i++) {
+    char self[64];
+    snprintf(self, sizeof self, "/proc/self/fd/%d", i + 1);
+    if (inotify_add_watch(log_cap_inotify, self, IN_MODIFY) < 0) {
+      close(log_cap_inotify);
+      log_cap_inotify = -1;
+    }
+  }
+  if (log_cap_inotify >= 0) {
+    fcntl(log_cap_inotify, F_SETOWN, getpid());
+    fcntl(log_cap_inotify, F_SETFL, O_NONBLOCK | O_ASYNC);
+  }
 }
 
 /* In the child, before exec: fds 1 and 2 become the pipes' write ends. */
 static void log_cap_child(void) {
-  if (!log_cap_max) return;
+  if (!log_cap_max || log_cap_holes) return;
   for (int i = 0; i < 2; i++)
     if (dup2(log_caps[i].wr, i + 1) < 0) _exit(127);
 }
 
 /* In the monitor after the fork: only the child writes; reading never blocks and SIGIO wakes us. */
 static void log_cap_parent(void) {
-  if (!log_cap_max) return;
+  if (!log_cap_max || log_cap_holes) return;
   for (int i = 0; i < 2; i++) {
     close(log_caps[i].wr);
     log_caps[i].wr = -1;
@@ -185,15 +215,75 @@ static void log_cap_parent(void) {
   }
 }
 
+/* Holes: a log past the cap loses the bytes between its marker and its newest half (punched
+   out: blocks freed, offsets kept). The first time, the head is cut at a line end and the marker
+   written after it; the newest part starts at a line start when one is near. */
+static void log_cap_punch(struct log_cap *c) {
+  struct stat st;
+  if (fstat(c->file, &st) < 0) return;
+  long long size = st.st_size;
+  long long from = c->body ? c->body : 0; /* the kept newest bytes start here */
+  long long head = c->body ? c->head : log_cap_max / 4;
+  /* For the newest bytes: the cap less the head and marker, and the partly used blocks at either
+     end of the hole and at the end of the file (disk use counts whole blocks). */
+  long long budget = log_cap_max - head - LOG_CAP_MARKER_BYTES - LOG_CAP_SLACK_BYTES;
+  if (c->body ? size - from <= budget : size <= log_cap_max) return;
+  int first = c->body == 0;
+  c->gen++;
+  log_cap_side(c);
+  if (first) {
+    long long cut = log_cap_line_end(c->file, head, 1);
+    c->marker_nl = cut <= 0;
+    c->head = cut > 0 ? cut : head;
+    from = c->head + LOG_CAP_MARKER_BYTES;
+    budget = log_cap_max - c->head - LOG_CAP_MARKER_BYTES - LOG_CAP_SLACK_BYTES;
+  }
+  long long body = (size - budget / 2) & ~4095LL; /* whole blocks are freed */
+  long long line = log_cap_line_end(c->file, body, 0);
+  if (line > 0 && line < size) body = line;
+  /* Always from the marker's end: a block the last punch only zeroed (its start was mid-block)
+     is freed now that the whole of it is dropped. Punching a hole again costs nothing. */
+  long long hole = c->head + LOG_CAP_MARKER_BYTES;
+  if (body > from && fallocate(c->file, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, hole, body - hole) < 0) {
+    /* not freed (the bytes stay on disk); readers skip them all the same */
+  }
+  c->body = body;
+  c->dropped = body - c->head; /* the marker took the place of output bytes too */
+  log_cap_marker(c);
+  c->gen++;
+  log_cap_side(c);
+}
+
+/* Drain the inotify events and bound both logs; the most ms to wait before looking again. */
+static long log_cap_watch(void) {
+  char events[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+  while (log_cap_inotify >= 0 && read(log_cap_inotify, events, sizeof events) > 0) {
+  }
+  for (int i = 0; i < 2; i++) log_cap_punch(&log_caps[i]);
+  return log_cap_inotify >= 0 ? -1 : LOG_CAP_POLL_MS;
+}
+
 /* Move what the pipes hold into the logs, up to LOG_CAP_PUMP_BYTES each; 1 when one of them
    stopped at that bound (call again without waiting), else 0. EOF closes a pipe. */
-static int log_cap_pump(void) {
+static int log_cap_pipes(void) {
   int more = 0;
   for (int i = 0; log_cap_max && i < 2; i++) {
     struct log_cap *c = &log_caps[i];
     long long moved = 0;
     while (c->rd >= 0 && moved < LOG_CAP_PUMP_BYTES) {
-      if (c->size >= log_cap_max) log_cap_compact(c);
+      if (c->size >= log_cap_max) {
+        /* Compact only for bytes that wait: a log that ends at the cap keeps every byte. */
+        int waiting = 0;
+        struct pollfd hup = {c->rd, POLLIN, 0};
+        if (ioctl(c->rd, FIONREAD, &waiting) == 0 && waiting == 0) {
+          if (poll(&hup, 1, 0) == 1 && (hup.revents & POLLHUP)) {
+            close(c->rd); /* EOF: the writers are gone */
+            c->rd = -1;
+          }
+          break;
+        }
+        log_cap_compact(c);
+      }
       long long room = log_cap_max - c->size;
       loff_t at = c->size;
       ssize_t n = splice(c->rd, NULL, c->file, &at, (size_t)(room < LOG_CAP_PIPE_BYTES ? room : LOG_CAP_PIPE_BYTES),
@@ -222,10 +312,19 @@ static int log_cap_pump(void) {
   return more;
 }
 
+/* The monitor's loop turn: bound the logs; the most ms to wait before the next turn (-1: until a
+   signal, 0: at once). */
+static long log_cap_pump(void) {
+  if (!log_cap_max) return -1;
+  if (log_cap_holes) return log_cap_watch();
+  return log_cap_pipes() ? 0 : -1;
+}
+
 /* After the job and its descendants are gone: drain what is left (bounded), record the layout. */
 static void log_cap_finish(void) {
-  for (int round = 0; log_cap_max && round < 1024 && log_cap_pump(); round++) {
+  for (int round = 0; log_cap_max && round < 1024 && log_cap_pump() == 0; round++) {
   }
+  if (log_cap_inotify >= 0) close(log_cap_inotify);
   for (int i = 0; log_cap_max && i < 2; i++) {
     struct log_cap *c = &log_caps[i];
     if (c->rd >= 0) close(c->rd);

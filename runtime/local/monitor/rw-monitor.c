@@ -448,8 +448,9 @@ static void supervise(pid_t pid, const sigset_t *set, struct exec_state *st,
       ts.tv_nsec = (left % 1000) * 1000000;
       timeout = &ts;
     }
-    static struct timespec no_wait;
-    if (log_cap_pump()) timeout = &no_wait; /* a pipe still holds bytes: drain before waiting */
+    long cap_ms = log_cap_pump(); /* bounded logs: how soon they want another look */
+    struct timespec cap_ts = {cap_ms / 1000, (cap_ms % 1000) * 1000000L};
+    if (cap_ms >= 0 && (!timeout || cap_ms < ts.tv_sec * 1000 + ts.tv_nsec / 1000000)) timeout = &cap_ts;
     siginfo_t si;
     int sig = sigtimedwait(set, &si, timeout);
     if (sig == SIGUSR1 || sig == SIGTERM || sig == SIGINT) {

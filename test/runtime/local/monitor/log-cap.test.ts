@@ -1,10 +1,12 @@
-// Proves --log-max (issue 17): under rw-monitor a capped log keeps its head and its newest bytes,
-// counts what it dropped in a marker line and the .cap sidecar, never blocks or SIGPIPEs the job,
-// and LogTail follows it across compactions — with real jobs (python3) writing megabytes.
+// Proves --log-max (issue 17): under rw-monitor a capped log keeps its head and its newest bytes
+// within the cap, counts what it dropped in a marker line and the .cap sidecar, lets the job run
+// to its end, and LogTail follows it while bytes are dropped — in both ways the monitor caps (holes
+// punched in the file the job writes directly; a pipe it drains) — real jobs writing megabytes.
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
+  logCapMarkerBytes,
   offsetAfterCompaction,
   outputIndexOf,
   readLogCap,
@@ -14,6 +16,9 @@ import { LogTail } from '../../../../runtime/progress/log-tail.ts';
 import { launchTracked, useRunSandbox, waitForExitRecord } from './run-setup.ts';
 
 const sandbox = useRunSandbox();
+afterEach(() => {
+  delete process.env.RUNWARDEN_LOG_CAP; // the monitor inherits it (see launchTracked)
+});
 const capBytes = 256 * 1024;
 
 // What the fixture job prints: `line N` for N < count, to stdout; one line to stderr.
@@ -40,15 +45,22 @@ async function capAndRun(argv: string[]): Promise<{ runDir: string; out: Buffer 
   return { runDir, out: Buffer.alloc(0) };
 }
 
-describe('rw-monitor with a log cap', () => {
+describe.each(['holes', 'pipe'])('rw-monitor with a log cap (%s)', (mode) => {
+  const useMode = () => {
+    process.env.RUNWARDEN_LOG_CAP = mode;
+  };
   it('keeps the head and the newest bytes within the cap, and the marker counts exactly what was dropped', async () => {
+    useMode();
     const count = 200_000; // ~2.3 MB: about nine caps' worth
     const { runDir } = await capAndRun(pythonJob(count));
     const record = await waitForExitRecord(runDir);
     expect(record).toMatchObject({ code: 0, signal: null }); // no SIGPIPE, no block: it ran to its end
     const full = expectedOutput(count);
     const log = fs.readFileSync(path.join(runDir, 'out.log'));
-    expect(log.length).toBeLessThanOrEqual(capBytes);
+    // Disk use within the cap (holes: the apparent size is the whole output, the blocks are not).
+    expect(fs.statSync(path.join(runDir, 'out.log')).blocks * 512).toBeLessThanOrEqual(capBytes);
+    if (mode === 'holes') expect(log.length).toBe(full.length);
+    else expect(log.length).toBeLessThanOrEqual(capBytes);
     const layout = readLogCap(runDir, path.join(runDir, 'out.log'));
     if (layout === null) throw new Error('no out.log.cap sidecar');
     expect(layout.generation % 2).toBe(0);
@@ -59,7 +71,7 @@ describe('rw-monitor with a log cap', () => {
     const body = log.subarray(layout.bodyOffset);
     expect(full.subarray(full.length - body.length).equals(body)).toBe(true);
     expect(layout.headBytes + layout.droppedBytes + body.length).toBe(full.length);
-    const marker = log.subarray(layout.headBytes, layout.bodyOffset).toString();
+    const marker = log.subarray(layout.headBytes, layout.headBytes + logCapMarkerBytes).toString();
     expect(marker).toMatch(
       new RegExp(
         `^\\[runwarden: 0*${layout.droppedBytes} bytes dropped here by --log-max ${capBytes}\\] *\\n$`,
@@ -71,7 +83,8 @@ describe('rw-monitor with a log cap', () => {
     expect(readLogCap(runDir, path.join(runDir, 'err.log'))?.droppedBytes).toBe(0);
   });
 
-  it('gives the job pipes as fds 1 and 2 (without a cap they are the log files: launch.test.ts)', async () => {
+  it('gives the job the log files as fds 1 and 2 with holes, pipes otherwise (no cap: launch.test.ts)', async () => {
+    useMode();
     const { runDir, tracker } = sandbox.current();
     const logs = [path.join(runDir, 'out.log'), path.join(runDir, 'err.log')];
     expect(writeLogMax(runDir, runDir, capBytes, logs).ok).toBe(true);
@@ -82,11 +95,15 @@ describe('rw-monitor with a log cap', () => {
     ]);
     expect((await job.release()).ok).toBe(true);
     expect(await waitForExitRecord(runDir)).toMatchObject({ code: 0 });
-    expect(fs.readFileSync(path.join(runDir, 'out.log'), 'utf8')).toMatch(/^pipe:\[\d+\]\n$/);
-    expect(fs.readFileSync(path.join(runDir, 'err.log'), 'utf8')).toMatch(/^pipe:\[\d+\]\n$/);
+    const pipe = /^pipe:\[\d+\]\n$/;
+    const fd1 = fs.readFileSync(path.join(runDir, 'out.log'), 'utf8');
+    const fd2 = fs.readFileSync(path.join(runDir, 'err.log'), 'utf8');
+    if (mode === 'holes') expect([fd1, fd2]).toEqual([`${logs[0]}\n`, `${logs[1]}\n`]);
+    else expect([pipe.test(fd1), pipe.test(fd2)]).toEqual([true, true]);
   });
 
-  it('lets a LogTail follow the log while it is compacted: every line it hands over is in order, and it ends on the last', async () => {
+  it('lets a LogTail follow the log while bytes are dropped: every line it hands over is whole and in order, to the last', async () => {
+    useMode();
     const count = 120_000;
     const { runDir } = await capAndRun(pythonJob(count, 500));
     const tail = new LogTail(runDir, path.join(runDir, 'out.log'), { readBytesMax: 64 * 1024 });
