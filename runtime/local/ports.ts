@@ -28,6 +28,7 @@ import { type Layout, layoutOf } from './layout.ts';
 import { claimLock, createLock, quarantineLock, readLock, releaseClaim, updateLock } from './lock-file.ts';
 import { writeLogMax } from './log-cap-layout.ts';
 import { selfIdentity, selfOwner } from './owner.ts';
+import { defaultSampleEveryMs, writeSampleEvery } from './resource-files.ts';
 import { createRunDir, writeAbortGrace, writeAbortRequest, writeRunIdentity } from './run-records.ts';
 import { signalIfSame } from './signal-process.ts';
 import { watchWorkspace } from './workspace-watcher.ts';
@@ -110,6 +111,12 @@ async function spawn(
     // Issue 17: the monitor caps the logs it finds asked for here.
     const logs = [layout.runFile(runId, 'stdout'), layout.runFile(runId, 'stderr')];
     const asked = writeLogMax(layout.root, layout.runDir(runId), config.logMaxBytes, logs);
+    if (!asked.ok) return asked;
+  }
+  if (config.sampleEveryMs !== null) {
+    // Issue 17: the monitor samples the job's resource use (absent: the default period).
+    const every = config.sampleEveryMs ?? defaultSampleEveryMs;
+    const asked = writeSampleEvery(layout.root, layout.runDir(runId), every);
     if (!asked.ok) return asked;
   }
   const launched = await launchMonitored({

@@ -2,6 +2,7 @@
 import { statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { runFiles } from '../local/layout.ts';
+import { resourcesFile } from '../local/resource-files.ts';
 import { EventsSource } from './events-source.ts';
 import type { ReadTime } from './log-events.ts';
 import { LogSource } from './log-source.ts';
@@ -50,6 +51,8 @@ export class RunFollower {
   readonly #nowMs: () => number;
   readonly #tracker = new ProgressTracker();
   readonly #events: EventsSource;
+  /** Issue 17: the monitor's resource samples (sys/cpu, sys/rss, …), metric events like the job's. */
+  readonly #resources: EventsSource;
   readonly #logs: readonly LogSource[];
   #caughtUp = false;
 
@@ -68,6 +71,11 @@ export class RunFollower {
     const { lineBytesMax, readBytesMax } = this;
     const root = dirname(runDir);
     this.#events = new EventsSource(root, join(runDir, runFiles.events), { lineBytesMax, readBytesMax });
+    this.#resources = new EventsSource(root, join(runDir, resourcesFile), {
+      lineBytesMax,
+      readBytesMax,
+      eventSource: 'parsed',
+    });
     const segmentBytesMax = opts.segmentBytesMax ?? 16 * 1024;
     this.#logs = (['stderr', 'stdout'] as const).map(
       (source) =>
@@ -100,6 +108,7 @@ export class RunFollower {
     let caughtUp = true;
     for (const log of this.#logs) caughtUp = log.poll(this.#tracker, callsMax, at, final) && caughtUp;
     caughtUp = this.#events.poll(this.#tracker, callsMax, final, at) && caughtUp;
+    caughtUp = this.#resources.poll(this.#tracker, callsMax, final, at) && caughtUp;
     this.#caughtUp = caughtUp;
     return this.#tracker.view();
   }

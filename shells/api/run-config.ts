@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import type { RetentionPolicy, RunConfig } from '../../machine/types.ts';
 import { logMaxBytesMin } from '../../runtime/local/log-cap-layout.ts';
+import { sampleEveryMsMin } from '../../runtime/local/resource-files.ts';
 import { RunwardenError } from './errors.ts';
 import { newRunId } from './run-id.ts';
 import type { StartOptions } from './workspace.ts';
@@ -70,7 +71,7 @@ function resourceOptionsOf(options: StartOptions): Pick<RunConfig, 'logMaxBytes'
   if (
     sampleEveryMs !== undefined &&
     sampleEveryMs !== null &&
-    (!Number.isFinite(sampleEveryMs) || sampleEveryMs < 100)
+    (!Number.isFinite(sampleEveryMs) || sampleEveryMs < sampleEveryMsMin)
   ) {
     throw new RunwardenError(
       'RW_USAGE',

@@ -427,6 +427,8 @@ static int kill_descendants(void) {
   return left;
 }
 
+#include "resource-sample.h" /* resource sampling (issue 17): sample_setup/tick */
+
 /* Wait for signals until the child ends, escalating an abort when its grace runs out. */
 static void supervise(pid_t pid, const sigset_t *set, struct exec_state *st,
                       siginfo_t *info) {
@@ -448,7 +450,7 @@ static void supervise(pid_t pid, const sigset_t *set, struct exec_state *st,
       ts.tv_nsec = (left % 1000) * 1000000;
       timeout = &ts;
     }
-    long cap_ms = log_cap_pump(); /* bounded logs: how soon they want another look */
+    long cap_ms = sooner_ms(log_cap_pump(), sample_tick()); /* issue 17: logs, samples */
     struct timespec cap_ts = {cap_ms / 1000, (cap_ms % 1000) * 1000000L};
     if (cap_ms >= 0 && (!timeout || cap_ms < ts.tv_sec * 1000 + ts.tv_nsec / 1000000)) timeout = &cap_ts;
     siginfo_t si;
@@ -486,6 +488,7 @@ int main(int argc, char **argv) {
   if (!wanted || strcmp(wanted, "subreaper") != 0) make_cgroup();
   reserve_exit_record();
   log_cap_setup();
+  sample_setup();
   sigset_t set, old_mask;
   sigemptyset(&set);
   int handled[] = {SIGCHLD, SIGUSR1, SIGUSR2, SIGTERM, SIGINT, SIGHUP, SIGALRM, SIGIO};
