@@ -3,7 +3,7 @@
 import { assign } from 'xstate';
 import { initialContext } from './context.ts';
 import { lifecycleSetup } from './lifecycle-setup.ts';
-import { claiming, finalizing } from './states/ending.ts';
+import { claiming, finalizing, requeuing } from './states/ending.ts';
 import { live } from './states/live.ts';
 import { recovering } from './states/recovering.ts';
 import { starting } from './states/starting.ts';
@@ -43,6 +43,7 @@ export const lifecycleMachine = lifecycleSetup.createMachine({
     live,
     claiming,
     finalizing,
+    requeuing,
     halted: {
       tags: ['settled', 'halted'],
       on: { 'run.recover': { target: 'recovering', actions: 'resetAttempts' } },

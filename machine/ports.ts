@@ -99,6 +99,11 @@ export const unprovidedPorts = {
   recordHistory: fromPromise<Result<null>, HistoryInput>(async () => missing('recordHistory')),
   /** Keep or delete the run's directory according to its outcome. */
   applyRetention: fromPromise<Result<null>, RetentionInput>(async () => missing('applyRetention')),
+  /**
+   * Remove the run directory of a queued run whose start never let its job go (issue 12 `requeue`):
+   * no history record is written; its queue entry goes back. Already gone: ok.
+   */
+  discardRun: fromPromise<Result<null>, { claim: ClaimRef }>(async () => missing('discardRun')),
   /** Remove the claimed lock: the last step of every run. */
   releaseLock: fromPromise<Result<null>, { claim: ClaimRef }>(async () => missing('releaseLock')),
 };

@@ -48,6 +48,11 @@ export interface QueueEntry {
   readonly needs: QueueNeeds;
   /** The run's config as submitted; the slots' overlays are added when it starts. */
   readonly config: RunConfig;
+  /**
+   * The submitter's environment (issue 12, q-core): the job's `config.env` is merged over it, not
+   * over whichever process dispatches it (a monitor's kick, another user command). Absent: that one's.
+   */
+  readonly baseEnv?: Readonly<Record<string, string>>;
 }
 
 /** What a scheduler knows of a dependency. */

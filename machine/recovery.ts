@@ -24,6 +24,18 @@ export type RecoveryDecision =
       readonly source: LockSource;
     }
   | { readonly kind: 'wait'; readonly record: LockRecord }
+  /**
+   * A start from the queue that never let its job go (no job recorded, its starter gone): claim
+   * the lock, discard the never-started run directory (no history record), release; the
+   * dispatcher's accounting then puts the queue entry back (issue 12: a dispatcher that dies
+   * mid-way loses nothing).
+   */
+  | {
+      readonly kind: 'requeue';
+      readonly record: LockRecord;
+      readonly source: LockSource;
+      readonly now: number;
+    }
   | { readonly kind: 'halt'; readonly error: ErrorInfo }
   | {
       readonly kind: 'reattach';
@@ -79,7 +91,10 @@ function decideUnreadable(f: UnreadableFinding, startStuckMs: number): RecoveryD
   const source: LockSource = { ...f.source, unreadable: `${f.path}: ${f.detail}` };
   const decisions = f.runs.map((run) => decideRun(run, source, f.now, startStuckMs));
   // A claim no longer holds the workspace: only an ended run can be finalised through it.
-  const usable = f.source.kind === 'claim' ? decisions.filter((d) => d.kind === 'finalize') : decisions;
+  const usable =
+    f.source.kind === 'claim'
+      ? decisions.filter((d) => d.kind === 'finalize' || d.kind === 'requeue')
+      : decisions;
   const best = usable.sort((a, b) => rankOf(a) - rankOf(b))[0];
   if (best !== undefined) return best;
   return { kind: 'quarantine', detail: f.detail, path: f.path, source: f.source };
@@ -87,7 +102,7 @@ function decideUnreadable(f: UnreadableFinding, startStuckMs: number): RecoveryD
 
 /** Which decision about a recorded run matters most: a live job first, an ended run last. */
 function rankOf(d: RecoveryDecision): number {
-  if (d.kind === 'finalize') return 2;
+  if (d.kind === 'finalize' || d.kind === 'requeue') return 2;
   return d.kind === 'wait' ? 1 : 0;
 }
 
@@ -110,6 +125,7 @@ function decideRun(
       }
       return { kind: 'wait', record };
     }
+    if (record.config.fromQueue === true) return { kind: 'requeue', record, source, now };
     return { ...base, kind: 'finalize', outcome: 'orphaned', exit: null, reason: 'starter-died' };
   }
 

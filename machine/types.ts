@@ -209,7 +209,14 @@ export interface AbortState {
 
 /** Something recovery did that a user should hear about, with the reason. */
 export interface RecoveryNote {
-  readonly kind: 'orphaned' | 'ended-unwatched' | 'quarantined' | 'abort-resumed' | 'lock-unreadable';
+  readonly kind:
+    | 'orphaned'
+    | 'ended-unwatched'
+    | 'quarantined'
+    | 'abort-resumed'
+    | 'lock-unreadable'
+    /** Issue 12: a queued run's start never let its job go; it goes back to the queue. */
+    | 'requeued';
   readonly runId: string | null;
   readonly reason: string;
 }

@@ -30,6 +30,8 @@ const lockOf = (c: RunConfig, withJob: boolean): LockRecord => ({
 });
 const record = lockOf(config(false), true);
 const starting = lockOf(config(false), false);
+/** A queued run's lock whose start never let the job go (issue 12 `requeue`). */
+const queuedStart: LockRecord = { ...starting, config: { ...starting.config, fromQueue: true } };
 const alive = { state: 'alive' } as const;
 const gone = { state: 'gone', reason: 'process-gone' } as const;
 const foreign = { state: 'foreign', detail: 'uid 0' } as const;
@@ -88,6 +90,7 @@ export const findings: readonly DiskFinding[] = [
   { ...present, record: starting, job: null, now: 1_000_000 },
   { ...present, record: starting, job: null, owner: gone },
   { ...present, record: starting, job: null, owner: foreign },
+  { ...present, record: queuedStart, job: null, owner: gone },
   { ...present, job: foreign },
   { ...present, job: alive },
   { ...present, job: alive, now: 60_000 },
@@ -121,6 +124,7 @@ const okOutputs: Record<string, readonly unknown[]> = {
   recordHistory: [ok(null)],
   applyRetention: [ok(null)],
   releaseLock: [ok(null)],
+  discardRun: [ok(null)],
 };
 
 /** Every event type the machine declares anywhere, read from its definition. */

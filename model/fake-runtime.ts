@@ -352,6 +352,13 @@ export function fakeRuntime(world: World, ownerId: number): typeof unprovidedPor
       }
       return ok(null);
     }),
+    discardRun: fromPromise(async ({ input }) => {
+      await step('discardRun');
+      const no = refused<null>(world, 'unlink', input.claim.record.runId);
+      if (no !== null) return no;
+      world.recordDiscard(input.claim.record.runId);
+      return ok(null);
+    }),
     releaseLock: fromPromise(async ({ input }) => {
       await step('releaseLock');
       // An unreadable claim is kept as evidence, moved aside (a rename, not an unlink).

@@ -14,6 +14,8 @@ export type Step =
       readonly job: readonly string[];
       readonly graceMs: number;
       readonly stall: boolean;
+      /** Issue 12: the run came from the queue (a start that never let its job go is requeued). */
+      readonly queued?: boolean;
     }
   | {
       readonly kind: 'abort';
@@ -63,7 +65,13 @@ export const stepArb: fc.Arbitrary<Step> = fc.oneof(
   {
     weight: 4,
     arbitrary: fc
-      .record({ who, job: jobArb, graceMs: fc.integer({ min: 0, max: 800 }), stall: fc.boolean() })
+      .record({
+        who,
+        job: jobArb,
+        graceMs: fc.integer({ min: 0, max: 800 }),
+        stall: fc.boolean(),
+        queued: fc.boolean(),
+      })
       .map((r) => ({ kind: 'start' as const, ...r })),
   },
   {
@@ -169,6 +177,7 @@ export async function applyStep(sim: Simulation, step: Step): Promise<void> {
       const config = {
         ...modelConfig(step.job, step.graceMs, step.stall ? 400 : null),
         abortOnStall: step.stall,
+        ...(step.queued === true ? { fromQueue: true } : {}),
       };
       target().actor.send({ type: 'run.start', config, at });
       break;

@@ -22,11 +22,14 @@ export const lockWhileLive: Invariant = (sim) => {
     .map((p) => `job of ${p.runId} is alive but the lock does not name it`);
 };
 
-/** A run that took the lock keeps a lock (or claim) until its history record exists. */
+/**
+ * A run that took the lock keeps a lock (or claim) until its history record exists, or (a queued
+ * run whose job never went, issue 12) until recovery discarded it for the queue to take back.
+ */
 export const lockUntilFinalized: Invariant = (sim) => {
   const locked = sim.world.lockedRuns();
   const lost = [...sim.world.locked.keys()].filter(
-    (runId) => !sim.world.history.has(runId) && !locked.has(runId),
+    (runId) => !sim.world.history.has(runId) && !locked.has(runId) && !sim.world.discarded.has(runId),
   );
   return lost.map((runId) => `run ${runId} has neither a lock nor a history record`);
 };
@@ -197,7 +200,10 @@ export function contextShapeOf(snap: SnapshotFrom<MachineUnderTest>): string[] {
     expect(c.claim === null && c.outcome === null, 'live with claim/outcome');
   }
   if (snap.matches({ live: 'aborting' })) expect(c.abort !== null, 'aborting without abort');
-  if (snap.matches('claiming')) expect(c.outcome !== null && c.claim === null, 'claiming shape');
+  // A requeue claims the lock with no outcome: the run never ran and gets no record.
+  const requeue = c.decision?.kind === 'requeue';
+  if (snap.matches('claiming')) expect((c.outcome !== null || requeue) && c.claim === null, 'claiming shape');
+  if (snap.matches('requeuing')) expect(requeue && c.outcome === null && c.claim !== null, 'requeuing shape');
   if (snap.matches('finalizing')) expect(c.outcome !== null && c.claim !== null, 'finalizing shape');
   if (snap.matches('starting'))
     expect(c.run !== null && c.handle === null && c.claim === null, 'starting shape');
@@ -245,6 +251,8 @@ export function quiescentViolations(sim: Simulation): string[] {
   if (w.liveJobs().length > 0) out.push('a job is still alive at rest');
   for (const runId of w.locked.keys()) {
     const n = w.historyCreations.get(runId) ?? 0;
+    // A requeued run (issue 12) has no record; it is the queue's again.
+    if (n === 0 && w.discarded.has(runId)) continue;
     if (n !== 1) out.push(`run ${runId} has ${n} history records at rest`);
   }
   return out;

@@ -47,6 +47,8 @@ export class World {
   readonly history = new Map<string, HistoryEntry>();
   readonly historyCreations = new Map<string, number>();
   readonly deleted = new Set<string>();
+  /** Queued runs whose never-started directory recovery discarded (issue 12 `requeue`). */
+  readonly discarded = new Set<string>();
   /** Every run that ever took the lock, with the lock's nonce. */
   readonly locked = new Map<string, string>();
   readonly incidents: Incident[] = [];
@@ -328,6 +330,18 @@ export class World {
     if (this.lock?.kind === 'corrupt' && this.lock.runId !== null) runs.add(this.lock.runId);
     for (const claim of this.claims.values()) runs.add(claim.record.runId);
     return runs;
+  }
+
+  /** A requeue discards a run directory: only one whose job never ran and that has no record. */
+  recordDiscard(runId: string): void {
+    this.discarded.add(runId);
+    this.runCopies.delete(runId);
+    const ran = [...this.procs.values()].some((p) => p.runId === runId && !p.paused);
+    if (ran) this.incidents.push({ at: this.now, what: `discarded run ${runId}, whose job ran` });
+    if (this.history.has(runId)) {
+      this.incidents.push({ at: this.now, what: `discarded run ${runId}, which has its history record` });
+    }
+    this.changed();
   }
 
   recordDelete(runId: string, outcome: Outcome): void {

@@ -23,6 +23,21 @@ export const claiming = lifecycleSetup.createStateConfig({
         }),
         onDone: [
           {
+            guard: and(['resultOk', { type: 'decisionIs', params: { kind: 'requeue' as const } }]),
+            target: '#runwarden.requeuing',
+            actions: [
+              'resetAttempts',
+              assign(({ context, event }) => {
+                const runId = context.lock?.runId ?? null;
+                const note = { kind: 'requeued' as const, runId, reason: 'its start never let the job go' };
+                return {
+                  claim: event.output.ok ? event.output.value : null,
+                  recovered: withNote(context.recovered, note),
+                };
+              }),
+            ],
+          },
+          {
             guard: 'resultOk',
             target: '#runwarden.finalizing',
             // Only the winner of the claim reports what recovery found.
@@ -123,6 +138,54 @@ export const finalizing = lifecycleSetup.createStateConfig({
     retrying: {
       tags: ['stuck'],
       after: { retryBackoffMs: 'recording' },
+    },
+  },
+});
+
+/**
+ * Issue 12 `requeue`: the claimed lock belongs to a queued run whose job never went. Discard its
+ * run directory (no history record: it never ran), then release the lock; the dispatcher's
+ * accounting puts the entry back once no lock names the run. Bounded like finalizing.
+ */
+export const requeuing = lifecycleSetup.createStateConfig({
+  tags: ['busy'],
+  initial: 'discarding',
+  states: {
+    discarding: {
+      invoke: {
+        id: 'discardRun',
+        src: 'discardRun',
+        input: ({ context }) => ({ claim: need(context.claim, 'claim') }),
+        onDone: [
+          { guard: 'resultOk', target: 'releasing' },
+          { guard: 'lastAttempt', target: '#runwarden.halted', actions: 'giveUp' },
+          { target: 'retrying', actions: ['noteFinalizeError', 'countFailure'] },
+        ],
+        onError: [
+          { guard: 'lastAttempt', target: '#runwarden.halted', actions: 'giveUp' },
+          { target: 'retrying', actions: ['noteFinalizeError', 'countFailure'] },
+        ],
+      },
+    },
+    releasing: {
+      invoke: {
+        id: 'releaseLock',
+        src: 'releaseLock',
+        input: ({ context }) => ({ claim: need(context.claim, 'claim') }),
+        onDone: [
+          { guard: 'resultOk', target: '#runwarden.idle' },
+          { guard: 'lastAttempt', target: '#runwarden.halted', actions: 'giveUp' },
+          { target: 'retrying', actions: ['noteFinalizeError', 'countFailure'] },
+        ],
+        onError: [
+          { guard: 'lastAttempt', target: '#runwarden.halted', actions: 'giveUp' },
+          { target: 'retrying', actions: ['noteFinalizeError', 'countFailure'] },
+        ],
+      },
+    },
+    retrying: {
+      tags: ['stuck'],
+      after: { retryBackoffMs: 'discarding' },
     },
   },
 });

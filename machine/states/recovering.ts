@@ -60,6 +60,12 @@ export const recovering = lifecycleSetup.createStateConfig({
           target: '#runwarden.live.aborting',
           actions: ['adoptRun', 'adoptAbort'],
         },
+        // A queued run whose start never let its job go: claim its lock, then discard and release.
+        {
+          guard: { type: 'decisionIs', params: { kind: 'requeue' } },
+          target: '#runwarden.claiming',
+          actions: 'adoptRun',
+        },
         {
           guard: { type: 'decisionIs', params: { kind: 'finalize' } },
           target: '#runwarden.claiming',

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import type { DiskFinding, Liveness, LockRecord, LockSource, RecordedRun } from '../../machine/types.ts';
 import { bootId, probe } from './identity.ts';
 import { probeJob } from './job-liveness.ts';
-import { type Layout, runIdPattern } from './layout.ts';
+import { defaultSlot, type Layout, reservedDirNames, runIdPattern } from './layout.ts';
 import { type FoundClaim, listClaims, readLock, sourcePath } from './lock-file.ts';
 import { readExitRecord } from './monitor/exit-record.ts';
 import { localIdentityOf } from './owner.ts';
@@ -104,12 +104,20 @@ function unaccountedRuns(layout: Layout): RecordedRun[] {
   }
   const runs: RecordedRun[] = [];
   for (const name of names) {
-    if (!runIdPattern.test(name) || name.startsWith('active.lock') || name === 'history') continue;
+    if (!runIdPattern.test(name) || name.startsWith('active.lock') || reservedDirNames.has(name)) continue;
     if (claimed.has(name) || existsSync(layout.historyRecord(name))) continue;
     const record = readRunIdentity(layout, name);
-    if (record !== null) runs.push(recorded(layout, record, ownerLiveness(record)));
+    // A run of another slot is that slot's to account for (issue 12: each slot recovers its own).
+    if (record !== null && holdsSlot(record, layout.slot.name))
+      runs.push(recorded(layout, record, ownerLiveness(record)));
   }
   return runs;
+}
+
+/** Whether a run holds the slot `name` (a run without `config.slots` holds slot 0 alone). */
+function holdsSlot(record: LockRecord, name: string): boolean {
+  const slots = record.config.slots;
+  return slots === undefined || slots.length === 0 ? name === defaultSlot.name : slots.includes(name);
 }
 
 function recorded(layout: Layout, record: LockRecord, owner: Liveness): RecordedRun {

@@ -34,13 +34,38 @@ export interface Layout {
   historyRecord(runId: string): string;
   /** Where a run's journal goes when retention deletes its directory (replays survive). */
   historyJournal(runId: string): string;
+  /** The directory holding `lock` and its claims: the root for slot 0, `slots/<name>` beyond (issue 12). */
+  readonly lockDir: string;
+  /** The slot this layout's lock belongs to (issue 12); slot 0 is the workspace's own `active.lock`. */
+  readonly slot: SlotRef;
+  /** `<ws>/workspace.json`: the slots (absent: one slot, today's behaviour) (issue 12). */
+  readonly workspaceConfig: string;
+  /** `<ws>/queue`: one `<runId>.json` per waiting run, `hold.json`, `boot` (issue 12). */
+  readonly queueDir: string;
 }
 
-/** The layout of the workspace at `root`. */
-export function layoutOf(root: string): Layout {
+/** Which slot a layout's lock is: its name and 0-based index. */
+export interface SlotRef {
+  readonly name: string;
+  readonly index: number;
+}
+
+/** The one slot of a workspace without slot configuration (today's layout). */
+export const defaultSlot: SlotRef = { name: 'slot0', index: 0 };
+
+/**
+ * The layout of the workspace at `root`, its lock being `slot`'s (default slot 0, the root's own
+ * `active.lock`; slot i>0 locks in `slots/<name>/`). Run directories and history stay at the root.
+ */
+export function layoutOf(root: string, slot: SlotRef = defaultSlot): Layout {
+  const lockDir = slot.index === 0 ? root : join(root, 'slots', slot.name);
   return {
     root,
-    lock: join(root, 'active.lock'),
+    lockDir,
+    slot: { name: slot.name, index: slot.index },
+    workspaceConfig: join(root, 'workspace.json'),
+    queueDir: join(root, 'queue'),
+    lock: join(lockDir, 'active.lock'),
     claimPrefix: 'active.lock.claimed-',
     historyDir: join(root, 'history'),
     historyIndex: join(root, 'history.ndjson'),
@@ -53,3 +78,6 @@ export function layoutOf(root: string): Layout {
 
 /** Run ids are `<name>-<UTC timestamp>-<short random>`: letters, digits, dot, dash, underscore. */
 export const runIdPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/** Entries of a workspace root that are never run directories (issue 12 adds `slots`, `queue`). */
+export const reservedDirNames: ReadonlySet<string> = new Set(['history', 'slots', 'queue']);

@@ -83,7 +83,7 @@ function claimName(layout: Layout, claimer: LocalIdentity): string {
 
 /** The path of a lock source: the active lock or a named claim. */
 export function sourcePath(layout: Layout, source: LockSource): string {
-  return source.kind === 'active' ? layout.lock : join(layout.root, source.name);
+  return source.kind === 'active' ? layout.lock : join(layout.lockDir, source.name);
 }
 
 /**
@@ -101,7 +101,7 @@ export function claimLock(
 ): Result<ClaimRef> {
   const from = sourcePath(layout, source);
   const name = claimName(layout, claimer);
-  const to = join(layout.root, name);
+  const to = join(layout.lockDir, name);
   try {
     durableStep('rename', to);
     renameSync(from, to);
@@ -139,7 +139,7 @@ function restore(claimPath: string, lockPath: string): Result<ClaimRef> {
  * its run directory) is kept as evidence: moved aside as `active.lock.corrupt-…`, not deleted.
  */
 export function releaseClaim(layout: Layout, claim: ClaimRef): Result<null> {
-  const path = join(layout.root, claim.name);
+  const path = join(layout.lockDir, claim.name);
   try {
     if (claim.unreadable === undefined) {
       durableStep('unlink', path);
@@ -153,7 +153,7 @@ export function releaseClaim(layout: Layout, claim: ClaimRef): Result<null> {
     const errno = errnoOf(error);
     if (errno !== 'ENOENT') return failure('RW_RELEASE_FAILED', `removing ${path}: ${errno}`);
   }
-  const synced = fsyncDir(layout.root, layout.root);
+  const synced = fsyncDir(layout.root, layout.lockDir);
   return synced.ok ? success(null) : synced;
 }
 
@@ -167,7 +167,7 @@ export interface FoundClaim {
 export function listClaims(layout: Layout): FoundClaim[] {
   let names: string[];
   try {
-    names = readdirSync(layout.root);
+    names = readdirSync(layout.lockDir);
   } catch {
     return [];
   }
@@ -203,6 +203,6 @@ export function quarantineLock(layout: Layout, source: LockSource): Result<{ mov
     const back = restore(to, from);
     return back.ok ? failure('RW_QUARANTINE_LOST', `${from} became readable`) : back;
   }
-  const synced = fsyncDir(layout.root, layout.root);
+  const synced = fsyncDir(layout.root, layout.lockDir);
   return synced.ok ? success({ movedTo: to }) : synced;
 }

@@ -1,7 +1,7 @@
 // The local runtime: every port of the machine implemented on one Linux machine (files in a
 // workspace directory, jobs under rw-monitor, identities from /proc).
 
-import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { fromCallback, fromPromise } from 'xstate';
 import { abortRequestOf } from '../../machine/context.ts';
 import type {
@@ -14,7 +14,7 @@ import type {
   SpawnOutput,
   unprovidedPorts,
 } from '../../machine/ports.ts';
-import type { LockRecord } from '../../machine/types.ts';
+import type { ClaimRef, LockRecord, RunConfig } from '../../machine/types.ts';
 import { confinedDir } from '../fs/confined.ts';
 import { durableStep } from '../fs/durable-step.ts';
 import { errnoOf, failure, success } from '../fs/fs-error.ts';
@@ -24,7 +24,7 @@ import { identityOf, signalGroupIfSame } from './identity.ts';
 import { inspectWorkspace } from './inspect.ts';
 import { jobIdentities } from './job-liveness.ts';
 import { watchJob } from './job-watcher.ts';
-import { type Layout, layoutOf } from './layout.ts';
+import { type Layout, layoutOf, type SlotRef } from './layout.ts';
 import { claimLock, createLock, quarantineLock, readLock, releaseClaim, updateLock } from './lock-file.ts';
 import { writeLogMax } from './log-cap-layout.ts';
 import { selfIdentity, selfOwner } from './owner.ts';
@@ -42,9 +42,33 @@ export interface LocalRuntimeOptions {
   readonly pollMs?: number;
   /** Bound on every wait for the monitor while starting (default 10 s). */
   readonly spawnTimeoutMs?: number;
+  /** The slot whose lock this runtime's actor holds (issue 12); default slot 0 (`active.lock`). */
+  readonly slot?: SlotRef;
+  /** The layouts of a run's slots by name (issue 12: a run on k slots takes k locks); default: slot 0 only. */
+  readonly slotLayouts?: (names: readonly string[]) => Result<readonly Layout[]>;
+  /** The environment a started job's env is merged over (default process.env; a queued run: its submitter's). */
+  readonly baseEnv?: Readonly<Record<string, string>>;
+  /** What the monitor runs once the exit is recorded (the `dispatch` kick); none by default. */
+  readonly kick?: readonly string[];
 }
 
 type Ports = typeof unprovidedPorts;
+
+/** The options with their defaults filled in (the optional issue-12 ones stay optional). */
+type FilledOptions = Required<Pick<LocalRuntimeOptions, 'workspace' | 'now' | 'pollMs' | 'spawnTimeoutMs'>> &
+  LocalRuntimeOptions;
+
+/** The layouts of a run's slots (the first is this actor's); a run without `slots` holds slot 0 alone. */
+function runLayouts(layout: Layout, options: FilledOptions, config: RunConfig): Result<readonly Layout[]> {
+  const names = config.slots;
+  if (names === undefined || names.length <= 1) return success([layout]);
+  if (options.slotLayouts === undefined)
+    return failure(
+      'RW_INTERNAL',
+      `run ${config.runId} needs slots ${names.join(', ')}, but no slot layouts were given`,
+    );
+  return options.slotLayouts(names);
+}
 
 /** Who holds the lock, for the conflict message. */
 function holderOf(layout: Layout): string {
@@ -52,7 +76,7 @@ function holderOf(layout: Layout): string {
   return read.ok && read.value.state === 'ok' ? read.value.value.runId : 'another run';
 }
 
-function acquire(layout: Layout, { config, at }: AcquireInput): Result<LockRecord> {
+function acquire(layout: Layout, options: FilledOptions, { config, at }: AcquireInput): Result<LockRecord> {
   const record: LockRecord = {
     runId: config.runId,
     nonce: `${process.pid}-${at}-${Math.random().toString(36).slice(2, 10)}`,
@@ -78,15 +102,113 @@ function acquire(layout: Layout, { config, at }: AcquireInput): Result<LockRecor
     removeRunDir(layout, config.runId);
     return dir;
   }
-  const made = createLock(layout, record);
-  if (!made.ok || made.value === 'exists') removeRunDir(layout, config.runId);
-  if (!made.ok) return made;
-  if (made.value === 'exists') {
-    const holder = holderOf(layout);
-    return failure('RW_CONFLICT', `run ${holder} is already active`);
+  const layouts = runLayouts(layout, options, config);
+  if (!layouts.ok) {
+    removeRunDir(layout, config.runId);
+    return layouts;
+  }
+  // k slots: each lock O_EXCL in slot order; on any refusal the ones made are removed (try-lock,
+  // never wait: no deadlock, no partial hold).
+  const made: Layout[] = [];
+  for (const slot of layouts.value) {
+    const created = createSlotLock(slot, record);
+    if (created.ok && created.value === 'created') {
+      made.push(slot);
+      continue;
+    }
+    for (const undo of made.reverse()) removeOwnLock(undo, record);
+    removeRunDir(layout, config.runId);
+    if (!created.ok) return created;
+    const holder = holderOf(slot);
+    const where = layouts.value.length > 1 ? ` in slot ${slot.slot.name}` : '';
+    return failure('RW_CONFLICT', `run ${holder} is already active${where}`);
   }
   failpoint('after-lock');
   return success(record);
+}
+
+/** Create one slot's lock (its directory first, for slots beyond 0). */
+function createSlotLock(layout: Layout, record: LockRecord): Result<'created' | 'exists'> {
+  if (layout.lockDir !== layout.root) {
+    try {
+      mkdirSync(layout.lockDir, { recursive: true, mode: 0o700 });
+    } catch (error) {
+      return failure(
+        'RW_WORKSPACE_FAILED',
+        `creating ${layout.lockDir}: ${errnoOf(error)}; check the workspace`,
+      );
+    }
+  }
+  return createLock(layout, record);
+}
+
+/**
+ * Remove a lock of ours (same nonce) from a slot: claimed by a rename first, so a newer lock
+ * made meanwhile is never removed (claimLock puts it back). Best effort: a lock left behind is
+ * recovered by that slot's actor (its run has or gets its history record).
+ */
+function removeOwnLock(layout: Layout, record: LockRecord): void {
+  const claimed = claimLock(layout, { kind: 'active' }, record, selfIdentity());
+  if (claimed.ok) releaseClaim(layout, claimed.value);
+}
+
+/** Update the lock of every slot a run holds (the job's identity); the first slot's last. */
+function updateRunLocks(layout: Layout, options: FilledOptions, record: LockRecord): Result<LockRecord> {
+  const layouts = runLayouts(layout, options, record.config);
+  if (!layouts.ok) return layouts;
+  for (const other of layouts.value) {
+    if (other.lock === layout.lock) continue;
+    const updated = updateLock(other, record);
+    if (!updated.ok) return updated;
+  }
+  return updateLock(layout, record);
+}
+
+/**
+ * Release a run's claim, then remove the locks its other slots still hold (issue 12). Whoever
+ * frees a slot while runs wait kicks the dispatcher: a run submitted while the slot was being
+ * finalised (after the monitor's own kick found the queue empty) still starts unattended.
+ */
+function release(layout: Layout, options: FilledOptions, claim: ClaimRef): Result<null> {
+  const released = releaseClaim(layout, claim);
+  if (!released.ok) return released;
+  const layouts = runLayouts(layout, options, claim.record.config);
+  if (layouts.ok) {
+    for (const other of layouts.value) {
+      if (other.lock === layout.lock) continue;
+      const read = readLock(other.lock);
+      if (read.ok && read.value.state === 'ok' && read.value.value.nonce === claim.record.nonce)
+        removeOwnLock(other, read.value.value);
+    }
+  }
+  if (options.kick !== undefined && options.kick.length > 0 && queueHasEntries(layout))
+    kickDetached(options.kick);
+  return success(null);
+}
+
+/** Whether the queue directory holds a waiting entry (one listing; no queue: none). */
+function queueHasEntries(layout: Layout): boolean {
+  try {
+    return readdirSync(layout.queueDir).some(
+      (n) => n.endsWith('.json') && n !== 'hold.json' && !n.includes('.new-'),
+    );
+  } catch {
+    return false;
+  }
+}
+
+/** Start `argv` detached (own session, no stdio), never waited for: the monitor's kick, from node. */
+function kickDetached(argv: readonly string[]): void {
+  const [program, ...args] = argv;
+  if (program === undefined) return;
+  try {
+    // Loaded only here: status and list never spawn, and child_process costs startup time.
+    const { spawn } = process.getBuiltinModule('node:child_process');
+    const { RW_KICK: _kick, ...env } = process.env;
+    spawn(program, args, { detached: true, stdio: 'ignore', env }).unref();
+  } catch {
+    // no kick: the next runwarden command dispatches
+  }
 }
 
 /** Remove the directory of a run that never took the lock (its id is unique: nobody else's). */
@@ -100,7 +222,7 @@ function removeRunDir(layout: Layout, runId: string): void {
 
 async function spawn(
   layout: Layout,
-  options: Required<LocalRuntimeOptions>,
+  options: FilledOptions,
   lock: LockRecord,
   signal: AbortSignal,
 ): Promise<Result<SpawnOutput>> {
@@ -123,8 +245,14 @@ async function spawn(
     runDir: layout.runDir(runId),
     argv: config.argv,
     cwd: config.cwd,
+    ...(options.baseEnv === undefined ? {} : { baseEnv: options.baseEnv }),
+    ...(options.kick === undefined ? {} : { kick: options.kick }),
     env: {
       ...config.env,
+      // Every run knows its slot (issue 12); a slot-configured run's overlay is in config.env.
+      RUNWARDEN_SLOT: config.env.RUNWARDEN_SLOT ?? layout.slot.name,
+      RUNWARDEN_SLOT_INDEX: config.env.RUNWARDEN_SLOT_INDEX ?? String(layout.slot.index),
+      RUNWARDEN_SLOTS: config.env.RUNWARDEN_SLOTS ?? (config.slots ?? [layout.slot.name]).join(','),
       RUNWARDEN_RUN_ID: runId,
       RUNWARDEN_RUN_DIR: layout.runDir(runId),
       RUNWARDEN_EVENTS: layout.runFile(runId, 'events'),
@@ -149,7 +277,7 @@ async function spawn(
     launched.value.cancel();
     return copied;
   }
-  const updated = updateLock(layout, { ...lock, job: handle, startedAt: at });
+  const updated = updateRunLocks(layout, options, { ...lock, job: handle, startedAt: at });
   if (!updated.ok || signal.aborted) {
     launched.value.cancel();
     return updated.ok ? failure('RW_START_CANCELLED', `the start of ${runId} was cancelled`) : updated;
@@ -226,10 +354,27 @@ function retain(layout: Layout, { claim, outcome }: RetentionInput): Result<null
   return success(null);
 }
 
+/**
+ * Issue 12 `requeue` (minimal, q-model; q-core may replace it): remove the never-started run
+ * directory of a queued run, confined to the workspace; no history record. Already gone: ok.
+ */
+function discard(layout: Layout, claim: ClaimRef): Result<null> {
+  const dir = layout.runDir(claim.record.runId);
+  const runDir = confinedDir(layout.root, dir);
+  if (!runDir.ok) return runDir;
+  try {
+    durableStep('rm', dir);
+    rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+  } catch (error) {
+    return failure('RW_DISCARD_FAILED', `deleting ${dir}: ${errnoOf(error)}; delete it by hand`);
+  }
+  return success(null);
+}
+
 /** The machine's ports for the workspace in `options` (pass to `lifecycleMachine.provide`). */
 export function localRuntime(options: LocalRuntimeOptions): Ports {
-  const layout = layoutOf(options.workspace);
-  const opts: Required<LocalRuntimeOptions> = {
+  const layout = layoutOf(options.workspace, options.slot);
+  const opts: FilledOptions = {
     now: Date.now,
     pollMs: 100,
     spawnTimeoutMs: 10_000,
@@ -239,7 +384,7 @@ export function localRuntime(options: LocalRuntimeOptions): Ports {
     inspectDisk: fromPromise(async () => inspectWorkspace(layout, opts.now())),
     watchWorkspace: fromCallback(({ sendBack }) => watchWorkspace(layout, opts.pollMs, sendBack)),
     quarantineLock: fromPromise(async ({ input }) => quarantineLock(layout, input.source)),
-    acquireLock: fromPromise(async ({ input }: { input: AcquireInput }) => acquire(layout, input)),
+    acquireLock: fromPromise(async ({ input }: { input: AcquireInput }) => acquire(layout, opts, input)),
     spawnJob: fromPromise(async ({ input, signal }) => spawn(layout, opts, input.lock, signal)),
     watchJob: fromCallback(({ input, sendBack }) => watchJob(layout, input.lock, opts, sendBack)),
     interruptJob: fromPromise(async ({ input }: { input: SignalInput }) =>
@@ -254,6 +399,7 @@ export function localRuntime(options: LocalRuntimeOptions): Ports {
       return recordHistory(layout, input.entry);
     }),
     applyRetention: fromPromise(async ({ input }: { input: RetentionInput }) => retain(layout, input)),
-    releaseLock: fromPromise(async ({ input }) => releaseClaim(layout, input.claim)),
+    releaseLock: fromPromise(async ({ input }) => release(layout, opts, input.claim)),
+    discardRun: fromPromise(async ({ input }) => discard(layout, input.claim)),
   };
 }

@@ -19,7 +19,7 @@ export function watchWorkspace(
   let watcher: FSWatcher | null = null;
   try {
     // A workspace that does not exist yet is polled, not created: reading must not write.
-    watcher = watch(layout.root, (_event, name) => {
+    watcher = watch(layout.lockDir, (_event, name) => {
       if (name === 'active.lock') look();
     });
     watcher.on('error', () => watcher?.close());

@@ -7,6 +7,8 @@ const exitCodes: Readonly<Record<string, number>> = {
   RW_CONFLICT: 3,
   RW_NOT_FOUND: 4,
   RW_NO_ACTIVE_RUN: 4,
+  /** Issue 12: several runs are active and the command needs one named. */
+  RW_AMBIGUOUS: 2,
 };
 
 /** An operating error of runwarden: `code` is stable (RW_...), `message` one line for humans. */

@@ -2,6 +2,15 @@
 // HTTP shell use comes through here (test/architecture.test.ts keeps them off runtime/), so an
 // embedding service can do all they do. Reference: docs/api.md (generated from these doc comments).
 
+// Issue 12: slots, the queue, many runs per workspace.
+export type {
+  DependencyState,
+  QueueEntry,
+  QueueHold,
+  QueueNeeds,
+  SlotGpu,
+  SlotSpec,
+} from '../../machine/queue-types.ts';
 export type { ErrorInfo, Outcome, RecoveryNote, RetentionPolicy, RunConfig } from '../../machine/types.ts';
 export { RunwardenError } from './errors.ts';
 export type { FollowOptions, LogStream, RunUpdate, RunWatcherEvents } from './follow.ts';
@@ -17,12 +26,23 @@ export type {
   RunFollowerOptions,
 } from './progress.ts';
 export { progressOfRunDir, RunFollower, summaryOf, thin } from './progress.ts';
+export type { DispatchReport, QueueView, QueueViewEntry, SubmitOptions, SubmittedRun } from './queue.ts';
 export type { Layout } from './run-files.ts';
 export { layoutOf, runFiles, runIdPattern } from './run-files.ts';
 export { copyRunLog, runLogSizeBytes, tailLines } from './run-log.ts';
 export { readServeToken, serveTokenPath } from './serve-token.ts';
 export type { Timing } from './session.ts';
 export { Session } from './session.ts';
+export type { ConfigureSlotsOptions, SlotView } from './slots.ts';
 export type { LifecycleSnapshot, RunState, RunView, StatusView } from './status-view.ts';
-export type { AbortOptions, StartedRun, StartOptions, WorkspaceOptions } from './workspace.ts';
+export type {
+  AbortOptions,
+  ListedRun,
+  ListedState,
+  SlotRecovery,
+  StartedRun,
+  StartOptions,
+  WorkspaceOptions,
+  WorkspaceStatus,
+} from './workspace.ts';
 export { defaultGraceMs, defaultRetention, openWorkspace, Workspace } from './workspace.ts';

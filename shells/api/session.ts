@@ -6,7 +6,7 @@ import type { RetryPolicy } from '../../machine/retry.ts';
 import type { ErrorInfo } from '../../machine/types.ts';
 import { appendLine } from '../../runtime/fs/ndjson-append.ts';
 import { type Layout, layoutOf } from '../../runtime/local/layout.ts';
-import { localRuntime } from '../../runtime/local/ports.ts';
+import { type LocalRuntimeOptions, localRuntime } from '../../runtime/local/ports.ts';
 import { RunwardenError } from './errors.ts';
 import { journalLine, journalPath } from './journal.ts';
 import type { LifecycleSnapshot } from './status-view.ts';
@@ -27,6 +27,8 @@ export interface SessionOptions {
   readonly pollMs?: number;
   /** Forward inspection events to this WebSocket inspector (ws:// or wss://); never blocks the run. */
   readonly inspectUrl?: string;
+  /** Issue 12: the slot this actor's lock is (default slot 0), the layouts of a run's slots, the base environment and the monitor's kick of a started job. */
+  readonly runtime?: Pick<LocalRuntimeOptions, 'slot' | 'slotLayouts' | 'baseEnv' | 'kick'>;
 }
 
 /** Inspection events kept while the forwarder loads (it is imported only when asked for). */
@@ -38,12 +40,13 @@ export class Session {
   readonly actor: Actor<typeof lifecycleMachine>;
 
   constructor(options: SessionOptions) {
-    this.layout = layoutOf(options.workspace);
+    this.layout = layoutOf(options.workspace, options.runtime?.slot);
     const timing = Object.fromEntries(
       Object.entries(options.timing ?? {}).filter(([, v]) => v !== undefined),
     );
     const logic = lifecycleMachine.provide({
       actors: localRuntime({
+        ...options.runtime,
         workspace: options.workspace,
         ...(options.pollMs ? { pollMs: options.pollMs } : {}),
       }),

@@ -40,6 +40,8 @@ export interface AbortOptions {
   readonly graceMs?: number;
   /** Wait for the run to end (default true); otherwise return once the abort is under way. */
   readonly wait?: boolean;
+  /** The run to abort (issue 12; id or unique prefix): a queued one is removed without a process. Default: the single active run. */
+  readonly runId?: string;
 }
 
 /** Timing and inspection of every session a workspace opens. */
@@ -50,4 +52,10 @@ export interface WorkspaceOptions {
   readonly inspectUrl?: string;
   /** Bound on every wait of an operation that does not wait for a run to end (default 30 s). */
   readonly operationTimeoutMs?: number;
+  /**
+   * Issue 12: what a job's monitor runs once the exit is recorded, so the next queued run starts
+   * with no runwarden process alive (default `node <runwarden>/shells/cli/bin.js dispatch
+   * --workspace <dir>`); false: no kick.
+   */
+  readonly kick?: readonly string[] | false;
 }

@@ -29,10 +29,9 @@ await build({
   logLevel: 'warning',
 });
 copyFileSync(`${root}runtime/local/monitor/rw-monitor.c`, `${out}/rw-monitor.c`);
-// The headers rw-monitor.c includes (log-cap.h, …) sit next to it.
-for (const header of readdirSync(`${root}runtime/local/monitor`).filter((file) => file.endsWith('.h'))) {
-  copyFileSync(`${root}runtime/local/monitor/${header}`, `${out}/${header}`);
-}
+// The headers rw-monitor.c includes (kick.h, issue 12; others add theirs): all of monitor/*.h.
+for (const name of readdirSync(`${root}runtime/local/monitor`).filter((n) => n.endsWith('.h')))
+  copyFileSync(`${root}runtime/local/monitor/${name}`, `${out}/${name}`);
 copyFileSync(`${root}shells/job/runwarden_reporter.py`, `${out}/runwarden_reporter.py`);
 writeFileSync(`${out}/package.json`, '{ "type": "module" }\n');
 const old = `${target}.old-${process.pid}`;

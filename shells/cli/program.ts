@@ -220,6 +220,20 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
       run(helperCommand(language, flags));
     });
 
+  // Issue 12: the monitor's kick (hidden: people use submit/queue; this is what runs unattended).
+  program
+    .command('dispatch', { hidden: true })
+    .description(
+      'recover every slot and start what the queue can start (run by a job monitor once the job ends)',
+    )
+    .option('--workspace <dir>', 'the workspace (as the global -w)')
+    .option('--json', 'print what was started, ended and restored')
+    .action(async (flags: { workspace?: string; json?: boolean }) => {
+      const { dispatchCommand } = await import('./commands/dispatch.ts');
+      const { openWorkspace } = await import('../api/workspace.ts');
+      run(dispatchCommand(openWorkspace(flags.workspace ?? program.opts().workspace), flags));
+    });
+
   program
     .command('serve')
     .description(

@@ -27,6 +27,8 @@ export function recoveryLine(note: RecoveryNote): string {
       return `warning: ${note.reason}; run ${run} was found in its run directory and is kept (the workspace stays in use until it ends)`;
     case 'abort-resumed':
       return `note: the abort of run ${run} asked earlier is being completed by this process (${note.reason})`;
+    case 'requeued':
+      return `note: the start of queued run ${run} was interrupted before its job ran (${note.reason}); it goes back to the queue`;
   }
 }
 

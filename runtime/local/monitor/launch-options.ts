@@ -18,6 +18,17 @@ export interface LaunchOptions {
   readonly stderrPath: string;
   /** Bound on each wait: for the monitor's pid report, and for the exec report after release(). */
   readonly startTimeoutMs: number;
+  /**
+   * The environment `env` is merged over instead of process.env (issue 12: a queued run gets its
+   * submitter's environment, not that of whichever process dispatched it).
+   */
+  readonly baseEnv?: Readonly<Record<string, string>>;
+  /**
+   * What the monitor runs, detached, once the exit is recorded (issue 12: the next queued run
+   * starts with no runwarden process alive). Passed as RW_KICK (arguments joined by \x1f), which
+   * the job never sees.
+   */
+  readonly kick?: readonly string[];
 }
 
 /** The first problem with options a caller could get wrong (RW_INVALID_OPTION), or null. */

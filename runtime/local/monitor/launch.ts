@@ -52,7 +52,11 @@ export async function launchMonitored(opts: LaunchOptions): Promise<Result<Launc
   try {
     child = spawn(binary.value, [runDir, '--', ...opts.argv], {
       cwd: opts.cwd,
-      env: { ...process.env, ...opts.env },
+      env: {
+        ...(opts.baseEnv ?? process.env),
+        ...opts.env,
+        ...(opts.kick === undefined || opts.kick.length === 0 ? {} : { RW_KICK: opts.kick.join('\x1f') }),
+      },
       detached: true,
       stdio: ['ignore', fds.value[0], fds.value[1], 'pipe', 'pipe'],
     });

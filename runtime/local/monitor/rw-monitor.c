@@ -58,6 +58,8 @@ static int cgroup_procs_fd = -1;  /* the run's cgroup.procs: the child joins by 
 static char cgroup_path[PATH_MAX]; /* the run's cgroup directory, "" when none was made */
 static const char *containment = "subreaper";
 
+#include "kick.h" /* issue 12: the queue's dispatcher, started once the exit is recorded */
+
 /* Write the whole buffer, retrying short writes and EINTR; -1 on error. */
 static int write_all(int fd, const char *buf, size_t len) {
   while (len > 0) {
@@ -489,6 +491,7 @@ int main(int argc, char **argv) {
   reserve_exit_record();
   log_cap_setup();
   sample_setup();
+  kick_capture();
   sigset_t set, old_mask;
   sigemptyset(&set);
   int handled[] = {SIGCHLD, SIGUSR1, SIGUSR2, SIGTERM, SIGINT, SIGHUP, SIGALRM, SIGIO};
@@ -551,5 +554,6 @@ int main(int argc, char **argv) {
   leftovers += kill_descendants();
   log_cap_finish();
   write_exit_record(&info, ended_ms, &st, leftovers);
+  kick_run(run_dir_fd);
   return 0;
 }
