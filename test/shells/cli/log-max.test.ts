@@ -1,7 +1,8 @@
 // Proves `start --log-max` (issue 17) end to end through the CLI: a too-small or malformed cap is
 // refused with one line and exit 2 (nothing started), and a capped run's log is printed by `logs`
 // and followed by `logs --follow` across compactions, in order, to its last line — real jobs.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, useWorkspaces } from './run-cli.ts';
 
@@ -54,5 +55,25 @@ describe('runwarden start --log-max', () => {
     expect(printed.stdout.startsWith('line 0\nline 1\n')).toBe(true);
     expect(printed.stdout).toMatch(/\n\[runwarden: 0*\d+ bytes dropped here by --log-max 65536\] *\n/);
     expect(printed.stdout.endsWith(`line ${count - 1}\n`)).toBe(true);
+  });
+
+  it("applies the workspace's default (workspace.json logMaxBytes, sampleEveryMs), and refuses a bad one", async () => {
+    const ws = workspaces.workspace();
+    mkdirSync(ws, { recursive: true });
+    const slots = [{ name: 'slot0', index: 0, env: {}, gpu: null }];
+    writeFileSync(
+      join(ws, 'workspace.json'),
+      JSON.stringify({ slots, logMaxBytes: 65536, sampleEveryMs: 500 }),
+    );
+    const started = await runCli(ws, ['start', '--json', '--', 'true']);
+    expect(started.code, started.stderr).toBe(0);
+    const { dir } = JSON.parse(started.stdout) as { dir: string };
+    expect(readFileSync(join(dir, 'log-max-bytes'), 'utf8')).toBe('65536\n');
+    expect(readFileSync(join(dir, 'sample-every-ms'), 'utf8')).toBe('500\n');
+    writeFileSync(join(ws, 'workspace.json'), JSON.stringify({ slots, logMaxBytes: 10 }));
+    const refused = await runCli(ws, ['start', '--', 'true']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('logMaxBytes 10');
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
   });
 });
