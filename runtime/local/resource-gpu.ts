@@ -5,7 +5,7 @@
 // never throwing: runtime/local/nvidia-smi.ts). So GPUs are sampled by a runwarden process that
 // follows the run (watch, top, serve), one at a time: the one holding the run's lease
 // (gpu-sampler.json, renewed every sample; a dead or late holder's lease is taken over).
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../fs/atomic-write.ts';
 import { appendLine } from '../fs/ndjson-append.ts';
@@ -236,4 +236,18 @@ export function startGpuSampler(opts: GpuSamplerOptions): () => void {
     stopped = true;
     if (timer !== null) clearTimeout(timer);
   };
+}
+
+/** The environment process `pid` started with (/proc/PID/environ), or null when unreadable. */
+export function environOf(pid: number): Record<string, string> | null {
+  try {
+    const env: Record<string, string> = {};
+    for (const pair of readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')) {
+      const at = pair.indexOf('=');
+      if (at > 0) env[pair.slice(0, at)] = pair.slice(at + 1);
+    }
+    return env;
+  } catch {
+    return null;
+  }
 }

@@ -29,7 +29,7 @@ export { progressOfRunDir, RunFollower, summaryOf, thin } from './progress.ts';
 export type { DispatchReport, QueueView, QueueViewEntry, SubmitOptions, SubmittedRun } from './queue.ts';
 export type { Layout } from './run-files.ts';
 export { layoutOf, runFiles, runIdPattern } from './run-files.ts';
-export { copyRunLog, runLogSizeBytes, tailLines } from './run-log.ts';
+export { copyRunLog, LogFollowCursor, runLogSizeBytes, tailLines } from './run-log.ts';
 export { readServeToken, serveTokenPath } from './serve-token.ts';
 export type { Timing } from './session.ts';
 export { Session } from './session.ts';

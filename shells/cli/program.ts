@@ -143,6 +143,18 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
       run(watchCommand(ws, runArg === undefined ? undefined : ws.resolveRun(runArg, 'active'), flags));
     });
 
+  // Issue 17 (sys): the full-screen live view.
+  program
+    .command('top')
+    .description(
+      'full-screen live view: active runs (progress, phase, ETA, loss, CPU/RSS/GPU), the queue, the last ended runs; keys: up/down, enter follows a log, a aborts (asks first), c checkpoint, q quits',
+    )
+    .option('--refresh <duration>', 'how often the workspace is read (default 1s)', parseDuration)
+    .action(async (flags) => {
+      const { topCommand } = await import('./commands/top.ts');
+      run(topCommand(await workspaceOf(program), flags));
+    });
+
   program
     .command('abort')
     .description('abort the active run: SIGINT, then SIGKILL after the grace; waits for the end')
