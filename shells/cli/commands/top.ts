@@ -32,7 +32,9 @@ export async function topCommand(ws: Workspace, flags: TopFlags): Promise<number
       'runwarden top needs a terminal (stdin and stdout are not both a TTY); use runwarden status --json or watch instead',
     );
   }
-  const { terminal: term } = await import('terminal-kit');
+  // terminal-kit is CommonJS: from ESM its exports arrive as the default export.
+  const kit: typeof import('terminal-kit') & { default?: typeof import('terminal-kit') } = await import('terminal-kit');
+  const term = kit.default?.terminal ?? kit.terminal;
   let state: TopState = initialTopState;
   let dirty = true;
   let drawn: string[] = [];
