@@ -34,7 +34,10 @@ export function protocolWarning(bad: NonNullable<ProgressSummary['badEvents']>):
 }
 
 /** The lines describing progress (none when the job reported nothing). */
-export function progressLines(progress: ProgressSummary | null): string[] {
+export function progressLines(
+  progress: ProgressSummary | null,
+  opts: { readonly resources?: boolean } = {},
+): string[] {
   if (progress === null) return [];
   const p = painter(process.stdout);
   const lines: string[] = [];
@@ -59,7 +62,7 @@ export function progressLines(progress: ProgressSummary | null): string[] {
     lines.push(
       `  ${metrics.map(([name, value]) => `${neutralize(name)} ${formatNumber(value)}`).join('  ')}`,
     );
-  const resources = resourceLine(progress.metrics); // issue 17: the monitor's samples
+  const resources = opts.resources === false ? null : resourceLine(progress.metrics); // issue 17
   if (resources !== null) lines.push(`  ${p.dim(resources)}`);
   if (progress.phasesDone.length > 0)
     lines.push(`  ${p.dim(`done: ${progress.phasesDone.map(neutralize).join(' → ')}`)}`);

@@ -81,14 +81,18 @@ class Screen {
       process.stdout.write(`${monitorLostLine(view.run.pid)}\n`);
       this.monitorLostSaid = true;
     }
+    // The job's progress decides whether a line is due; the resource samples (issue 17) ride along.
+    const moved = progressLines(view.run.progress, { resources: false })
+      .map((l) => l.trim())
+      .join('  ');
+    if (moved === '' || moved === this.lastProgress) return;
+    if (nowMs - this.lastProgressAtMs < this.progressEveryMs) return;
     const progress = progressLines(view.run.progress)
       .map((l) => l.trim())
       .join('  ');
-    if (progress === '' || progress === this.lastProgress) return;
-    if (nowMs - this.lastProgressAtMs < this.progressEveryMs) return;
     const elapsed = view.run.elapsedMs === null ? '' : `[${formatDuration(view.run.elapsedMs)}] `;
     process.stdout.write(`${elapsed}${progress}\n`);
-    this.lastProgress = progress;
+    this.lastProgress = moved;
     this.lastProgressAtMs = nowMs;
   }
 }
