@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { RunwardenError } from '../../api/errors.ts';
 import type { HistoryRecord } from '../../api/history.ts';
 import { RunFollower } from '../../api/progress.ts';
+import { sampleRunGpus } from '../../api/resources.ts';
 import { tailLines } from '../../api/run-log.ts';
 import type { Session } from '../../api/session.ts';
 import type { StatusView } from '../../api/status-view.ts';
@@ -122,6 +123,9 @@ async function follow(ws: Workspace, session: Session, runId: string, opts: Watc
     else screen.draw([...frameLines(view, now), ...logTail(view)], view, now);
   };
   render();
+  // Issue 17: a watcher samples the run's GPUs (one follower per run, by lease; no GPU: nothing).
+  const first = ws.view(session.snapshot(), 'skip').run;
+  const stopGpus = first === null ? () => {} : sampleRunGpus(ws, first);
   const timer = setInterval(render, opts.json ? 1_000 : refreshMs);
   const onInterrupt = () => {
     clearInterval(timer);
@@ -138,6 +142,7 @@ async function follow(ws: Workspace, session: Session, runId: string, opts: Watc
     return exitCodeOf(record);
   } finally {
     clearInterval(timer);
+    stopGpus();
     process.off('SIGINT', onInterrupt);
   }
 }
