@@ -33,7 +33,9 @@ export async function topCommand(ws: Workspace, flags: TopFlags): Promise<number
     );
   }
   // terminal-kit is CommonJS: from ESM its exports arrive as the default export.
-  const kit: typeof import('terminal-kit') & { default?: typeof import('terminal-kit') } = await import('terminal-kit');
+  const kit: typeof import('terminal-kit') & { default?: typeof import('terminal-kit') } = await import(
+    'terminal-kit'
+  );
   const term = kit.default?.terminal ?? kit.terminal;
   let state: TopState = initialTopState;
   let dirty = true;
