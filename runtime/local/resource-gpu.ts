@@ -208,6 +208,23 @@ export interface GpuSamplerOptions {
   readonly nowMs?: () => number;
 }
 
+/** Below this utilisation on every one of its GPUs, a job counts as leaving its GPUs idle. */
+export const gpuIdlePercent = 5;
+
+/**
+ * Since when the job's GPUs have all been idle (< 5 %), given the previous answer and a new
+ * sample at `atMs`: null when one of them is busy (or there are none).
+ */
+export function idleSinceOf(
+  previous: number | null,
+  gpus: readonly GpuSample[],
+  atMs: number,
+): number | null {
+  const idle =
+    gpus.length > 0 && gpus.every((gpu) => gpu.utilPercent !== null && gpu.utilPercent < gpuIdlePercent);
+  return idle ? (previous ?? atMs) : null;
+}
+
 /**
  * Sample the run's GPUs every `everyMs` while this process holds the run's lease, until the
  * returned stop() (or the job's group is empty). Never throws; a machine without nvidia-smi
@@ -217,6 +234,7 @@ export function startGpuSampler(opts: GpuSamplerOptions): () => void {
   const now = opts.nowMs ?? Date.now;
   let stopped = false;
   let timer: NodeJS.Timeout | null = null;
+  let idleSince: number | null = null;
   const tick = async () => {
     if (stopped) return;
     const pids = groupPids(opts.pgid);
@@ -224,7 +242,19 @@ export function startGpuSampler(opts: GpuSamplerOptions): () => void {
     if (takeGpuLease(opts.root, opts.runDir, 3 * opts.everyMs, now())) {
       const sampled = await sampleGpus(opts.env, pids);
       if (!sampled.ok) return; // no nvidia-smi or no GPU of the job's: stop trying
-      if (!stopped) appendGpuSample(opts.root, opts.runDir, sampled.gpus, now());
+      if (!stopped) {
+        const at = now();
+        appendGpuSample(opts.root, opts.runDir, sampled.gpus, at);
+        // The notice "GPU idle < 5 % for 10 min" reads this (a job stuck in data loading).
+        idleSince = idleSinceOf(idleSince, sampled.gpus, at);
+        const idle = {
+          t: new Date(at).toISOString(),
+          kind: 'metric',
+          name: 'sys/gpu_idle_ms',
+          value: idleSince === null ? 0 : at - idleSince,
+        };
+        appendLine(opts.root, join(opts.runDir, resourcesFile), idle);
+      }
     }
     if (!stopped) {
       timer = setTimeout(() => void tick(), opts.everyMs);

@@ -12,6 +12,9 @@ export function formatBytes(bytes: number): string {
   return `${unit === 0 ? value : value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
 }
 
+/** How long a job's GPUs are all idle (< 5 %) before the resource line says so: 10 min. */
+export const gpuIdleNoticeMs = 10 * 60_000;
+
 /** True for a metric the resource sampler wrote (shown on the resource line, not with the job's). */
 export function isResourceMetric(name: string): boolean {
   return name.startsWith('sys/');
@@ -44,5 +47,8 @@ export function resourceLine(metrics: Readonly<Record<string, number>>): string 
       used === undefined ? '' : ` ${formatBytes(used)}${total === undefined ? '' : `/${formatBytes(total)}`}`;
     parts.push(`gpu${gpu} ${util.toFixed(0)}%${mem}${power === undefined ? '' : ` ${power.toFixed(0)} W`}`);
   }
+  const idleMs = m('gpu_idle_ms');
+  if (idleMs !== undefined && idleMs >= gpuIdleNoticeMs)
+    parts.push(`GPU idle < 5% for ${Math.floor(idleMs / 60_000)} min (stuck loading data?)`);
   return parts.length === 0 ? null : parts.join('  ');
 }

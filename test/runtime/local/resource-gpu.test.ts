@@ -10,13 +10,16 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resourcesFile } from '../../../runtime/local/resource-files.ts';
 import {
+  type GpuSample,
   groupPids,
+  idleSinceOf,
   sampleGpus,
   startGpuSampler,
   takeGpuLease,
   visibleGpus,
 } from '../../../runtime/local/resource-gpu.ts';
 import { RunFollower } from '../../../runtime/progress/run-follower.ts';
+import { resourceLine } from '../../../shells/cli/resource-line.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 
 const fixtureBin = fileURLToPath(new URL('../../fixtures/bin/', import.meta.url));
@@ -169,5 +172,30 @@ describe('startGpuSampler', () => {
     });
     expect(takeGpuLease(dir, runDir, 1000, Date.now())).toBe(true);
     expect(JSON.parse(fs.readFileSync(path.join(runDir, 'gpu-sampler.json'), 'utf8')).pid).toBe(process.pid);
+  });
+});
+
+describe('the GPU idle notice', () => {
+  const gpu = (util: number | null): GpuSample => ({
+    n: 0,
+    uuid: uuid0,
+    utilPercent: util,
+    memUsedBytes: null,
+    memTotalBytes: null,
+    powerW: null,
+    jobMemBytes: 0,
+  });
+  it('counts idle time from the first sample with every GPU below 5 %, and resets on a busy one', () => {
+    expect(idleSinceOf(null, [gpu(3)], 1000)).toBe(1000);
+    expect(idleSinceOf(1000, [gpu(0), { ...gpu(4), n: 1 }], 5000)).toBe(1000);
+    expect(idleSinceOf(1000, [gpu(0), { ...gpu(50), n: 1 }], 9000)).toBeNull();
+    expect(idleSinceOf(1000, [gpu(null)], 9000)).toBeNull(); // not known: not called idle
+    expect(idleSinceOf(null, [], 9000)).toBeNull();
+  });
+  it('shows on the resource line after 10 minutes, not before', () => {
+    expect(resourceLine({ 'sys/gpu0/util': 1, 'sys/gpu_idle_ms': 9 * 60_000 })).not.toContain('idle');
+    expect(resourceLine({ 'sys/gpu0/util': 1, 'sys/gpu_idle_ms': 12 * 60_000 })).toContain(
+      'GPU idle < 5% for 12 min',
+    );
   });
 });
