@@ -41,6 +41,10 @@ export interface RunConfig {
   readonly params?: Readonly<Record<string, string>>;
   /** What the run card captures beyond its defaults (issue 17); absent: the defaults. */
   readonly capture?: CaptureOptions;
+  /** Issue 17 (sys): each log is capped at this many bytes (head + newest part); absent: not capped. */
+  readonly logMaxBytes?: number;
+  /** Issue 17 (sys): resource sampling period (ms); null: no sampling; absent: the default (10 s). */
+  readonly sampleEveryMs?: number | null;
 }
 
 /** Run card options (issue 17): extra environment names and packages. */

@@ -54,7 +54,9 @@ const tailBytesMax = 64 * 1024;
 export function tailLines(path: string, linesMax: number, root = dirname(dirname(path))): string[] {
   const read = readRangeConfined(root, path, -tailBytesMax, tailBytesMax);
   if (!read.ok) return [`runwarden: ${read.error.code}: ${read.error.message}`];
-  return read.value === 'missing' ? [] : linesOfTail(read.value, linesMax);
+  if (read.value === 'missing') return [];
+  // A log capped by --log-max (issue 17) may end its dropped part (zeros) inside this window.
+  return linesOfTail(read.value, linesMax).filter((line) => !line.includes('\0'));
 }
 
 /** The final view of a run, read from its directory. */

@@ -26,7 +26,9 @@ import { jobIdentities } from './job-liveness.ts';
 import { watchJob } from './job-watcher.ts';
 import { type Layout, layoutOf, type SlotRef } from './layout.ts';
 import { claimLock, createLock, quarantineLock, readLock, releaseClaim, updateLock } from './lock-file.ts';
+import { writeLogMax } from './log-cap-layout.ts';
 import { selfIdentity, selfOwner } from './owner.ts';
+import { resourceRequestOf, writeSampleEvery } from './resource-files.ts';
 import { createRunDir, writeAbortGrace, writeAbortRequest, writeRunIdentity } from './run-records.ts';
 import { signalIfSame } from './signal-process.ts';
 import { watchWorkspace } from './workspace-watcher.ts';
@@ -242,6 +244,20 @@ async function spawn(
   const { config, runId } = { config: lock.config, runId: lock.runId };
   // Loaded on first use: status and list never spawn, and child_process costs startup time.
   const { launchMonitored } = await import('./monitor/launch.ts');
+  // Issue 17: ask the monitor to cap the logs and sample the job (the run's options, else the
+  // workspace's defaults in workspace.json, else no cap and every 10 s).
+  const resources = resourceRequestOf(layout, config);
+  if (!resources.ok) return resources;
+  const { logMaxBytes, sampleEveryMs } = resources.value;
+  if (logMaxBytes !== null) {
+    const logs = [layout.runFile(runId, 'stdout'), layout.runFile(runId, 'stderr')];
+    const asked = writeLogMax(layout.root, layout.runDir(runId), logMaxBytes, logs);
+    if (!asked.ok) return asked;
+  }
+  if (sampleEveryMs !== null) {
+    const asked = writeSampleEvery(layout.root, layout.runDir(runId), sampleEveryMs);
+    if (!asked.ok) return asked;
+  }
   const launched = await launchMonitored({
     runDir: layout.runDir(runId),
     argv: config.argv,

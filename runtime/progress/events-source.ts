@@ -1,7 +1,7 @@
 // Reading a run's events file in bounded batches into a tracker, with line numbers for every skip.
 import { NdjsonReader } from '../fs/ndjson-reader.ts';
 import { recordLines } from './event-lines.ts';
-import { normalizeEvent } from './events.ts';
+import { type EventSource, normalizeEvent } from './events.ts';
 import type { ReadTime } from './log-events.ts';
 import type { ProgressTracker } from './progress-tracker.ts';
 import type { SkipWarning } from './run-view.ts';
@@ -10,6 +10,11 @@ import type { SkipWarning } from './run-view.ts';
 export interface EventsSourceOptions {
   readonly lineBytesMax: number;
   readonly readBytesMax: number;
+  /**
+   * How the events count (issue 17): `explicit` for the job's own (default); the monitor's
+   * resource samples count as `parsed` (no sign of the job's life, never over the job's own).
+   */
+  readonly eventSource?: EventSource;
 }
 
 /**
@@ -108,7 +113,7 @@ export class EventsSource {
     for (let index = 0; index < records.length; index += 1) {
       const check = normalizeEvent(records[index] as Record<string, unknown>, at);
       if (check.ok) {
-        tracker.apply(check.event, 'explicit');
+        tracker.apply(check.event, this.#opts.eventSource ?? 'explicit');
         continue;
       }
       invalid += 1;

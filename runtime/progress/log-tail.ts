@@ -4,6 +4,12 @@ import type { Result } from '../../machine/ports.ts';
 import { closeQuietly } from '../fs/cleanup.ts';
 import { openConfined } from '../fs/confined.ts';
 import { errnoOf, failure, success } from '../fs/fs-error.ts';
+import {
+  hiddenRangeOf,
+  type LogCapLayout,
+  offsetAfterCompaction,
+  readLogCap,
+} from '../local/log-cap-layout.ts';
 import { positiveInteger } from './positive-integer.ts';
 
 /** A piece of log text between separators: a line, or one update of a '\r'-redrawn bar. */
@@ -67,6 +73,8 @@ export class LogTail {
   #partialBytes = 0;
   #skipping = false;
   #heldBytesPeak = 0;
+  /** The layout of a log capped by --log-max (issue 17); null: not capped; undefined: not known yet. */
+  #cap: LogCapLayout | null | undefined;
 
   /** A reader of `path` from its start; throws a RangeError for a size that is not a positive integer. */
   constructor(root: string, path: string, opts: LogTailOptions = {}) {
@@ -107,6 +115,11 @@ export class LogTail {
     if (!opened.ok) return opened;
     if (opened.value === 'missing') return success({ skipped: [], skippedCount: 0, more: false });
     const { fd, sizeBytes } = opened.value;
+    const capped = this.#followCap(sizeBytes);
+    if (capped !== null) {
+      closeQuietly(fd);
+      return success({ skipped: capped, skippedCount: 0, more: capped.length > 0 });
+    }
     try {
       return success(this.#readFrom(fd, sizeBytes, onSegment));
     } catch (error) {
@@ -132,7 +145,10 @@ export class LogTail {
   #readFrom(fd: number, sizeBytes: number, onSegment: (segment: LogSegment) => void): LogRead {
     const skips = { list: [] as LogSkip[], count: 0 };
     if (sizeBytes < this.#offset) this.#restart(skips);
-    const budgetEnd = this.#offset + this.readBytesMax;
+    // A capped log (issue 17): never read into the bytes dropped between its marker and newest part.
+    const hidden = hiddenRangeOf(this.#cap ?? null);
+    const stopAt = hidden !== null && this.#offset < hidden.start ? hidden.start : Number.POSITIVE_INFINITY;
+    const budgetEnd = Math.min(this.#offset + this.readBytesMax, stopAt);
     // Each pass advances the offset by at least one byte or ends, within readBytesMax.
     while (this.#offset < budgetEnd) {
       const wantBytes = Math.min(this.#chunk.length, budgetEnd - this.#offset);
@@ -140,7 +156,7 @@ export class LogTail {
       if (gotBytes === 0) return { skipped: skips.list, skippedCount: skips.count, more: false };
       this.#consume(this.#chunk.subarray(0, gotBytes), onSegment, skips);
     }
-    return { skipped: skips.list, skippedCount: skips.count, more: true };
+    return { skipped: skips.list, skippedCount: skips.count, more: this.#offset < sizeBytes };
   }
 
   /** Splits bytes read at the offset into segments; keeps the unterminated tail. */
@@ -207,6 +223,43 @@ export class LogTail {
       startOffset: this.#segmentStart,
       bytes: bytes.length,
     });
+  }
+
+  /**
+   * A capped log (issue 17): after the monitor dropped bytes, goes on at the same byte of the
+   * output (or the oldest one kept). Non-null (what to report) when this read must wait: the
+   * monitor is moving bytes right now.
+   */
+  #followCap(sizeBytes: number): LogSkip[] | null {
+    if (this.#cap === null) return null;
+    const now = readLogCap(this.root, this.path);
+    if (this.#cap === undefined) {
+      this.#cap = now;
+      if (now === null || now.generation % 2 === 0) return this.#skipHidden();
+    }
+    if (now === null || now.generation === this.#cap?.generation) return this.#skipHidden();
+    if (now.generation % 2 === 1) return [];
+    const moved = offsetAfterCompaction(this.#offset, this.#cap ?? null, now);
+    this.#cap = now;
+    if (moved.offset > sizeBytes) return null; // not this file's layout: read on (a shrink restarts)
+    this.#offset = moved.offset;
+    this.#segmentStart = moved.offset;
+    this.#partial = [];
+    this.#partialBytes = 0;
+    this.#skipping = false; // the newest part starts at a line start
+    if (moved.droppedUnread === 0) return this.#skipHidden();
+    const reason = `${moved.droppedUnread} bytes were dropped by --log-max before they were read`;
+    return [{ line: 0, reason }];
+  }
+
+  /** At the end of a capped log's marker: go on at its newest part (the bytes between are gone). */
+  #skipHidden(): null {
+    const hidden = hiddenRangeOf(this.#cap ?? null);
+    if (hidden !== null && this.#offset >= hidden.start && this.#offset < hidden.end) {
+      this.#offset = hidden.end;
+      this.#segmentStart = hidden.end;
+    }
+    return null;
   }
 
   /** Starts over after the file shrank (it was truncated or replaced). */

@@ -14,7 +14,7 @@ import type { ProgressState } from './run-view.ts';
 /** The checkpoint's name in the run directory. A cache: deleting it only costs one full read. */
 export const checkpointFile = 'progress.ckpt.json';
 /** Bumped whenever the state or the positions change meaning; another version is read anew. */
-export const checkpointVersion = 1;
+export const checkpointVersion = 2;
 /** Bytes of the covered range kept from its start and its end, to tell a replaced file. */
 const fingerprintBytes = 64;
 /** A larger checkpoint is ignored (the bounded state is far smaller). */
@@ -50,6 +50,8 @@ export interface ProgressCheckpoint {
   /** The job's own phases, which `state` mixes with the parsed bars' (see `ProgressTracker.from`). */
   readonly own: OwnPhases;
   readonly events: FilePosition;
+  /** The monitor's resource samples (issue 17), read like the events file. */
+  readonly resources: FilePosition;
   readonly stdout: LogPosition;
   readonly stderr: LogPosition;
 }
@@ -60,13 +62,14 @@ export interface BarePosition {
   readonly line: number;
 }
 
-/** The three files of a run directory, as a reader names them. */
+/** The files of a run directory, as a reader names them. */
 export interface RunPaths {
   readonly root: string;
   readonly runDir: string;
   readonly events: string;
   readonly stdout: string;
   readonly stderr: string;
+  readonly resources: string;
 }
 
 const nonFiniteKey = '$rwNonFinite';
@@ -105,7 +108,7 @@ export function loadCheckpoint(paths: RunPaths, limits: CheckpointLimits): Progr
   if (!isCheckpoint(value)) return null;
   if (value.limits.lineBytesMax !== limits.lineBytesMax) return null;
   if (value.limits.segmentBytesMax !== limits.segmentBytesMax) return null;
-  for (const file of ['events', 'stdout', 'stderr'] as const) {
+  for (const file of ['events', 'resources', 'stdout', 'stderr'] as const) {
     const now = fingerprint(paths.root, paths[file], value[file].offset);
     if (now === null || now.head !== value[file].head || now.tail !== value[file].tail) return null;
   }
@@ -125,12 +128,13 @@ export function saveCheckpoint(
   own: OwnPhases,
   positions: {
     events: BarePosition;
+    resources: BarePosition;
     stdout: BarePosition & Pick<LogPosition, 'applied'>;
     stderr: BarePosition & Pick<LogPosition, 'applied'>;
   },
 ): Result<null> {
-  const printed: Partial<Record<'events' | 'stdout' | 'stderr', FilePosition>> = {};
-  for (const file of ['events', 'stdout', 'stderr'] as const) {
+  const printed: Partial<Record<'events' | 'resources' | 'stdout' | 'stderr', FilePosition>> = {};
+  for (const file of ['events', 'resources', 'stdout', 'stderr'] as const) {
     const marks = fingerprint(paths.root, paths[file], positions[file].offset);
     if (marks === null) return failure('RW_FILE_TRUNCATED', `${paths[file]} no longer holds what was read`);
     printed[file] = { ...positions[file], ...marks };
@@ -141,6 +145,7 @@ export function saveCheckpoint(
     state,
     own,
     events: printed.events,
+    resources: printed.resources,
     stdout: { ...printed.stdout, applied: positions.stdout.applied },
     stderr: { ...printed.stderr, applied: positions.stderr.applied },
   } as ProgressCheckpoint;
@@ -254,6 +259,7 @@ function isCheckpoint(value: unknown): value is ProgressCheckpoint {
     Array.isArray(value.own.phases) &&
     value.own.phases.every((p) => typeof p === 'string') &&
     isPosition(value.events) &&
+    isPosition(value.resources) &&
     isLogPosition(value.stdout) &&
     isLogPosition(value.stderr)
   );

@@ -2,6 +2,7 @@
 import { statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { runFiles } from '../local/layout.ts';
+import { resourcesFile } from '../local/resource-files.ts';
 import { EventsSource } from './events-source.ts';
 import type { ReadTime } from './log-events.ts';
 import { LogSource } from './log-source.ts';
@@ -75,6 +76,8 @@ export class RunFollower {
   readonly #checkpointEveryBytes: number;
   #savedAt: number;
   #resumedFrom: number;
+  /** Issue 17: the monitor's resource samples (sys/cpu, sys/rss, …), metric events like the job's. */
+  readonly #resources: EventsSource;
   #caughtUp = false;
 
   /**
@@ -98,6 +101,7 @@ export class RunFollower {
       events: join(runDir, runFiles.events),
       stdout: join(runDir, runFiles.stdout),
       stderr: join(runDir, runFiles.stderr),
+      resources: join(runDir, resourcesFile),
     };
     this.#limits = { lineBytesMax, segmentBytesMax };
     this.#checkpoint = opts.checkpoint ?? 'save';
@@ -107,6 +111,12 @@ export class RunFollower {
     this.#tracker = saved === null ? new ProgressTracker() : ProgressTracker.from(saved.state, saved.own);
     const eventsOpts = { lineBytesMax, readBytesMax };
     this.#events = new EventsSource(root, this.#paths.events, eventsOpts, saved?.events ?? null);
+    this.#resources = new EventsSource(
+      root,
+      this.#paths.resources,
+      { ...eventsOpts, eventSource: 'parsed' },
+      saved?.resources ?? null,
+    );
     const logOf = (source: 'stderr' | 'stdout') => {
       const at = saved?.[source];
       const start = at === undefined ? {} : { start: { offset: at.offset, line: at.line } };
@@ -153,6 +163,7 @@ export class RunFollower {
     let caughtUp = true;
     for (const log of this.#logs) caughtUp = log.poll(this.#tracker, callsMax, at, final) && caughtUp;
     caughtUp = this.#events.poll(this.#tracker, callsMax, final, at) && caughtUp;
+    caughtUp = this.#resources.poll(this.#tracker, callsMax, final, at) && caughtUp;
     this.#caughtUp = caughtUp;
     const view = this.#tracker.view();
     this.#maybeSave(view);
@@ -161,13 +172,18 @@ export class RunFollower {
 
   /** Bytes covered by the current positions. */
   #covered(): number {
-    return this.#events.position.offset + this.#logs[0].position.offset + this.#logs[1].position.offset;
+    return (
+      this.#events.position.offset +
+      this.#resources.position.offset +
+      this.#logs[0].position.offset +
+      this.#logs[1].position.offset
+    );
   }
 
   /** Replaces the checkpoint when this follower read far enough past the last one (a cache: failures are ignored). */
   #maybeSave(view: ProgressState): void {
     if (this.#checkpoint !== 'save') return;
-    if (this.#events.failing || this.#logs.some((log) => log.failing)) return;
+    if (this.#events.failing || this.#resources.failing || this.#logs.some((log) => log.failing)) return;
     const covered = this.#covered();
     if (covered < this.#savedAt) this.#savedAt = 0; // a file shrank and is read anew
     const past = covered - this.#savedAt;
@@ -176,6 +192,7 @@ export class RunFollower {
     const [stderr, stdout] = this.#logs;
     saveCheckpoint(this.#paths, this.#limits, view, this.#tracker.own, {
       events: this.#events.position,
+      resources: this.#resources.position,
       stdout: stdout.position,
       stderr: stderr.position,
     });

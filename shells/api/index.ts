@@ -48,7 +48,7 @@ export type {
 export { beginCardCapture, cardsWritten, editNote, editTags, runCardOf } from './run-card.ts';
 export type { Layout } from './run-files.ts';
 export { layoutOf, runFiles, runIdPattern } from './run-files.ts';
-export { copyRunLog, runLogSizeBytes, tailLines } from './run-log.ts';
+export { copyRunLog, LogFollowCursor, runLogSizeBytes, tailLines } from './run-log.ts';
 export type { RunMeta, TagEdit } from './run-meta.ts';
 export { applyTagEdit, tagEditOf, tagPattern } from './run-meta.ts';
 export { readServeToken, serveTokenPath } from './serve-token.ts';

@@ -1,6 +1,8 @@
 // The immutable config of a new run, from what a caller asked for, with the defaults filled in.
 import { resolve } from 'node:path';
 import type { RetentionPolicy, RunConfig } from '../../machine/types.ts';
+import { logMaxBytesMin } from '../../runtime/local/log-cap-layout.ts';
+import { sampleEveryMsMin } from '../../runtime/local/resource-files.ts';
 import { RunwardenError } from './errors.ts';
 import { newRunId } from './run-id.ts';
 import { checkedMeta } from './run-meta.ts';
@@ -56,5 +58,31 @@ export function runConfigOf(options: StartOptions): RunConfig {
     retention: { ...defaultRetention, ...options.retention },
     // Issue 17: tags, note, params and card options, checked.
     ...checkedMeta(options),
+    ...resourceOptionsOf(options),
+  };
+}
+
+/** Issue 17: the log cap and the sampling period, checked (RW_USAGE naming the option). */
+function resourceOptionsOf(options: StartOptions): Pick<RunConfig, 'logMaxBytes' | 'sampleEveryMs'> {
+  const { logMaxBytes, sampleEveryMs } = options;
+  if (logMaxBytes !== undefined && (!Number.isSafeInteger(logMaxBytes) || logMaxBytes < logMaxBytesMin)) {
+    throw new RunwardenError(
+      'RW_USAGE',
+      `--log-max ${logMaxBytes}: a log cap must be a whole number of bytes of at least 64K; pass e.g. --log-max 1G`,
+    );
+  }
+  if (
+    sampleEveryMs !== undefined &&
+    sampleEveryMs !== null &&
+    (!Number.isFinite(sampleEveryMs) || sampleEveryMs < sampleEveryMsMin)
+  ) {
+    throw new RunwardenError(
+      'RW_USAGE',
+      `--sample-every ${sampleEveryMs}ms: sampling needs a period of at least 100ms; pass e.g. --sample-every 10s or --no-sample`,
+    );
+  }
+  return {
+    ...(logMaxBytes === undefined ? {} : { logMaxBytes }),
+    ...(sampleEveryMs === undefined ? {} : { sampleEveryMs }),
   };
 }

@@ -28,6 +28,10 @@ export interface StartOptions {
   readonly capture?: CaptureOptions;
   /** Capture the run card (default true): git, host, allowed env, GPUs; bounded, never delaying the start. */
   readonly card?: boolean;
+  /** Issue 17: cap each log at this many bytes, keeping its first quarter and its newest part (at least 64 KiB; default: no cap). */
+  readonly logMaxBytes?: number;
+  /** Issue 17: sample the job's CPU, memory, I/O and GPUs this often (ms); null: never (default 10 s). */
+  readonly sampleEveryMs?: number | null;
 }
 
 /** A run confirmed running. */

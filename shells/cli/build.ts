@@ -26,6 +26,9 @@ await build({
   banner: {
     js: "import{createRequire as __rwRequire}from'node:module';const require=__rwRequire(import.meta.url);",
   },
+  // terminal-kit (runwarden top, issue 17) loads its terminal definitions with computed require()s:
+  // it stays a package (a dependency, resolved from node_modules), not part of the bundle.
+  external: ['terminal-kit'],
   logLevel: 'warning',
 });
 copyFileSync(`${root}runtime/local/monitor/rw-monitor.c`, `${out}/rw-monitor.c`);

@@ -17,6 +17,7 @@ import {
   parseRunState,
   parseTimePoint,
 } from './parse.ts';
+import { parseByteSize } from './parse-bytes.ts';
 import { chooseRun } from './run-choice.ts';
 import { addRunMetaOptions } from './run-meta-options.ts';
 import { suggestCommand } from './suggest.ts';
@@ -116,6 +117,18 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     )
     .option('--watch', "follow the run and exit with the job's exit code (130 after an abort)")
     .addOption(progressEveryOption())
+    // Issue 17 (sys): bounded logs and resource sampling.
+    .option(
+      '--log-max <size>',
+      'cap each log at SIZE (e.g. 1G, 500M; at least 64K): keeps its first quarter and its newest part, a marker line counts what was dropped',
+      parseByteSize,
+    )
+    .option(
+      '--sample-every <duration>',
+      "sample the job's CPU, memory, I/O and GPUs this often (default 10s)",
+      parseDuration,
+    )
+    .option('--no-sample', 'do not sample resource use')
     .option('--json', 'print {"id","dir","pid"} as JSON (a failure as {"error":{"code","message"}})')
     .option(
       '--gpus <n>',
@@ -238,6 +251,18 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
       const { watchCommand } = await import('./commands/watch.ts');
       const ws = await workspaceOf(program);
       run(chooseRun(ws, runArg, 'watch').then((runId) => watchCommand(ws, runId, flags)));
+    });
+
+  // Issue 17 (sys): the full-screen live view.
+  program
+    .command('top')
+    .description(
+      'full-screen live view: active runs (progress, phase, ETA, loss, CPU/RSS/GPU), the queue, the last ended runs; keys: up/down, enter follows a log, a aborts (asks first), c checkpoint, q quits',
+    )
+    .option('--refresh <duration>', 'how often the workspace is read (default 1s)', parseDuration)
+    .action(async (flags) => {
+      const { topCommand } = await import('./commands/top.ts');
+      run(topCommand(await workspaceOf(program), flags));
     });
 
   program

@@ -2,6 +2,7 @@
 // latest metrics, the phases done, and the last error the job reported.
 import type { ProgressSummary } from '../api/progress.ts';
 import { formatDuration, neutralize, painter } from './output.ts';
+import { isResourceMetric, resourceLine } from './resource-line.ts';
 
 const barWidth = 24;
 
@@ -33,7 +34,10 @@ export function protocolWarning(bad: NonNullable<ProgressSummary['badEvents']>):
 }
 
 /** The lines describing progress (none when the job reported nothing). */
-export function progressLines(progress: ProgressSummary | null): string[] {
+export function progressLines(
+  progress: ProgressSummary | null,
+  opts: { readonly resources?: boolean } = {},
+): string[] {
   if (progress === null) return [];
   const p = painter(process.stdout);
   const lines: string[] = [];
@@ -51,11 +55,15 @@ export function progressLines(progress: ProgressSummary | null): string[] {
   if (progress.stepsPerS !== null) parts.push(`${formatNumber(progress.stepsPerS)} it/s`);
   if (progress.etaMs !== null) parts.push(`ETA ${formatDuration(progress.etaMs)}`);
   if (parts.length > 0) lines.push(`  ${parts.join('  ')}`);
-  const metrics = Object.entries(progress.metrics).slice(0, 6);
+  const metrics = Object.entries(progress.metrics)
+    .filter(([name]) => !isResourceMetric(name))
+    .slice(0, 6);
   if (metrics.length > 0)
     lines.push(
       `  ${metrics.map(([name, value]) => `${neutralize(name)} ${formatNumber(value)}`).join('  ')}`,
     );
+  const resources = opts.resources === false ? null : resourceLine(progress.metrics); // issue 17
+  if (resources !== null) lines.push(`  ${p.dim(resources)}`);
   if (progress.phasesDone.length > 0)
     lines.push(`  ${p.dim(`done: ${progress.phasesDone.map(neutralize).join(' → ')}`)}`);
   if (progress.message !== null && progress.message !== progress.phase)

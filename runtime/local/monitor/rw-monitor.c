@@ -131,9 +131,12 @@ static void name_of(int n, int sig, char *out, size_t size) {
   else snprintf(out, size, "%s%d", sig ? "SIG" : "E", n);
 }
 
+#include "log-cap.h" /* bounded logs (issue 17): log_cap_setup/child/parent/pump/finish */
+
 /* The job's side of the fork: own session, wait for 'G', exec; never returns. */
 static void run_child(int status_fd, char **argv, const sigset_t *old_mask) {
   close(REPORT_FD);
+  log_cap_child();
   int msg = MSG_IN_SESSION;
   if (cgroup_procs_fd >= 0 && write(cgroup_procs_fd, "0", 1) == 1) msg = MSG_IN_SESSION_CGROUP;
   if (cgroup_procs_fd >= 0) close(cgroup_procs_fd);
@@ -426,6 +429,8 @@ static int kill_descendants(void) {
   return left;
 }
 
+#include "resource-sample.h" /* resource sampling (issue 17): sample_setup/tick */
+
 /* Wait for signals until the child ends, escalating an abort when its grace runs out. */
 static void supervise(pid_t pid, const sigset_t *set, struct exec_state *st,
                       siginfo_t *info) {
@@ -447,6 +452,9 @@ static void supervise(pid_t pid, const sigset_t *set, struct exec_state *st,
       ts.tv_nsec = (left % 1000) * 1000000;
       timeout = &ts;
     }
+    long cap_ms = sooner_ms(log_cap_pump(), sample_tick()); /* issue 17: logs, samples */
+    struct timespec cap_ts = {cap_ms / 1000, (cap_ms % 1000) * 1000000L};
+    if (cap_ms >= 0 && (!timeout || cap_ms < ts.tv_sec * 1000 + ts.tv_nsec / 1000000)) timeout = &cap_ts;
     siginfo_t si;
     int sig = sigtimedwait(set, &si, timeout);
     if (sig == SIGUSR1 || sig == SIGTERM || sig == SIGINT) {
@@ -481,6 +489,8 @@ int main(int argc, char **argv) {
   const char *wanted = getenv("RUNWARDEN_CONTAINMENT");
   if (!wanted || strcmp(wanted, "subreaper") != 0) make_cgroup();
   reserve_exit_record();
+  log_cap_setup();
+  sample_setup();
   kick_capture();
   sigset_t set, old_mask;
   sigemptyset(&set);
@@ -508,6 +518,7 @@ int main(int argc, char **argv) {
   }
   close(ep[1]);
   close(GO_FD);
+  log_cap_parent();
   signal(SIGPIPE, SIG_IGN); /* the launcher may be gone: its pipe must not kill us */
 
   /* Report the pid only once the child leads its own group, so kill(-pid) reaches it. */
@@ -541,6 +552,7 @@ int main(int argc, char **argv) {
   /* The whole tree goes with the job, after a normal exit and after an abort alike. */
   int leftovers = cgroup_path[0] ? empty_cgroup() : 0;
   leftovers += kill_descendants();
+  log_cap_finish();
   write_exit_record(&info, ended_ms, &st, leftovers);
   kick_run(run_dir_fd);
   return 0;

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { RunwardenError } from '../../api/errors.ts';
 import { runFiles } from '../../api/run-files.ts';
-import { copyRunLog, runLogSizeBytes, tailLines } from '../../api/run-log.ts';
+import { copyRunLog, LogFollowCursor, runLogSizeBytes, tailLines } from '../../api/run-log.ts';
 import type { Workspace } from '../../api/workspace.ts';
 import { jobLine, warn } from '../output.ts';
 
@@ -78,13 +78,15 @@ async function followFiles(
   offsets: number[],
   runEnded: () => boolean,
 ): Promise<void> {
+  // Cursors, not offsets: a log capped by --log-max shrinks when bytes are dropped (issue 17).
+  const cursors = paths.map((path, i) => new LogFollowCursor(root, path, offsets[i] ?? 0));
+  const write = (bytes: Buffer) => {
+    if (process.stdout.isTTY) emit(decoder.decode(bytes, { stream: true }));
+    else process.stdout.write(bytes);
+  };
   for (;;) {
     let grew = false;
-    paths.forEach((path, i) => {
-      const at = copyFrom(root, path, offsets[i] ?? 0);
-      if (at > (offsets[i] ?? 0)) grew = true;
-      offsets[i] = at;
-    });
+    for (const cursor of cursors) if (cursor.copyNew(write)) grew = true;
     if (!grew && runEnded()) return;
     await new Promise((r) => setTimeout(r, followPollMs));
   }

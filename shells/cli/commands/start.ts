@@ -25,6 +25,10 @@ export interface StartFlags extends RunMetaFlags {
   json?: boolean;
   /** issue 12: GPUs the run needs (one slot each, on distinct GPUs). */
   gpus?: number;
+  /** Issue 17 (sys): --log-max, --sample-every, --no-sample (sample is false). */
+  logMax?: number;
+  sampleEvery?: number;
+  sample?: boolean;
 }
 
 /**
@@ -90,6 +94,11 @@ export function startOptionsOf(argv: string[], flags: StartFlags): StartOptions 
     retention,
     // issue 12: GPUs (one slot each, on distinct GPUs), all or nothing
     ...(flags.gpus === undefined ? {} : { gpus: flags.gpus }),
+    ...(flags.logMax === undefined ? {} : { logMaxBytes: flags.logMax }),
+    ...(flags.sample === false ? { sampleEveryMs: null } : {}),
+    ...(flags.sample !== false && flags.sampleEvery !== undefined
+      ? { sampleEveryMs: flags.sampleEvery }
+      : {}),
     // issue 17: tags, note, params and what the run card captures
     ...runMetaOf(flags),
   };

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { RunwardenError } from '../../api/errors.ts';
 import type { HistoryRecord } from '../../api/history.ts';
 import { RunFollower } from '../../api/progress.ts';
+import { sampleRunGpus } from '../../api/resources.ts';
 import { tailLines } from '../../api/run-log.ts';
 import type { Session } from '../../api/session.ts';
 import type { StatusView } from '../../api/status-view.ts';
@@ -81,14 +82,18 @@ class Screen {
       process.stdout.write(`${monitorLostLine(view.run.pid)}\n`);
       this.monitorLostSaid = true;
     }
+    // The job's progress decides whether a line is due; the resource samples (issue 17) ride along.
+    const moved = progressLines(view.run.progress, { resources: false })
+      .map((l) => l.trim())
+      .join('  ');
+    if (moved === '' || moved === this.lastProgress) return;
+    if (nowMs - this.lastProgressAtMs < this.progressEveryMs) return;
     const progress = progressLines(view.run.progress)
       .map((l) => l.trim())
       .join('  ');
-    if (progress === '' || progress === this.lastProgress) return;
-    if (nowMs - this.lastProgressAtMs < this.progressEveryMs) return;
     const elapsed = view.run.elapsedMs === null ? '' : `[${formatDuration(view.run.elapsedMs)}] `;
     process.stdout.write(`${elapsed}${progress}\n`);
-    this.lastProgress = progress;
+    this.lastProgress = moved;
     this.lastProgressAtMs = nowMs;
   }
 }
@@ -118,6 +123,9 @@ async function follow(ws: Workspace, session: Session, runId: string, opts: Watc
     else screen.draw([...frameLines(view, now), ...logTail(view)], view, now);
   };
   render();
+  // Issue 17: a watcher samples the run's GPUs (one follower per run, by lease; no GPU: nothing).
+  const first = ws.view(session.snapshot(), 'skip').run;
+  const stopGpus = first === null ? () => {} : sampleRunGpus(ws, first);
   const timer = setInterval(render, opts.json ? 1_000 : refreshMs);
   // Issue 20: the exit is shown as soon as the machine has read it (the run left `live`), not
   // after the end is recorded (claim, history record, retention), which then finishes as before.
@@ -143,6 +151,7 @@ async function follow(ws: Workspace, session: Session, runId: string, opts: Watc
   } finally {
     clearInterval(timer);
     exitWatch.unsubscribe();
+    stopGpus();
     process.off('SIGINT', onInterrupt);
   }
 }
