@@ -13,6 +13,7 @@ import { controlRoutes } from './routes/control.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { inspectRoutes } from './routes/inspect.ts';
 import { loginRoutes } from './routes/login.ts';
+import { runSeriesRoutes } from './routes/run-series.ts';
 import { runRoutes } from './routes/runs.ts';
 import { type SseStats, sseRoutes } from './sse.ts';
 
@@ -60,6 +61,7 @@ export function mountRoutes(app: FastifyInstance, options: RunwardenRoutesOption
     ),
   );
   runRoutes(app, context);
+  runSeriesRoutes(app, context);
   inspectRoutes(app, context);
   controlRoutes(app, context);
   loginRoutes(app, context);

@@ -14,6 +14,9 @@ interface StartBody {
   stallAfterMs?: number;
   abortOnStall?: boolean;
   retention?: Partial<RetentionPolicy>;
+  // Issue 18: the dashboard's start form.
+  cwd?: string;
+  env?: Record<string, string>;
 }
 
 interface AbortBody {
@@ -68,6 +71,8 @@ export function controlRoutes(app: FastifyInstance, ctx: AppContext): void {
       ...(body.stallAfterMs === undefined ? {} : { stallAfterMs: body.stallAfterMs }),
       ...(body.abortOnStall === undefined ? {} : { abortOnStall: body.abortOnStall }),
       ...(body.retention === undefined ? {} : { retention: body.retention }),
+      ...(body.cwd === undefined ? {} : { cwd: body.cwd }),
+      ...(body.env === undefined ? {} : { env: body.env }),
     });
     return reply.code(201).send(started);
   });
