@@ -13,7 +13,7 @@ import { controlRoutes } from './routes/control.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { inspectRoutes } from './routes/inspect.ts';
 import { loginRoutes } from './routes/login.ts';
-import { runSeriesRoutes } from './routes/run-series.ts';
+import { collectRoutes, runSeriesRoutes } from './routes/run-series.ts';
 import { runRoutes } from './routes/runs.ts';
 import { type SseStats, sseRoutes } from './sse.ts';
 
@@ -60,12 +60,13 @@ export function mountRoutes(app: FastifyInstance, options: RunwardenRoutesOption
       `no route ${request.method} ${(request.url.split('?')[0] ?? '').slice(0, 200)}`,
     ),
   );
+  const registered = collectRoutes(app);
   runRoutes(app, context);
-  runSeriesRoutes(app, context);
   inspectRoutes(app, context);
   controlRoutes(app, context);
   loginRoutes(app, context);
   dashboardRoutes(app);
+  runSeriesRoutes(app, context, registered);
   const sse = sseRoutes(app, context);
   app.addHook('onClose', async () => live.close());
   return { context, sse };

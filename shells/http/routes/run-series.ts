@@ -80,8 +80,35 @@ export function metricPointsOf(text: string): Record<string, MetricPoint[]> {
   return out;
 }
 
-/** Register GET /api/runs/:id/metrics, /api/runs/:id/logs/search and /api/runs/:id/logs/raw. */
-export function runSeriesRoutes(app: FastifyInstance, ctx: AppContext): void {
+/** Optional routes the dashboard draws only when the server has them (other issues add them). */
+export const optionalRoutes = [
+  'GET /api/queue',
+  'GET /api/slots',
+  'GET /api/compare',
+  'GET /api/runs/:id/card',
+  'POST /api/runs/:id/notes',
+  'POST /api/checkpoint',
+  'POST /api/pause',
+  'POST /api/resume',
+] as const;
+
+/**
+ * Collect the routes registered on `app` from now on (call before registering them), so
+ * GET /api/features can tell the page which optional routes exist without it probing for 404s.
+ */
+export function collectRoutes(app: FastifyInstance): ReadonlySet<string> {
+  const routes = new Set<string>();
+  app.addHook('onRoute', (route) => {
+    const url = route.url.slice(app.prefix.length) || '/';
+    for (const method of [route.method].flat()) routes.add(`${method} ${url}`);
+  });
+  return routes;
+}
+
+/** Register GET /api/features (which optional routes this server has), GET /api/runs/:id/metrics, /api/runs/:id/logs/search and /api/runs/:id/logs/raw. */
+export function runSeriesRoutes(app: FastifyInstance, ctx: AppContext, routes: ReadonlySet<string>): void {
+  app.get('/api/features', async () => ({ routes: optionalRoutes.filter((r) => routes.has(r)) }));
+
   app.get<{ Params: { id: string }; Querystring: { from: number } }>(
     '/api/runs/:id/metrics',
     { schema: { params: runIdParams, querystring: metricsQuery } },
