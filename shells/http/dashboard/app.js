@@ -94,7 +94,7 @@ async function openPage(where) {
   if (where.page === 'queue') {
     const page = new QueuePage();
     page.open();
-    return { onState: () => {} };
+    return page;
   }
   if (where.page === 'debug') {
     setUpStateView();

@@ -6,6 +6,24 @@ import { idCell, toast } from './render.js';
 const $ = (id) => document.getElementById(id);
 
 export class QueuePage {
+  constructor() {
+    for (const [id, path] of [
+      ['queue-pause', '/api/queue/pause'],
+      ['queue-resume', '/api/queue/resume'],
+    ]) {
+      $(id).addEventListener('click', async () => {
+        const res = await api('POST', path, {});
+        if (!res.ok) toast($('toasts'), 'error', errorText(res, `${path} failed`));
+        this.open();
+      });
+    }
+  }
+
+  /** Redraw on the stream's queue and slots events. */
+  onState(_state, event) {
+    if (event === 'queue' || event === 'slots') this.open();
+  }
+
   async open() {
     const [queue, slots] = await Promise.all([
       has('GET /api/queue') ? getJson('/api/queue') : null,
@@ -22,6 +40,8 @@ export class QueuePage {
   render(queue, slots) {
     const hold = queue?.hold ?? null;
     $('queue-hold').hidden = hold === null;
+    $('queue-pause').hidden = hold !== null;
+    $('queue-resume').hidden = hold === null;
     if (hold)
       $('queue-hold').textContent =
         `The queue is paused (${hold.reason ?? 'held'}): nothing starts until it is resumed (runwarden queue resume).`;
@@ -69,6 +89,7 @@ export class QueuePage {
         button('▼', `/api/queue/${id}/move`, { priority: (e.priority ?? 0) - 1 });
         if (e.held) button('release', `/api/queue/${id}/release`, {});
         else button('hold', `/api/queue/${id}/hold`, {});
+        button('remove', `/api/queue/${id}/rm`, {});
         tr.append(actions);
         return tr;
       }),

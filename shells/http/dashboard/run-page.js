@@ -8,10 +8,14 @@ import { formatDuration, formatValue, toast } from './render.js';
 
 const $ = (id) => document.getElementById(id);
 
-/** The active runs of a status (several with slots: issue 12; else the one). */
-export function activeRuns(status) {
-  if (Array.isArray(status?.runs) && status.runs.length > 0) return status.runs;
-  return status?.run ? [status.run] : [];
+/**
+ * The active runs of a stream state: every one with slots (issue 12 puts `runs` at the top of the
+ * snapshot and in `slots` events), else the one of the status.
+ */
+export function activeRuns(state) {
+  if (Array.isArray(state?.runs) && state.runs.length > 0) return state.runs;
+  if (Array.isArray(state?.status?.runs) && state.status.runs.length > 0) return state.status.runs;
+  return state?.status?.run ? [state.status.run] : [];
 }
 
 export class RunPage {
@@ -70,7 +74,7 @@ export class RunPage {
 
   /** The live run view of this run in the stream's state, or null. */
   liveRun() {
-    return activeRuns(this.state?.status).find((r) => r.id === this.runId) ?? null;
+    return activeRuns(this.state).find((r) => r.id === this.runId) ?? null;
   }
 
   /** A new state from the shared stream. */
@@ -164,7 +168,8 @@ export class RunPage {
   /** The run's state word: the workspace's for the single-run status, the run's own with slots. */
   stateOf(run) {
     if (typeof run.state === 'string') return run.state;
-    return this.state?.status.state ?? 'running';
+    if (this.state?.status.run?.id === run.id) return this.state.status.state;
+    return run.abort ? 'aborting' : 'running';
   }
 
   renderProgress(p, ended) {

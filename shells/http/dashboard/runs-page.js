@@ -63,7 +63,7 @@ export class RunsPage {
       this.lastEnded = endedId;
       if (!first) this.loadHistory().then(() => this.render());
     }
-    if (event === 'status' && state.status.queue) this.loadQueue().then(() => this.render());
+    if (event === 'queue') this.queue = state.queueView;
     this.renderStart();
     this.render();
   }
@@ -75,7 +75,7 @@ export class RunsPage {
     const progress = this.state?.progress;
     const rows = [];
     const seen = new Set();
-    for (const run of activeRuns(status)) {
+    for (const run of activeRuns(this.state)) {
       seen.add(run.id);
       const view = progress?.runId === run.id ? progress.view : null;
       const metrics = view?.metrics ?? [];
@@ -85,7 +85,7 @@ export class RunsPage {
       rows.push({
         id: run.id,
         name: run.name,
-        state: typeof run.state === 'string' ? run.state : status.state,
+        state: status.run?.id === run.id ? status.state : run.abort ? 'aborting' : 'running',
         kind: 'active',
         progress: view?.percent ?? run.progress?.percent ?? null,
         phase: view?.phase ?? run.progress?.phase ?? null,
@@ -266,9 +266,9 @@ export class RunsPage {
   canStart() {
     const status = this.state?.status;
     if (!status) return false;
-    if (Array.isArray(status.slots) && status.slots.length > 0) {
-      return status.slots.some((s) => s.runId === null) || status.state === 'idle';
-    }
+    if (has('GET /api/queue')) return true; // a start with no free slot is queued
+    const slots = this.state.slots ?? status.slots;
+    if (Array.isArray(slots) && slots.length > 0) return slots.some((s) => s.runId === null);
     return status.state === 'idle';
   }
 
@@ -279,7 +279,8 @@ export class RunsPage {
     $('start-hint').textContent = ok
       ? ''
       : `A run can start when the workspace is idle (now: ${status?.state}).`;
-    $('gpus-label').hidden = !(Array.isArray(status?.slots) && status.slots.some((s) => s.gpu));
+    const slots = this.state?.slots ?? status?.slots;
+    $('gpus-label').hidden = !(Array.isArray(slots) && slots.some((s) => s.gpu));
     const keepAborted = $('keep-aborted').checked;
     const keepFailed = $('keep-failed').checked;
     $('abort-keeps').textContent =
@@ -325,10 +326,12 @@ export class RunsPage {
       if (tags.length > 0) body.tags = tags;
       const gpus = Number($('gpus').value || '0');
       if (!$('gpus-label').hidden && gpus > 0) body.gpus = gpus;
-      // Tags and GPUs go only to a server that takes them (issues 17 and 12); this one says no otherwise.
+      // With a queue (issue 12) a start waits for its slots instead of being refused.
+      if (has('GET /api/queue')) body.queue = true;
+      // Tags go only to a server that takes them (issue 17); one that does not says so (400).
       const res = await api('POST', '/api/runs', body);
       if (res.ok) {
-        location.assign(`/runs/${encodeURIComponent(res.body.id)}`);
+        location.assign(res.body.state === 'queued' ? '/queue' : `/runs/${encodeURIComponent(res.body.id)}`);
         return;
       }
       toast($('toasts'), res.status === 409 ? 'warning' : 'error', errorText(res, 'start failed'));

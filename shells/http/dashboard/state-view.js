@@ -97,6 +97,13 @@ async function drawChart() {
     nodes = indexSvg(container.querySelector('svg'), chart.states);
     container.dataset.drawn = 'mermaid';
     // Native size first: labels at the page's font size (pan to move, Fit to see it whole).
+    const drawn = container.querySelector('svg');
+    const box = drawn.viewBox.baseVal;
+    if (box && box.width > 0) {
+      drawn.setAttribute('width', String(box.width));
+      drawn.setAttribute('height', String(box.height));
+      drawn.style.maxWidth = 'none';
+    }
     view.scale = 1;
     applyView();
   } catch (error) {
@@ -120,6 +127,7 @@ function highlight() {
     const el = nodes.get(parts.slice(0, i).join('.'));
     el?.classList.add(i === parts.length ? 'rw-current' : 'rw-current-parent');
   }
+  centreOn(nodes.get(path));
 }
 
 /** Show the live machine state (from the shared stream). */
@@ -266,8 +274,19 @@ function applyView() {
   $('chart').style.transform = `translate(${view.x}px, ${view.y}px) scale(${view.scale})`;
   $('chart').dataset.scale = view.scale.toFixed(2);
 }
+/** Pan so that `el` (the state shown) is in the middle of the viewport, unless the user moved the chart. */
+function centreOn(el) {
+  if (!el || view.moved) return;
+  const viewport = $('chart-viewport').getBoundingClientRect();
+  const box = el.getBoundingClientRect();
+  if (box.width === 0) return;
+  view.x += viewport.left + viewport.width / 2 - (box.left + box.width / 2);
+  view.y += viewport.top + viewport.height / 2 - (box.top + box.height / 2);
+  applyView();
+}
+
 /** Fit the chart's width into the viewport. */
-function fit() {
+function fitChart() {
   const svg = $('chart').querySelector('svg');
   const viewport = $('chart-viewport');
   if (!svg) return;
@@ -279,6 +298,7 @@ function fit() {
   applyView();
 }
 function zoom(factor, cx = 0, cy = 0) {
+  view.moved = true;
   const next = Math.min(6, Math.max(0.1, view.scale * factor));
   view.x = cx - ((cx - view.x) * next) / view.scale;
   view.y = cy - ((cy - view.y) * next) / view.scale;
@@ -289,7 +309,10 @@ function setUpZoom() {
   const viewport = $('chart-viewport');
   $('zoom-in').addEventListener('click', () => zoom(1.25));
   $('zoom-out').addEventListener('click', () => zoom(0.8));
-  $('zoom-fit').addEventListener('click', fit);
+  $('zoom-fit').addEventListener('click', () => {
+    view.moved = true;
+    fitChart();
+  });
   viewport.addEventListener(
     'wheel',
     (e) => {
@@ -306,6 +329,7 @@ function setUpZoom() {
   });
   viewport.addEventListener('pointermove', (e) => {
     if (drag === null) return;
+    view.moved = true;
     view.x = e.clientX - drag.x;
     view.y = e.clientY - drag.y;
     applyView();

@@ -87,6 +87,7 @@ export const optionalRoutes = [
   'GET /api/compare',
   'GET /api/runs/:id/card',
   'POST /api/runs/:id/notes',
+  'POST /api/queue/:id/move',
   'POST /api/checkpoint',
   'POST /api/pause',
   'POST /api/resume',
