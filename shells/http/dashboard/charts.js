@@ -45,11 +45,15 @@ function themeColours() {
   };
 }
 
-/** x and y of one metric's points for `xMode` ('step': step, else ordinal; 'time': ms → s), sorted by x. */
+/**
+ * x and y of one metric's points, sorted by x: 'step' (the step, else the ordinal), 'time' (wall
+ * clock, seconds) or 'relative' (seconds since `t0`).
+ */
 export function xyOf(points, xMode, t0 = 0) {
   const rows = [];
   points.forEach((p, i) => {
-    const x = xMode === 'step' ? (p[0] ?? i) : p[1] === null ? null : (p[1] - t0) / 1000;
+    const x =
+      xMode === 'step' ? (p[0] ?? i) : p[1] === null ? null : (p[1] - (xMode === 'time' ? 0 : t0)) / 1000;
     if (x !== null) rows.push([x, p[2]]);
   });
   // Already in order for a job that counts up; sort only when it did not (a resumed run).
@@ -105,6 +109,7 @@ export class ChartPanel {
       return;
     }
     this.caption.textContent = spec.title;
+    this.spec = spec;
     const shown = spec.series.map((s) => (spec.log ? positive(s.ys) : s.ys));
     const data = [xs, ...shown];
     const key = JSON.stringify([
@@ -152,10 +157,12 @@ export class ChartPanel {
       legend: { show: false },
       cursor: { drag: { x: true, y: false } },
       hooks: {
-        setCursor: [(u) => this.readout(u, spec, xLabel)],
+        setCursor: [(u) => this.readout(u, this.spec, xLabel)],
         draw: [() => this.stamp()],
       },
     };
+    this.root.dataset.xLabel = xLabel;
+    this.root.dataset.yLabel = spec.yLabel;
     this.plot = new U(opts, data, this.plotBox);
     this.plot.root.setAttribute('role', 'img');
     this.plot.root.setAttribute('aria-label', `${spec.title}: ${spec.yLabel} against ${xLabel}`);
@@ -180,6 +187,8 @@ export class ChartPanel {
     // The raw value (unsmoothed) of the first series at this x: what the events file says.
     const raw = spec.series[0]?.raw ?? spec.series[0]?.ys;
     this.hover.dataset.value = String(raw?.[idx] ?? '');
+    // What the first curve draws there (the smoothed value when smoothing is on).
+    this.hover.dataset.shown = String(u.data[1]?.[idx] ?? '');
   }
 
   /** Record the drawn ranges and point count (tests and the bench read them). */
@@ -192,6 +201,9 @@ export class ChartPanel {
     d.xMax = String(u.scales.x.max);
     d.yMin = String(u.scales.y.min);
     d.yMax = String(u.scales.y.max);
+    d.series = String(u.series.length - 1);
+    d.log = String(u.scales.y.distr === 3);
+    d.xMode = this.key === '' ? '' : JSON.parse(this.key)[0];
     d.drawn = String(Number(d.drawn ?? 0) + 1);
   }
 

@@ -100,11 +100,13 @@ export class LogPanel {
     let text = body.text;
     let from = body.from;
     if (first && from > 0) {
-      // A chunk that starts mid-line: drop the partial first line.
+      // A chunk that starts mid-line: drop the partial first line (all of it is one unfinished
+      // line, e.g. a '\r' bar redrawn for long: keep its end, whose last redraw is what shows).
       const cut = text.indexOf('\n');
-      if (cut < 0) return;
-      from += byteLength(text.slice(0, cut + 1));
-      text = text.slice(cut + 1);
+      if (cut >= 0) {
+        from += byteLength(text.slice(0, cut + 1));
+        text = text.slice(cut + 1);
+      }
     }
     if (first) {
       s.from = from;
@@ -112,6 +114,12 @@ export class LogPanel {
     }
     s.size = body.size;
     const last = text.lastIndexOf('\n');
+    if (last < 0 && body.to < body.size) {
+      // An unfinished line longer than a chunk: move on to its end (its last redraw is what shows).
+      s.lineEnd = body.to;
+      s.pending = text;
+      return;
+    }
     const complete = last < 0 ? '' : text.slice(0, last);
     s.pending = last < 0 ? text : text.slice(last + 1);
     if (last >= 0) {
