@@ -110,7 +110,7 @@ describe.skipIf(suite.missing !== null)('the Run page in Chromium', () => {
 
     // The picker: learning_rate and accuracy are there; checking shows a chart, unchecking hides one.
     const picker = await page.$$eval('#metric-picker input', (els) =>
-      els.map((e) => (e as HTMLInputElement).value),
+      els.map((e) => e.getAttribute('value')),
     );
     expect(picker).toEqual(expect.arrayContaining(['loss', 'learning_rate', 'accuracy']));
     expect(picker).not.toContain('sys/cpu_percent');
@@ -166,7 +166,7 @@ describe.skipIf(suite.missing !== null)('the Run page in Chromium', () => {
     expect(text).not.toContain(String.fromCharCode(27));
     expect(await page.textContent('#log span.ansi-red-fg')).toBe('warming up');
     await page.check('input[name="log-view"][value="stderr"]');
-    await page.waitForFunction(() => !document.getElementById('log')?.textContent?.includes('loss='), null, {
+    await page.waitForFunction("!document.getElementById('log').textContent.includes('loss=')", null, {
       timeout: 10_000,
     });
     expect(((await page.textContent('#log')) ?? '').trim()).toBe(
