@@ -187,6 +187,7 @@ export class RunsPage {
         const tr = document.createElement('tr');
         tr.className = `kind-${r.kind}`;
         tr.dataset.runId = r.id;
+        if (r.progress !== null) tr.dataset.progress = String(r.progress);
         const box = document.createElement('input');
         box.type = 'checkbox';
         box.checked = this.selected.has(r.id);

@@ -174,9 +174,11 @@ export function humanEvent(type) {
 
 /** `+1.2s`, `+3m05s` from the first entry's time. */
 function relative(entries, entry) {
-  const t0 = entries.find((e) => e.t)?.t;
-  if (!t0 || !entry.t) return '–';
-  const ms = entry.t - t0;
+  const timeOf = (e) => (typeof e?.t === 'number' ? e.t : Date.parse(e?.t ?? ''));
+  const t0 = timeOf(entries.find((e) => Number.isFinite(timeOf(e))));
+  const t = timeOf(entry);
+  if (!Number.isFinite(t0) || !Number.isFinite(t)) return '–';
+  const ms = t - t0;
   if (ms < 60_000) return `+${(ms / 1000).toFixed(1)}s`;
   const s = Math.floor(ms / 1000);
   return `+${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
