@@ -54,8 +54,8 @@ export class ComparePage {
     $('compare-empty').hidden = true;
     $('compare-body').hidden = false;
     const [extra, ...runs] = await Promise.all([
-      has('GET /api/compare')
-        ? getJson(`/api/compare?ids=${this.ids.map(encodeURIComponent).join(',')}`)
+      has('GET /api/compare') && this.ids.length >= 2
+        ? getJson(`/api/compare?runs=${this.ids.map(encodeURIComponent).join(',')}`)
         : null,
       ...this.ids.map(async (id) => ({
         id,
@@ -114,8 +114,9 @@ export class ComparePage {
 
   /** Facts side by side: a row per fact, a column per run. */
   renderTable(names) {
-    const byId = new Map((this.extra?.runs ?? []).map((r) => [r.id ?? r.runId, r]));
-    const paramKeys = [...new Set([...byId.values()].flatMap((r) => Object.keys(r.params ?? {})))];
+    // GET /api/compare (issue 17): runs[] with params and git, in the order asked.
+    const byId = new Map((this.extra?.runs ?? []).map((r) => [r.id, r]));
+    const paramKeys = (this.extra?.params ?? []).map((p) => p.name);
     const head = document.createElement('tr');
     const corner = document.createElement('th');
     corner.scope = 'col';
@@ -145,9 +146,10 @@ export class ComparePage {
         `param ${k}`,
         (r) => {
           const v = byId.get(r.id)?.params?.[k];
-          return v === undefined ? '–' : String(v);
+          return v === undefined || v === null ? '–' : typeof v === 'string' ? v : JSON.stringify(v);
         },
       ]),
+      ['tags', (r) => (byId.get(r.id)?.tags ?? r.detail?.record?.tags ?? []).join(', ') || '–'],
       ...names.map((n) => [
         `final ${n}`,
         (r) => {

@@ -41,6 +41,11 @@ export class QueuePage {
     const hold = queue?.hold ?? null;
     $('queue-hold').hidden = hold === null;
     $('queue-pause').hidden = hold !== null;
+    const corrupt = queue?.corrupt ?? [];
+    $('queue-corrupt').hidden = corrupt.length === 0;
+    $('queue-corrupt').textContent = corrupt.length
+      ? `Unreadable queue entries (never started): ${corrupt.map((c) => `${c.name}: ${c.detail}`).join('; ')}`
+      : '';
     $('queue-resume').hidden = hold === null;
     if (hold)
       $('queue-hold').textContent =
@@ -55,7 +60,8 @@ export class QueuePage {
           tr.append(td);
         }
         const run = document.createElement('td');
-        if (s.runId) run.append(idCell(s.runId, `/runs/${encodeURIComponent(s.runId)}`));
+        if (s.runId === '?') run.textContent = 'held by an unreadable lock';
+        else if (s.runId) run.append(idCell(s.runId, `/runs/${encodeURIComponent(s.runId)}`));
         else run.textContent = 'free';
         tr.append(run);
         return tr;

@@ -211,33 +211,32 @@ export class RunPage {
   }
 
   /** The run card: argv, cwd, git, params, tags, notes (the card helper's data when the server has it). */
-  async renderCard() {
+  renderCard() {
     const d = this.detail;
     const config = d.config;
+    // The run card (issue 17) is in the history record once the run ended: record.card (argv, cwd,
+    // git…), record.params, record.tags, record.note.
+    const record = d.record ?? {};
+    const card = record.card ?? null;
     $('run-argv').textContent = config ? config.argv.join(' ') : (d.run?.argv.join(' ') ?? '–');
-    $('run-cwd').textContent = config?.cwd ?? '–';
-    const card =
-      d.card ??
-      (has('GET /api/runs/:id/card')
-        ? await getJson(`/api/runs/${encodeURIComponent(this.runId)}/card`)
-        : null);
+    $('run-cwd').textContent = card?.cwd ?? config?.cwd ?? '–';
     const git = card?.git;
     $('run-git').textContent = git
-      ? `${git.commit ?? git.sha ?? ''}${git.branch ? ` (${git.branch})` : ''}${git.dirty ? ', uncommitted changes' : ''}`
+      ? `${git.commit ?? ''}${git.branch ? ` (${git.branch})` : ''}${git.dirty ? ', uncommitted changes' : ''}`
       : '–';
-    const params = card?.params;
+    const params = record.params;
     $('run-params').textContent =
       params && Object.keys(params).length > 0
         ? Object.entries(params)
             .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
             .join(', ')
         : '–';
-    const tags = card?.tags ?? d.record?.tags ?? config?.tags ?? [];
+    const tags = record.tags ?? [];
     $('run-tags').textContent = tags.length > 0 ? tags.join(', ') : '–';
-    const notes = card?.notes ?? d.record?.notes ?? null;
+    const notes = record.note ?? null;
     $('run-notes').textContent = notes ?? '–';
-    // Notes are editable when the server has the card's note route (issue 17).
-    $('notes-form').hidden = !has('POST /api/runs/:id/notes');
+    // The note is editable once the run ended, when the server has the card's note route (issue 17).
+    $('notes-form').hidden = !(has('POST /api/runs/:id/note') && d.record);
     $('notes-input').value = notes ?? '';
   }
 
@@ -373,9 +372,9 @@ export class RunPage {
     });
     dialog.addEventListener('close', async () => {
       if (dialog.returnValue !== 'abort') return;
-      await this.send('/api/abort', { runId: dialog.dataset.runId });
+      await this.abort({});
     });
-    $('force').addEventListener('click', () => this.send('/api/abort', { runId: this.runId, force: true }));
+    $('force').addEventListener('click', () => this.abort({ force: true }));
     for (const action of ['checkpoint', 'pause', 'resume']) {
       $(action).addEventListener('click', () => this.send(`/api/${action}`, { runId: this.runId }));
     }
@@ -396,12 +395,19 @@ export class RunPage {
     });
     $('notes-form').addEventListener('submit', async (e) => {
       e.preventDefault();
-      const res = await api('POST', `/api/runs/${encodeURIComponent(this.runId)}/notes`, {
-        notes: $('notes-input').value,
+      const res = await api('POST', `/api/runs/${encodeURIComponent(this.runId)}/note`, {
+        note: $('notes-input').value,
       });
       if (res.ok) $('run-notes').textContent = $('notes-input').value || '–';
       else toast($('toasts'), 'error', errorText(res, 'saving the notes failed'));
     });
+  }
+
+  /** Abort this run: its own route when the server has several runs (issue 12), else /api/abort. */
+  abort(body) {
+    if (has('POST /api/runs/:id/abort'))
+      return this.send(`/api/runs/${encodeURIComponent(this.runId)}/abort`, body);
+    return this.send('/api/abort', { runId: this.runId, ...body });
   }
 
   /** What this run's retention keeps when it is aborted. */

@@ -139,7 +139,7 @@ export class RunsPage {
         duration: r.durationMs,
         tags: r.tags ?? [],
         started: r.startedAt,
-        argv: '',
+        argv: r.command ?? '',
       });
     }
     return rows;
