@@ -95,6 +95,8 @@ export function underPrefix(body: Buffer, prefix: string): Buffer {
   const text = body
     .toString('utf8')
     .replace(paths, (_all, quote: string, rest: string) => `${quote}${prefix}/${rest}`)
+    // Links to the Runs page (`href="/"`).
+    .replaceAll('href="/"', `href="${prefix}/"`)
     // The bookmark pattern of app.js: /^\/runs\/…/ matched against location.pathname.
     .replaceAll('/^\\/runs\\/', `/^${prefix.replaceAll('/', '\\/')}\\/runs\\/`);
   return Buffer.from(text, 'utf8');
