@@ -66,6 +66,14 @@ export function xyOf(points, xMode, t0 = 0) {
   return [rows.map((r) => r[0]), rows.map((r) => r[1])];
 }
 
+/** An axis tick: short (`1e-3`, `0.25`, `1.2e+6`). */
+function formatTick(v) {
+  if (v === null || !Number.isFinite(v)) return '';
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 1e-3 || a >= 1e5)) return v.toExponential(1).replace('.0e', 'e');
+  return String(Number(v.toPrecision(3)));
+}
+
 /** Log scale takes positive values only: the others become gaps. */
 const positive = (ys) => ys.map((v) => (v !== null && v > 0 ? v : null));
 
@@ -138,8 +146,8 @@ export class ChartPanel {
           ...axis,
           label: spec.yLabel,
           labelSize: 20,
-          size: 60,
-          values: (_u, ticks) => ticks.map(formatValue),
+          size: 64,
+          values: (_u, ticks) => ticks.map(formatTick),
         },
       ],
       series: [
