@@ -10,6 +10,8 @@ const $ = (id) => document.getElementById(id);
 const chunkBytes = 64 * 1024;
 /** Lines kept per stream in the page (older ones are dropped; "load earlier" fetches them again). */
 const linesKeptMax = 20_000;
+/** Lines drawn in the panel at most (the newest; "load earlier" raises it by what it loaded). */
+const linesShownMin = 2_000;
 
 const encoder = new TextEncoder();
 const byteLength = (text) => encoder.encode(text).length;
@@ -30,6 +32,8 @@ export class LogPanel {
     this.results = null;
     this.fallback = null;
     this.live = false;
+    this.shownMax = linesShownMin;
+    this.renderTimer = null;
     $('log-earlier').addEventListener('click', () => this.earlier());
     for (const input of document.querySelectorAll('input[name="log-view"]')) {
       input.addEventListener('change', () => {
@@ -54,6 +58,7 @@ export class LogPanel {
     this.fallback = fallback;
     this.streams = { stdout: emptyStream(), stderr: emptyStream() };
     this.order = [];
+    this.shownMax = linesShownMin;
     for (const stream of ['stdout', 'stderr']) {
       const link = $(`download-${stream}`);
       link.href = `/api/runs/${encodeURIComponent(runId)}/logs/raw?stream=${stream}`;
@@ -165,11 +170,26 @@ export class LogPanel {
         }
       }),
     );
-    if (changed && this.results === null) this.render();
+    if (changed && this.results === null) this.renderSoon();
+  }
+
+  /** Render at most every 250 ms while following (a chatty job must not keep the page busy). */
+  renderSoon() {
+    if (this.renderTimer !== null) return;
+    this.renderTimer = setTimeout(() => {
+      this.renderTimer = null;
+      if (this.results === null) this.render();
+    }, 250);
   }
 
   /** Prepend the chunk before what is held (of the shown stream; both when merged). */
   async earlier() {
+    // Lines held but not drawn come first.
+    if (this.viewLines().length > this.shownMax) {
+      this.shownMax += linesShownMin;
+      this.render(true);
+      return;
+    }
     const streams = this.view === 'merged' ? ['stdout', 'stderr'] : [this.view];
     let any = false;
     for (const stream of streams) {
@@ -190,6 +210,7 @@ export class LogPanel {
       if (text === '') continue;
       s.lines.unshift(...lines);
       s.from = start;
+      this.shownMax += lines.length;
       this.order = [
         ...lines.map((_l, i) => [stream, i]),
         ...this.order.map(([st, i]) => (st === stream ? [st, i + lines.length] : [st, i])),
@@ -227,7 +248,9 @@ export class LogPanel {
     const ansi = new AnsiUp();
     ansi.use_classes = true;
     const merged = this.view === 'merged';
-    const html = this.viewLines()
+    const all = this.viewLines();
+    const html = all
+      .slice(Math.max(0, all.length - this.shownMax))
       .map(([stream, raw]) => {
         const line = ansi.ansi_to_html(colourOnly(lastRedraw(raw)));
         return merged && stream === 'stderr' ? `<span class="stderr">${line}</span>` : line;
@@ -241,7 +264,7 @@ export class LogPanel {
     const earlier = (this.view === 'merged' ? [st.stdout, st.stderr] : [st[this.view]]).some(
       (s) => s.loaded && s.from > 0,
     );
-    $('log-earlier').disabled = !earlier;
+    $('log-earlier').disabled = !(earlier || all.length > this.shownMax);
     const sizes = ['stdout', 'stderr']
       .map((n) => (st[n].missing ? `${n}: gone` : `${n}: ${st[n].size} bytes`))
       .join(' · ');

@@ -294,7 +294,7 @@ export class RunPage {
     }
   }
 
-  /** Redraw the charts (at most once per 500 ms unless `now`). */
+  /** Redraw the charts (at most once a second unless `now`). */
   drawCharts(now) {
     if (now) {
       clearTimeout(this.drawTimer);
@@ -308,7 +308,7 @@ export class RunPage {
         this.drawTimer = null;
         this.draw();
       },
-      this.panels.size === 0 ? 0 : 500,
+      this.panels.size === 0 ? 0 : 1000,
     );
   }
 
