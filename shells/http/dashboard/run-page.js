@@ -133,7 +133,9 @@ export class RunPage {
     } else if (record) {
       stateEl.textContent = `ended: ${record.outcome}${record.exitCode !== null ? ` (exit ${record.exitCode})` : ''}${record.signal ? ` (${record.signal})` : ''}`;
       stateEl.className = `badge ${record.outcome}`;
-      $('run-reason').textContent = record.reason ? `reason: ${record.reason}` : '';
+      $('run-reason').textContent = `${record.reason ? `reason: ${record.reason}` : ''}${
+        record.outcome === 'suspended' ? ` · resume it with: runwarden resume ${this.runId}` : ''
+      }`;
     } else {
       stateEl.textContent = d.state;
       stateEl.className = 'badge';
@@ -145,7 +147,8 @@ export class RunPage {
     $('run-elapsed').textContent = started ? formatDuration((run ? now : (ended ?? now)) - started) : '–';
     // Actions: only what the machine allows now.
     const aborting = runState === 'aborting';
-    $('abort').hidden = !(runState === 'running' || runState === 'stalled');
+    // A paused run (issue 14) is abortable too: the runtime sends SIGCONT with the SIGINT.
+    $('abort').hidden = !['running', 'stalled', 'paused'].includes(runState);
     $('force').hidden = !(aborting && run?.abort && !run.abort.forced);
     // Checkpoint, pause and resume (issue 14): shown when the server has the route and the run's
     // view says the machine allows it now (run.actions); never guessed here.
@@ -189,11 +192,15 @@ export class RunPage {
       : null;
     $('run-message').textContent = p?.lastError ? `error: ${p.lastError.message}` : (bad ?? p?.message ?? '');
     const list = $('checkpoints');
+    // The checkpoints the server lists, else the suspended run's (issue 14), else the last reported.
+    const record = this.detail?.record;
     const checkpoints = Array.isArray(this.detail?.checkpoints)
       ? this.detail.checkpoints
-      : p?.lastCheckpoint
-        ? [p.lastCheckpoint]
-        : [];
+      : record?.checkpoint
+        ? [record.checkpoint]
+        : p?.lastCheckpoint
+          ? [p.lastCheckpoint]
+          : [];
     if (checkpoints.length > 0) {
       list.replaceChildren(
         ...checkpoints.map((c) => {
@@ -415,7 +422,7 @@ export class RunPage {
     const keep = this.detail?.config?.retention?.aborted;
     if (keep === 'delete')
       return 'its directory (logs, events, checkpoints) is then deleted; the history record stays.';
-    return 'its directory (logs, events, checkpoints) is kept.';
+    return 'its directory (logs, events, any checkpoint inside it) is kept; delete it later with runwarden prune.';
   }
 
   /** POST an action; 409 (already ended) is quiet, since the stream shows the truth anyway. */
