@@ -146,7 +146,8 @@ export class LogPanel {
 
   /** While live: read what the job appended since the last complete line (bounded per step). */
   async follow() {
-    if (this.runId === null || !this.live) return;
+    // Unchecking "follow" holds the view still (reading earlier lines keeps them).
+    if (this.runId === null || !this.live || !$('log-follow').checked) return;
     let changed = false;
     await Promise.all(
       ['stdout', 'stderr'].map(async (stream) => {

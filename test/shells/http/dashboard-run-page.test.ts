@@ -204,7 +204,7 @@ describe.skipIf(suite.missing !== null)('the Run page in Chromium', () => {
     expect(problems.list).toEqual([]);
   });
 
-  it('loads earlier log lines on demand and follows a live run, with an honest abort and Force', {
+  it('loads earlier log lines on demand, follows a live run or holds still, and aborts with a dialog that says what is kept', {
     timeout: 240_000,
   }, async () => {
     const ws = tempWorkspace();
@@ -245,8 +245,9 @@ describe.skipIf(suite.missing !== null)('the Run page in Chromium', () => {
       intervalMs: 200,
       description: 'the log to follow the run',
     });
-    // Load earlier until the first line shows.
+    // Unfollow holds the view; load earlier until the first line shows.
     await page.uncheck('#log-follow');
+    const held = await lastStep();
     await waitFor(
       async () => {
         if ((await page.textContent('#log'))?.includes('step 1/100000 ')) return true;
@@ -256,6 +257,14 @@ describe.skipIf(suite.missing !== null)('the Run page in Chromium', () => {
       { timeoutMs: loadedMs, intervalMs: 300, description: 'load earlier to reach the first line' },
     );
     expect(await page.textContent('#log span.ansi-red-fg')).toBe('warming up');
+    expect(await lastStep()).toBe(held);
+    // Follow again: the newest lines come back.
+    await page.check('#log-follow');
+    await waitFor(async () => (await lastStep()) > held, {
+      timeoutMs: loadedMs,
+      intervalMs: 200,
+      description: 'the log to follow again',
+    });
 
     // The abort: a dialog that says what happens and what is kept; then the countdown, then Force.
     expect(await page.isVisible('#checkpoint')).toBe(false);
