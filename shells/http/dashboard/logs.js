@@ -52,7 +52,7 @@ export class LogPanel {
   }
 
   /** Show run `runId` (live or ended); `fallback` = {stdout, stderr} tails when the files are gone. */
-  async open(runId, { live, fallback }) {
+  async open(runId, { live, fallback, files = true }) {
     this.runId = runId;
     this.live = live;
     this.fallback = fallback;
@@ -64,7 +64,8 @@ export class LogPanel {
       link.href = `/api/runs/${encodeURIComponent(runId)}/logs/raw?stream=${stream}`;
       link.setAttribute('download', `${runId}-${stream}.log`);
     }
-    await Promise.all(['stdout', 'stderr'].map((s) => this.loadEnd(s)));
+    if (files) await Promise.all(['stdout', 'stderr'].map((s) => this.loadEnd(s)));
+    else for (const s of Object.values(this.streams)) s.missing = true;
     this.render();
   }
 

@@ -56,9 +56,17 @@ export class RunPage {
     document.body.dataset.runLive = String(this.live);
     this.renderHeader();
     this.renderCard();
+    // A run whose directory retention deleted has only its record: its last tails, no files.
+    const files = this.detail.dirExists !== false;
+    $('log-files').hidden = !files;
+    $('log-search').disabled = !files;
+    $('run-missing').hidden = files;
+    if (!files)
+      $('run-missing').textContent =
+        'Its directory was deleted (retention): only the record and the last log lines remain.';
     await Promise.all([
-      this.fetchMetrics(),
-      this.logs.open(this.runId, { live: this.live, fallback: this.fallbackLogs() }),
+      files ? this.fetchMetrics() : Promise.resolve(),
+      this.logs.open(this.runId, { live: this.live, fallback: this.fallbackLogs(), files }),
     ]);
   }
 

@@ -279,4 +279,58 @@ describe.skipIf(suite.missing !== null)('the Run page in Chromium', () => {
     expect(await page.textContent('#state')).toContain('ended: aborted');
     expect(problems.list).toEqual([]);
   });
+
+  it('shows the SIGKILL countdown of an abort the job ignores, and Force ends it', {
+    timeout: 180_000,
+  }, async () => {
+    const ws = tempWorkspace();
+    const server = await startServe(ws, await freePort());
+    suite.defer(async () => {
+      await killJobs(ws);
+      await server.stop('SIGKILL');
+    });
+    const context = await suite.browser().browser.newContext({ viewport: { width: 1280, height: 900 } });
+    suite.defer(() => context.close());
+    const page = await context.newPage();
+    const problems = watchPage(page, server.url.replace(/\/$/, ''));
+    // A job that ignores SIGINT: only SIGKILL ends it.
+    const id = await startRun(server, {
+      argv: [
+        process.execPath,
+        '-e',
+        "process.on('SIGINT', () => console.log('ignoring SIGINT')); setInterval(() => {}, 1000)",
+      ],
+      name: 'stubborn',
+      graceMs: 120_000,
+    });
+    await page.goto(`${server.url}runs/${id}${server.token ? `#token=${server.token}` : ''}`);
+    await page.waitForSelector('body[data-run-state="running"]', { timeout: loadedMs });
+    expect(await page.isVisible('#force')).toBe(false);
+    await page.click('#abort');
+    await page.click('#confirm-abort');
+    await page.waitForSelector('body[data-run-state="aborting"]', { timeout: loadedMs });
+    await page.waitForSelector('#force:not([hidden])', { timeout: loadedMs });
+    expect(await page.isVisible('#abort')).toBe(false);
+    // The countdown counts down.
+    const left = async () => {
+      const m = /SIGKILL in (\d+)m(\d+)s/.exec((await page.textContent('#abort-info')) ?? '');
+      return m ? Number(m[1]) * 60 + Number(m[2]) : null;
+    };
+    const first = await waitFor(left, { timeoutMs: loadedMs, description: 'the countdown' });
+    expect(first).toBeLessThanOrEqual(120);
+    await waitFor(async () => ((await left()) ?? first) < first, {
+      timeoutMs: loadedMs,
+      intervalMs: 250,
+      description: 'the countdown to go down',
+    });
+    await screenshot(page, 'run-aborting');
+    await page.click('#force');
+    await page.waitForSelector('body[data-run-state="ended-aborted"]', { timeout: loadedMs });
+    const run = (await (await fetch(`${server.url}api/runs/${id}`, { headers: server.auth })).json()) as {
+      record: { outcome: string; signal: string | null };
+    };
+    expect(run.record.outcome).toBe('aborted');
+    expect(run.record.signal).toBe('SIGKILL');
+    expect(problems.list).toEqual([]);
+  });
 });
