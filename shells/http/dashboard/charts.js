@@ -94,7 +94,9 @@ export class ChartPanel {
     this.hover.setAttribute('aria-live', 'off');
     this.plotBox = document.createElement('div');
     this.plotBox.className = 'plot';
-    this.root.append(this.caption, this.plotBox, this.hover);
+    this.legend = document.createElement('ul');
+    this.legend.className = 'legend';
+    this.root.append(this.caption, this.plotBox, this.legend, this.hover);
     container.append(this.root);
     this.plot = null;
     this.key = '';
@@ -118,6 +120,7 @@ export class ChartPanel {
     }
     this.caption.textContent = spec.title;
     this.spec = spec;
+    this.drawLegend(spec);
     const shown = spec.series.map((s) => (spec.log ? positive(s.ys) : s.ys));
     const data = [xs, ...shown];
     const key = JSON.stringify([
@@ -174,6 +177,25 @@ export class ChartPanel {
     this.plot = new U(opts, data, this.plotBox);
     this.plot.root.setAttribute('role', 'img');
     this.plot.root.setAttribute('aria-label', `${spec.title}: ${spec.yLabel} against ${xLabel}`);
+  }
+
+  /** Which colour is which curve, when there are several (Compare). */
+  drawLegend(spec) {
+    const curves = spec.series
+      .map((s, i) => ({ s, colour: s.colour ?? palette[i % palette.length] }))
+      .filter(({ s }) => !s.faint);
+    this.legend.hidden = curves.length < 2;
+    if (curves.length < 2) return;
+    this.legend.replaceChildren(
+      ...curves.map(({ s, colour }) => {
+        const li = document.createElement('li');
+        const swatch = document.createElement('span');
+        swatch.className = 'swatch';
+        swatch.style.background = colour;
+        li.append(swatch, document.createTextNode(s.label));
+        return li;
+      }),
+    );
   }
 
   /** The hover readout: x and each series' value at the cursor's point. */

@@ -73,7 +73,7 @@ export function idCell(id, href) {
   const copy = document.createElement('button');
   copy.type = 'button';
   copy.className = 'copy small';
-  copy.textContent = '⧉';
+  copy.textContent = 'copy';
   copy.setAttribute('aria-label', `Copy run id ${id}`);
   copy.addEventListener('click', () => copyText(id));
   wrap.append(link, copy);
