@@ -16,6 +16,7 @@ import { dashboardRoutes } from './routes/dashboard.ts';
 import { inspectRoutes } from './routes/inspect.ts';
 import { loginRoutes } from './routes/login.ts';
 import { queueRoutes } from './routes/queue.ts';
+import { collectRoutes, runSeriesRoutes } from './routes/run-series.ts';
 import { runRoutes } from './routes/runs.ts';
 import { type SseStats, sseRoutes } from './sse.ts';
 
@@ -65,6 +66,7 @@ export function mountRoutes(app: FastifyInstance, options: RunwardenRoutesOption
       `no route ${request.method} ${(request.url.split('?')[0] ?? '').slice(0, 200)}`,
     ),
   );
+  const registered = collectRoutes(app);
   runRoutes(app, context);
   inspectRoutes(app, context);
   controlRoutes(app, context);
@@ -72,6 +74,7 @@ export function mountRoutes(app: FastifyInstance, options: RunwardenRoutesOption
   annotationRoutes(app, context);
   loginRoutes(app, context);
   dashboardRoutes(app);
+  runSeriesRoutes(app, context, registered);
   const sse = sseRoutes(app, context);
   app.addHook('onClose', async () => {
     await queue.close();

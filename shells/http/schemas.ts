@@ -47,6 +47,14 @@ export const startBody = {
       maxProperties: 256,
       additionalProperties: { type: 'string', maxLength: 1024 },
     },
+    // Issue 18 (the dashboard's start form): the working directory and environment of the job.
+    cwd: { type: 'string', minLength: 1, maxLength: 4096, pattern: '^[^\\u0000]*$' },
+    env: {
+      type: 'object',
+      maxProperties: 256,
+      propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]{0,255}$' },
+      additionalProperties: { type: 'string', maxLength: 32768, pattern: '^[^\\u0000]*$' },
+    },
   },
 } as const;
 

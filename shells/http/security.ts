@@ -34,6 +34,20 @@ export const publicRoutes: ReadonlySet<string> = new Set([
   'GET /stream-worker.js',
   'GET /state-view.js',
   'GET /vendor/mermaid.min.js',
+  // Issue 18: the dashboard's pages, modules and vendored libraries (they hold no data).
+  'GET /compare',
+  'GET /queue',
+  'GET /debug',
+  'GET /api.js',
+  'GET /runs-page.js',
+  'GET /run-page.js',
+  'GET /charts.js',
+  'GET /logs.js',
+  'GET /compare-page.js',
+  'GET /queue-page.js',
+  'GET /vendor/uplot.min.js',
+  'GET /vendor/uplot.min.css',
+  'GET /vendor/ansi_up.js',
 ]);
 
 /** The route that trades a token for a cookie: same-origin, and checks the token itself. */

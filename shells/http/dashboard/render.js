@@ -1,6 +1,4 @@
-// Drawing helpers of the dashboard: durations, times, the metric plot as inline SVG, toasts.
-
-const SVG = 'http://www.w3.org/2000/svg';
+// Small helpers of the dashboard: durations, times, short ids, copy, toasts, '\r' redraws.
 
 /** `1h02m`, `3m05s`, `4.2s`. */
 export function formatDuration(ms) {
@@ -19,38 +17,6 @@ export function formatTime(ms) {
   return ms === null || ms === undefined ? '–' : new Date(ms).toLocaleString();
 }
 
-/** Draw `metric.points` ([x, y] pairs) as a polyline with its y range labelled; empty when none. */
-export function drawPlot(svg, metric) {
-  for (const old of [...svg.querySelectorAll('polyline, text')]) old.remove();
-  if (!metric || metric.points.length === 0) return;
-  const xs = metric.points.map((p) => p[0]);
-  const ys = metric.points.map((p) => p[1]);
-  const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
-  const [y0, y1] = [Math.min(...ys), Math.max(...ys)];
-  const w = 600;
-  const h = 200;
-  const pad = 14;
-  const sx = (x) => (x1 === x0 ? w / 2 : ((x - x0) / (x1 - x0)) * (w - 2 * pad) + pad);
-  const sy = (y) => (y1 === y0 ? h / 2 : h - pad - ((y - y0) / (y1 - y0)) * (h - 2 * pad));
-  const line = document.createElementNS(SVG, 'polyline');
-  line.setAttribute(
-    'points',
-    metric.points.map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(' '),
-  );
-  line.dataset.count = String(metric.points.length);
-  svg.append(line);
-  for (const [y, value] of [
-    [12, y1],
-    [h - 4, y0],
-  ]) {
-    const label = document.createElementNS(SVG, 'text');
-    label.setAttribute('x', '4');
-    label.setAttribute('y', String(y));
-    label.textContent = Number(value).toPrecision(4);
-    svg.append(label);
-  }
-}
-
 /** Show a notification in this tab for a while (at most five at once). */
 export function toast(container, level, message) {
   const item = document.createElement('div');
@@ -65,8 +31,6 @@ export function toast(container, level, message) {
 const ESC = String.fromCharCode(27);
 // Any CSI escape sequence (colours, cursor moves, line clears), and the SGR (colour) ones.
 const CSI = new RegExp(`${ESC}\\[[0-9;?]*[ -/]*[@-~]`, 'g');
-const SGR = new RegExp(`${ESC}\\[([0-9;]*)m`, 'g');
-const colours = ['black', 'red', 'green', 'yellow', 'blue', 'magenta', 'cyan', 'white'];
 
 /**
  * What a person sees of a line the job rewrote with '\r' (a tqdm bar): its last redraw that shows
@@ -82,54 +46,57 @@ export function lastRedraw(line) {
   return '';
 }
 
-/** The CSS classes of an SGR parameter list applied to the current ones (bold, dim, 8/16 colours). */
-function applySgr(classes, params) {
-  const codes = params === '' ? [0] : params.split(';').map(Number);
-  let next = new Set(classes);
-  for (const code of codes) {
-    if (code === 0) next = new Set();
-    else if (code === 1) next.add('ansi-bold');
-    else if (code === 2) next.add('ansi-dim');
-    else if (code === 22) {
-      next.delete('ansi-bold');
-      next.delete('ansi-dim');
-    } else if ((code >= 30 && code <= 37) || (code >= 90 && code <= 97)) {
-      for (const c of [...next]) if (c.startsWith('ansi-fg-')) next.delete(c);
-      next.add(`ansi-fg-${colours[code % 10]}`);
-    } else if (code === 39) for (const c of [...next]) if (c.startsWith('ansi-fg-')) next.delete(c);
-  }
-  return next;
+/** Without any CSI escape sequence (for search and plain text). */
+export function withoutEscapes(text) {
+  return text.replace(CSI, '');
 }
 
-/**
- * Fill `container` (a <pre>) with log lines as a terminal would show them: each line its last
- * '\r' redraw, colour codes as styled spans, every other escape sequence removed. Text goes in
- * as text nodes, never as HTML.
- */
-export function renderLogLines(container, lines) {
-  const fragment = document.createDocumentFragment();
-  let classes = new Set();
-  lines.forEach((raw, index) => {
-    const line = lastRedraw(raw).replace(CSI, (code) => (code.endsWith('m') ? code : ''));
-    let at = 0;
-    const push = (text) => {
-      if (text === '') return;
-      if (classes.size === 0) fragment.append(document.createTextNode(text));
-      else {
-        const span = document.createElement('span');
-        span.className = [...classes].join(' ');
-        span.textContent = text;
-        fragment.append(span);
-      }
-    };
-    for (const match of line.matchAll(SGR)) {
-      push(line.slice(at, match.index));
-      classes = applySgr(classes, match[1]);
-      at = match.index + match[0].length;
-    }
-    push(line.slice(at));
-    classes = new Set(); // colours do not leak into the next line
-    if (index < lines.length - 1) fragment.append(document.createTextNode('\n'));
-  });
-  container.replaceChildren(fragment);
+/** Keep only colour (SGR) sequences: cursor moves and line clears mean nothing in a page. */
+export function colourOnly(text) {
+  return text.replace(CSI, (code) => (code.endsWith('m') ? code : ''));
+}
+
+/** A run id short enough for a table cell: the whole id up to 14 characters, else its ends. */
+export function shortId(id) {
+  return id.length <= 14 ? id : `${id.slice(0, 6)}…${id.slice(-6)}`;
+}
+
+/** A <code> with the short id, the full id on hover, and a copy button beside it. */
+export function idCell(id, href) {
+  const wrap = document.createElement('span');
+  wrap.className = 'id-cell';
+  const link = document.createElement(href ? 'a' : 'code');
+  if (href) link.href = href;
+  link.textContent = shortId(id);
+  link.title = id;
+  link.dataset.runId = id;
+  const copy = document.createElement('button');
+  copy.type = 'button';
+  copy.className = 'copy small';
+  copy.textContent = 'copy';
+  copy.setAttribute('aria-label', `Copy run id ${id}`);
+  copy.addEventListener('click', () => copyText(id));
+  wrap.append(link, copy);
+  return wrap;
+}
+
+/** Put `text` on the clipboard (quietly does nothing where the page may not). */
+export function copyText(text) {
+  navigator.clipboard?.writeText(text).catch(() => {});
+}
+
+/** A number as a person reads it in a table (4 significant digits). */
+export function formatValue(v) {
+  if (v === null || v === undefined || !Number.isFinite(v)) return '–';
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 1e-3 || a >= 1e6)) return v.toExponential(3);
+  return String(Number(v.toPrecision(4)));
+}
+
+/** Escape text for HTML (the only way job output enters markup besides ansi_up, which escapes too). */
+export function escapeHtml(text) {
+  return text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c],
+  );
 }

@@ -1,4 +1,5 @@
-// The state view: the lifecycle statechart (Mermaid text from /api/statechart, drawn in the page
+// The Debug page's state view (issue 18: on its own page, zoom and pan, the replay in human
+// terms with times relative to the run's start and the raw JSON folded). The statechart (Mermaid text from /api/statechart, drawn in the page
 // by the vendored Mermaid bundle, no network) with the live machine state highlighted, and the
 // replay of a run's journal (/api/runs/:id/journal) step by step.
 
@@ -89,11 +90,22 @@ async function drawChart() {
   const chart = await res.json();
   try {
     const mermaid = await loadMermaid();
-    mermaid.initialize({ startOnLoad: false, securityLevel: 'strict', theme: 'neutral' });
+    const dark = matchMedia('(prefers-color-scheme: dark)').matches;
+    mermaid.initialize({ startOnLoad: false, securityLevel: 'strict', theme: dark ? 'dark' : 'neutral' });
     const { svg } = await mermaid.render('rw-statechart-svg', chart.mermaid);
     container.innerHTML = svg;
     nodes = indexSvg(container.querySelector('svg'), chart.states);
     container.dataset.drawn = 'mermaid';
+    // Native size first: labels at the page's font size (pan to move, Fit to see it whole).
+    const drawn = container.querySelector('svg');
+    const box = drawn.viewBox.baseVal;
+    if (box && box.width > 0) {
+      drawn.setAttribute('width', String(box.width));
+      drawn.setAttribute('height', String(box.height));
+      drawn.style.maxWidth = 'none';
+    }
+    view.scale = 1;
+    applyView();
   } catch (error) {
     nodes = drawList(container, chart.states);
     container.dataset.drawn = 'list';
@@ -115,6 +127,7 @@ function highlight() {
     const el = nodes.get(parts.slice(0, i).join('.'));
     el?.classList.add(i === parts.length ? 'rw-current' : 'rw-current-parent');
   }
+  centreOn(nodes.get(path));
 }
 
 /** Show the live machine state (from the shared stream). */
@@ -128,6 +141,72 @@ export function setLiveState(machineState) {
 function valueText(value) {
   const text = typeof value === 'string' ? value : JSON.stringify(value);
   return text.length > contextValueCharsMax ? `${text.slice(0, contextValueCharsMax)}…` : text;
+}
+
+/** Plain words for the machine's events, as a user would name them. */
+const eventWords = {
+  'run.start': 'start requested',
+  'run.abort': 'abort requested',
+  'run.force': 'force (SIGKILL) requested',
+  'run.recover': 'recovery requested',
+  'process.exited': 'the job exited',
+  'process.lost': 'the job was lost',
+  'abort.recorded': 'the abort was recorded',
+  'job.activity': 'the job showed activity',
+  'lock.appeared': 'another process started a run',
+  'command.rejected': 'a command was refused',
+};
+
+/** `spawnJob` → `spawn job`. */
+const words = (name) => name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+
+/** An event type in plain words (`xstate.done.actor.spawnJob` → `spawn job finished`). */
+export function humanEvent(type) {
+  if (eventWords[type]) return eventWords[type];
+  let m = /^xstate\.done\.actor\.(.+)$/.exec(type);
+  if (m) return `${words(m[1].split('.')[0])} finished`;
+  m = /^xstate\.error\.actor\.(.+)$/.exec(type);
+  if (m) return `${words(m[1].split('.')[0])} failed`;
+  if (type.startsWith('xstate.after')) return 'a timer fired';
+  if (type === 'xstate.init') return 'the session opened';
+  return type;
+}
+
+/** `+1.2s`, `+3m05s` from the first entry's time. */
+function relative(entries, entry) {
+  const timeOf = (e) => (typeof e?.t === 'number' ? e.t : Date.parse(e?.t ?? ''));
+  const t0 = timeOf(entries.find((e) => Number.isFinite(timeOf(e))));
+  const t = timeOf(entry);
+  if (!Number.isFinite(t0) || !Number.isFinite(t)) return '–';
+  const ms = t - t0;
+  if (ms < 60_000) return `+${(ms / 1000).toFixed(1)}s`;
+  const s = Math.floor(ms / 1000);
+  return `+${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+}
+
+/** The list of every step of the replay, in words; the current one marked. */
+function renderList() {
+  const list = $('replay-list');
+  const { entries, index } = replay;
+  if (list.dataset.run !== replay.runId) {
+    list.dataset.run = replay.runId;
+    list.replaceChildren(
+      ...entries.map((entry, i) => {
+        const li = document.createElement('li');
+        const button = document.createElement('button');
+        button.type = 'button';
+        button.className = 'link';
+        button.textContent = `${relative(entries, entry)} ${humanEvent(entry.event)}${entry.detail ? ` (${entry.detail})` : ''} → ${entry.to}`;
+        button.addEventListener('click', () => goTo(i));
+        li.append(button);
+        return li;
+      }),
+    );
+  }
+  [...list.children].forEach((li, i) => {
+    if (i === index) li.setAttribute('aria-current', 'step');
+    else li.removeAttribute('aria-current');
+  });
 }
 
 /** Show the replay's current step: time, transition, pid, context. */
@@ -151,7 +230,13 @@ function showStep() {
   const transition = `${entry.from ?? '(start)'} --${event}--> ${entry.to}`;
   $('replay-transition').textContent = transition;
   slider.setAttribute('aria-valuetext', `step ${index + 1} of ${entries.length}: ${transition}`);
-  $('replay-time').textContent = entry.t ? new Date(entry.t).toLocaleString() : '–';
+  $('replay-time').textContent = entry.t
+    ? `${relative(entries, entry)} after the first step (${new Date(entry.t).toLocaleString()})`
+    : '–';
+  $('replay-human').textContent =
+    `${relative(entries, entry)}: ${humanEvent(entry.event)}${entry.detail ? ` (${entry.detail})` : ''}, so the run went from ${entry.from ?? 'nothing'} to ${entry.to}.`;
+  $('replay-json').textContent = JSON.stringify(entry, null, 2);
+  renderList();
   $('replay-pid').textContent = String(entry.pid);
   const context = entry.context && typeof entry.context === 'object' ? Object.entries(entry.context) : [];
   $('replay-context').replaceChildren(
@@ -185,8 +270,80 @@ function goTo(index) {
   showStep();
 }
 
+/** Zoom and pan of the chart: a CSS transform on the drawn chart inside its viewport. */
+const view = { scale: 1, x: 0, y: 0 };
+function applyView() {
+  $('chart').style.transform = `translate(${view.x}px, ${view.y}px) scale(${view.scale})`;
+  $('chart').dataset.scale = view.scale.toFixed(2);
+}
+/** Pan so that `el` (the state shown) is in the middle of the viewport, unless the user moved the chart. */
+function centreOn(el) {
+  if (!el || view.moved) return;
+  const viewport = $('chart-viewport').getBoundingClientRect();
+  const box = el.getBoundingClientRect();
+  if (box.width === 0) return;
+  view.x += viewport.left + viewport.width / 2 - (box.left + box.width / 2);
+  view.y += viewport.top + viewport.height / 2 - (box.top + box.height / 2);
+  applyView();
+}
+
+/** Fit the chart's width into the viewport. */
+function fitChart() {
+  const svg = $('chart').querySelector('svg');
+  const viewport = $('chart-viewport');
+  if (!svg) return;
+  svg.style.maxWidth = 'none';
+  const width = svg.getBoundingClientRect().width / view.scale || 1;
+  view.scale = Math.min(2, Math.max(0.2, (viewport.clientWidth - 16) / width));
+  view.x = 8;
+  view.y = 8;
+  applyView();
+}
+function zoom(factor, cx = 0, cy = 0) {
+  view.moved = true;
+  const next = Math.min(6, Math.max(0.1, view.scale * factor));
+  view.x = cx - ((cx - view.x) * next) / view.scale;
+  view.y = cy - ((cy - view.y) * next) / view.scale;
+  view.scale = next;
+  applyView();
+}
+function setUpZoom() {
+  const viewport = $('chart-viewport');
+  $('zoom-in').addEventListener('click', () => zoom(1.25));
+  $('zoom-out').addEventListener('click', () => zoom(0.8));
+  $('zoom-fit').addEventListener('click', () => {
+    view.moved = true;
+    fitChart();
+  });
+  viewport.addEventListener(
+    'wheel',
+    (e) => {
+      e.preventDefault();
+      const box = viewport.getBoundingClientRect();
+      zoom(e.deltaY < 0 ? 1.1 : 0.9, e.clientX - box.left, e.clientY - box.top);
+    },
+    { passive: false },
+  );
+  let drag = null;
+  viewport.addEventListener('pointerdown', (e) => {
+    drag = { x: e.clientX - view.x, y: e.clientY - view.y };
+    viewport.setPointerCapture(e.pointerId);
+  });
+  viewport.addEventListener('pointermove', (e) => {
+    if (drag === null) return;
+    view.moved = true;
+    view.x = e.clientX - drag.x;
+    view.y = e.clientY - drag.y;
+    applyView();
+  });
+  viewport.addEventListener('pointerup', () => {
+    drag = null;
+  });
+}
+
 /** Wire the controls and draw the chart. */
 export function setUpStateView() {
+  setUpZoom();
   $('replay-prev').addEventListener('click', () => goTo((replay?.index ?? 0) - 1));
   $('replay-next').addEventListener('click', () => goTo((replay?.index ?? 0) + 1));
   $('replay-slider').addEventListener('input', (e) => goTo(Number(e.target.value)));

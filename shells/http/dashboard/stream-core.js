@@ -24,7 +24,13 @@ export function applyEvent(state, type, id, data) {
     next.offsetMs = data.serverNow - Date.now();
   } else if (type === 'progress') next.progress = data;
   else if (type === 'logs') next.logs = data;
-  else if (type === 'ended') {
+  // Issue 12 (many runs): the queue, and the slots with every active run.
+  else if (type === 'queue') next.queueView = data;
+  else if (type === 'slots') {
+    next.slots = data.slots;
+    next.runs = data.runs;
+    next.queue = data.queue;
+  } else if (type === 'ended') {
     next.lastEnded = data;
     if (next.progress && next.progress.runId === data.record.runId) next.progress = null;
     if (next.logs && next.logs.runId === data.record.runId) next.logs = null;
@@ -41,7 +47,7 @@ export function openStream(emit) {
   let source = null;
   let retryMs = 1000;
   let timer = null;
-  const types = ['snapshot', 'status', 'progress', 'logs', 'ended', 'notice'];
+  const types = ['snapshot', 'status', 'progress', 'logs', 'ended', 'notice', 'queue', 'slots'];
   const connect = () => {
     const since = state === null ? '' : `?since=${state.epoch}.${state.seq}`;
     source = new EventSource(`/api/events${since}`);

@@ -24,6 +24,9 @@ interface StartBody {
   tags?: string[];
   note?: string;
   params?: Record<string, string>;
+  // Issue 18: the dashboard's start form.
+  cwd?: string;
+  env?: Record<string, string>;
 }
 
 interface AbortBody {
@@ -79,6 +82,8 @@ export function controlRoutes(app: FastifyInstance, ctx: AppContext): void {
       ...(body.abortOnStall === undefined ? {} : { abortOnStall: body.abortOnStall }),
       ...(body.retention === undefined ? {} : { retention: body.retention }),
       ...(body.gpus === undefined ? {} : { gpus: body.gpus }),
+      ...(body.cwd === undefined ? {} : { cwd: body.cwd }),
+      ...(body.env === undefined ? {} : { env: body.env }),
       // Issue 17: labels (the run card is captured as for the CLI's start).
       ...(body.tags === undefined ? {} : { tags: body.tags }),
       ...(body.note === undefined ? {} : { note: body.note }),

@@ -15,7 +15,32 @@ const assets: Readonly<Record<string, string>> = {
   'stream-core.js': 'text/javascript; charset=utf-8',
   'stream-worker.js': 'text/javascript; charset=utf-8',
   'state-view.js': 'text/javascript; charset=utf-8',
+  // Issue 18: one module per page and the run page's parts.
+  'api.js': 'text/javascript; charset=utf-8',
+  'runs-page.js': 'text/javascript; charset=utf-8',
+  'run-page.js': 'text/javascript; charset=utf-8',
+  'charts.js': 'text/javascript; charset=utf-8',
+  'logs.js': 'text/javascript; charset=utf-8',
+  'compare-page.js': 'text/javascript; charset=utf-8',
+  'queue-page.js': 'text/javascript; charset=utf-8',
 };
+
+/** The pages (each serves index.html; app.js shows the page the path names). */
+export const dashboardPages: readonly string[] = ['/', '/runs/:id', '/compare', '/queue', '/debug'];
+
+/**
+ * Libraries the page loads from this origin, read from node_modules on first request: Mermaid
+ * (statechart), uPlot (charts: small, fast with 100k points) and its stylesheet, ansi_up (log colours).
+ */
+const vendor: Readonly<Record<string, { readonly module: string; readonly type: string }>> = {
+  'mermaid.min.js': { module: 'mermaid/dist/mermaid.min.js', type: 'text/javascript; charset=utf-8' },
+  'uplot.min.js': { module: 'uplot/dist/uPlot.iife.min.js', type: 'text/javascript; charset=utf-8' },
+  'uplot.min.css': { module: 'uplot/dist/uPlot.min.css', type: 'text/css; charset=utf-8' },
+  'ansi_up.js': { module: 'ansi_up/ansi_up.js', type: 'text/javascript; charset=utf-8' },
+};
+
+/** The public routes of the vendored files. */
+export const vendorRoutes: readonly string[] = Object.keys(vendor).map((name) => `GET /vendor/${name}`);
 
 /** The policy of the assets: styles from files only. */
 const csp = [
@@ -36,13 +61,10 @@ const csp = [
  */
 const pageCsp = csp.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'");
 
-/** Mermaid's browser bundle (an IIFE that sets `globalThis.mermaid`), served same-origin. */
-const mermaidBundle = 'mermaid/dist/mermaid.min.js';
-
-/** The path of Mermaid's bundle in node_modules, or null when it is not installed. */
-function mermaidPath(): string | null {
+/** The path of a vendored file in node_modules, or null when its package is not installed. */
+function vendorPath(module: string): string | null {
   try {
-    return createRequire(import.meta.url).resolve(mermaidBundle);
+    return createRequire(import.meta.url).resolve(module);
   } catch {
     return null;
   }
@@ -66,11 +88,15 @@ export function dashboardDir(): string {
  */
 export function underPrefix(body: Buffer, prefix: string): Buffer {
   if (prefix === '') return body;
-  const names = ['api/', 'runs/', 'vendor/', ...Object.keys(assets)].map((n) => n.replace(/[.]/g, '\\.'));
+  const names = ['api/', 'runs/', 'vendor/', 'compare', 'queue', 'debug', ...Object.keys(assets)].map((n) =>
+    n.replace(/[.]/g, '\\.'),
+  );
   const paths = new RegExp(`(['"\`])/(${names.join('|')})`, 'g');
   const text = body
     .toString('utf8')
     .replace(paths, (_all, quote: string, rest: string) => `${quote}${prefix}/${rest}`)
+    // Links to the Runs page (`href="/"`).
+    .replaceAll('href="/"', `href="${prefix}/"`)
     // The bookmark pattern of app.js: /^\/runs\/…/ matched against location.pathname.
     .replaceAll('/^\\/runs\\/', `/^${prefix.replaceAll('/', '\\/')}\\/runs\\/`);
   return Buffer.from(text, 'utf8');
@@ -97,8 +123,7 @@ export function dashboardRoutes(app: FastifyInstance): void {
     const file = send('index.html');
     return reply.type(file.type).header('Content-Security-Policy', pageCsp).send(file.body);
   };
-  app.get('/', page);
-  app.get('/runs/:id', page);
+  for (const path of dashboardPages) app.get(path, page);
   app.get('/favicon.ico', async (_request, reply) => reply.code(204).send());
   for (const name of Object.keys(assets).filter((n) => n !== 'index.html')) {
     app.get(`/${name}`, async (_request, reply) => {
@@ -106,13 +131,17 @@ export function dashboardRoutes(app: FastifyInstance): void {
       return reply.type(file.type).header('Content-Security-Policy', csp).send(file.body);
     });
   }
-  let mermaid: Buffer | null = null;
-  app.get('/vendor/mermaid.min.js', async (_request, reply) => {
-    if (mermaid === null) {
-      const path = mermaidPath();
-      if (path === null) throw new HttpError('RW_NOT_FOUND', `${mermaidBundle} is not installed`);
-      mermaid = readFileSync(path);
-    }
-    return reply.type('text/javascript; charset=utf-8').header('Content-Security-Policy', csp).send(mermaid);
-  });
+  const loaded = new Map<string, Buffer>();
+  for (const [name, { module, type }] of Object.entries(vendor)) {
+    app.get(`/vendor/${name}`, async (_request, reply) => {
+      let body = loaded.get(name);
+      if (body === undefined) {
+        const path = vendorPath(module);
+        if (path === null) throw new HttpError('RW_NOT_FOUND', `${module} is not installed (npm install)`);
+        body = readFileSync(path);
+        loaded.set(name, body);
+      }
+      return reply.type(type).header('Content-Security-Policy', csp).send(body);
+    });
+  }
 }

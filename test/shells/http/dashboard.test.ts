@@ -1,7 +1,8 @@
 // Proves the dashboard in a real browser (Debian's Chromium via playwright-core) against a real
-// `runwarden serve` process and real jobs: start from the page, the bar and the loss plot move, a
-// second tab follows, an abort from one tab shows the aborted run frozen in both; a reload and a
-// server restart mid-run catch up; eight tabs stay live at once. Skips, saying why, without Chromium.
+// `runwarden serve` process and real jobs: start from the Runs page opens the Run page, the bar and
+// the loss chart move, a second tab follows, an abort from one tab shows the aborted run frozen in
+// both and in the Runs table; a reload and a server restart mid-run catch up; eight tabs stay live
+// at once on one shared stream. Skips, saying why, without Chromium.
 import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../helpers/wait-for.ts';
@@ -29,9 +30,23 @@ async function setUp(): Promise<{ ws: string; server: ServeProcess; context: Bro
 
 /** The progress bar's value (0–100). */
 const barOf = async (page: Page) => Number(await page.getAttribute('#bar', 'aria-valuenow'));
-/** Points in the loss plot. */
+/** Points in the loss chart (uPlot). */
 const plotPoints = async (page: Page) =>
-  Number((await page.getAttribute('#plot polyline', 'data-count').catch(() => '0')) ?? 0);
+  Number(
+    (await page
+      .getAttribute('#charts figure[data-metric="loss"]', 'data-points', { timeout: 1_000 })
+      .catch(() => '0')) ?? 0,
+  );
+/** The active run's progress in the Runs table (0–100). */
+const rowProgress = async (page: Page) =>
+  Number(
+    (await page
+      .getAttribute('#runs-table tr.kind-active', 'data-progress', { timeout: 1_000 })
+      .catch(() => '0')) ?? 0,
+  );
+/** The Run page of `id` (with the token fragment, as the printed URL has it). */
+const runUrl = (server: ServeProcess, id: string) =>
+  `${server.url}runs/${id}${server.token === null ? '' : `#token=${server.token}`}`;
 /** Wait until the page shows workspace state `state`. */
 const stateIs = (page: Page, state: string, timeout = 20_000) =>
   page.waitForSelector(`body[data-state="${state}"]`, { timeout });
@@ -54,12 +69,20 @@ describe.skipIf(missing !== null)('the dashboard in Chromium', () => {
     await first.goto(server.dashboardUrl);
     await stateIs(first, 'idle');
     expect(await first.getAttribute('body', 'data-stream')).toBe('shared');
+    await first.click('#start-panel summary');
     await first.fill('#argv', trainArgv(600, 50).join('\n'));
     await first.fill('#name', 'train');
     await first.fill('#grace', '5');
     await first.click('#start');
+    // The start opens the new run's page.
+    await first.waitForURL(/\/runs\/train-/, { timeout: 20_000 });
+    const runId = decodeURIComponent(new URL(first.url()).pathname.split('/').at(-1) ?? '');
     await stateIs(first, 'running');
-    expect(await first.isDisabled('#start')).toBe(true);
+    const runs = await context.newPage();
+    await runs.goto(server.url);
+    await stateIs(runs, 'running');
+    await runs.waitForSelector(`#runs-table tr[data-run-id="${runId}"]`, { timeout: 20_000 });
+    expect(await runs.isDisabled('#start')).toBe(true);
     const early = await waitFor(async () => ((await barOf(first)) > 0 ? barOf(first) : null), {
       timeoutMs: 15_000,
       description: 'the bar to move',
@@ -71,7 +94,7 @@ describe.skipIf(missing !== null)('the dashboard in Chromium', () => {
     });
 
     const second = await context.newPage();
-    await second.goto(server.dashboardUrl);
+    await second.goto(runUrl(server, runId));
     await stateIs(second, 'running');
     await waitFor(async () => (await barOf(second)) > 0, {
       timeoutMs: 15_000,
@@ -89,9 +112,14 @@ describe.skipIf(missing !== null)('the dashboard in Chromium', () => {
       expect(await barOf(page)).toBeGreaterThan(0);
       expect(await plotPoints(page)).toBeGreaterThan(1);
       expect(await page.textContent('#log')).toContain('step');
-      await page.waitForSelector('#history td.aborted', { timeout: 10_000 });
-      expect(await page.isDisabled('#start')).toBe(false);
+      expect(await page.isVisible('#abort')).toBe(false);
     }
+    await runs.waitForSelector(`#runs-table tr[data-run-id="${runId}"] td.aborted`, { timeout: 20_000 });
+    await waitFor(async () => !(await runs.isDisabled('#start')), {
+      timeoutMs: 10_000,
+      description: 'the start form to be enabled again',
+    });
+    await screenshot(runs, 'runs-after-abort');
     await screenshot(first, 'aborted-tab1');
     await screenshot(second, 'aborted-tab2');
     const list = (await (await fetch(`${server.url}api/runs`, { headers: server.auth })).json()) as {
@@ -106,7 +134,7 @@ describe.skipIf(missing !== null)('the dashboard in Chromium', () => {
     let server = setup.server;
     const runId = await startByApi(server, 2_000, 50);
     const page = await context.newPage();
-    await page.goto(server.dashboardUrl);
+    await page.goto(runUrl(server, runId));
     await stateIs(page, 'running');
     await waitFor(async () => (await barOf(page)) > 0, { timeoutMs: 15_000, description: 'the bar' });
     await page.reload();
@@ -152,7 +180,7 @@ describe.skipIf(missing !== null)('the dashboard in Chromium', () => {
     await Promise.all(pages.map((p) => stateIs(p, 'running', loadedMs)));
     const bars = await Promise.all(
       pages.map((p) =>
-        waitFor(async () => ((await barOf(p)) > 0 ? barOf(p) : null), {
+        waitFor(async () => ((await rowProgress(p)) > 0 ? rowProgress(p) : null), {
           timeoutMs: loadedMs,
           intervalMs: 100,
           description: 'bars',
@@ -161,7 +189,7 @@ describe.skipIf(missing !== null)('the dashboard in Chromium', () => {
     );
     await Promise.all(
       pages.map((p, i) =>
-        waitFor(async () => (await barOf(p)) > (bars[i] ?? 0), {
+        waitFor(async () => (await rowProgress(p)) > (bars[i] ?? 0), {
           timeoutMs: loadedMs,
           intervalMs: 100,
           description: `tab ${i} to stay live`,

@@ -39,12 +39,13 @@ describe.skipIf(suite.missing !== null)('the dashboard log panel', () => {
     });
     expect(res.status).toBe(201);
     const page = await context.newPage();
-    await page.goto(server.dashboardUrl);
+    const { id } = (await res.json()) as { id: string };
+    await page.goto(`${server.url}runs/${id}${server.token === null ? '' : `#token=${server.token}`}`);
     await page.waitForSelector('#log:has-text("400/400")', { timeout: 60_000 });
     const text = (await page.textContent('#log')) ?? '';
     expect(text).not.toContain(' 41/400');
     expect(text).not.toContain(String.fromCharCode(27));
     expect(text).not.toContain('[31m');
-    expect(await page.textContent('#log span.ansi-fg-red')).toBe('red alert');
+    expect(await page.textContent('#log span.ansi-red-fg')).toBe('red alert');
   });
 });

@@ -18,7 +18,7 @@ describe.skipIf(suite.missing !== null)('the dashboard without a valid token', (
     const page = await context.newPage();
     await page.goto(server.url);
     await page.waitForSelector('#login:not([hidden])', { timeout: 20_000 });
-    expect(await page.isVisible('#run')).toBe(false);
+    expect(await page.isVisible('#main')).toBe(false);
     expect(await page.textContent('#connection')).toBe('logged out');
     expect(await page.isVisible('#login-error')).toBe(false);
     await screenshot(page, 'login-screen');
@@ -36,7 +36,7 @@ describe.skipIf(suite.missing !== null)('the dashboard without a valid token', (
       async () => {
         await page.click('#login-submit').catch(() => {});
         return page
-          .waitForSelector('#run', { state: 'visible', timeout: 1_000 })
+          .waitForSelector('#main', { state: 'visible', timeout: 1_000 })
           .then(() => true)
           .catch(() => false);
       },
@@ -57,6 +57,6 @@ describe.skipIf(suite.missing !== null)('the dashboard without a valid token', (
     await page.goto(`${server.url}#token=wrong-token-0123456789`);
     await page.waitForSelector('#login-error:has-text("the token was refused")', { timeout: 20_000 });
     expect(page.url()).toBe(server.url);
-    expect(await page.isVisible('#run')).toBe(false);
+    expect(await page.isVisible('#main')).toBe(false);
   });
 });
