@@ -1,7 +1,7 @@
 // The local runtime: every port of the machine implemented on one Linux machine (files in a
 // workspace directory, jobs under rw-monitor, identities from /proc).
 
-import { mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { fromCallback, fromPromise } from 'xstate';
 import { abortRequestOf } from '../../machine/context.ts';
 import type {
@@ -94,6 +94,13 @@ function acquire(layout: Layout, options: FilledOptions, { config, at }: Acquire
       'RW_WORKSPACE_FAILED',
       `creating the workspace ${layout.root}: ${errnoOf(error)}; check the path`,
     );
+  }
+  // A queued run restarted after a requeue whose discard failed half-way: its old directory
+  // (an exit.json of the attempt that never ran) must not speak for the new attempt. The entry's
+  // claim makes this process the only one starting this run id.
+  if (config.fromQueue === true && existsSync(layout.runDir(config.runId))) {
+    const stale = discard(layout, { name: '', record });
+    if (!stale.ok) return stale;
   }
   // The run directory's copy of the record first: a lock that later turns unreadable always
   // has its run on record, so recovery can tell whether that run may still be alive.

@@ -64,6 +64,9 @@ import type { AbortOptions, StartedRun, StartOptions, WorkspaceOptions } from '.
 
 export type { AbortOptions, StartedRun, StartOptions, WorkspaceOptions } from './workspace-options.ts';
 
+/** How long a recovery waits for a re-attached run whose exit is already recorded to be finalised. */
+const exitSettleMs = 3_000;
+
 /** How often a run's end waits for another process's history record (with back-off). */
 const recordLooksMax = 15;
 
@@ -303,10 +306,25 @@ export class Workspace {
         out.push({ slot: o.slot, snap: null });
         continue;
       }
-      const snap = await this.withSession(async (_s, settled) => settled, {
-        slot: o.slot,
-        allowHalted: options.allowHalted ?? true,
-      });
+      const snap = await this.withSession(
+        async (session, settled) => {
+          // A job whose exit is recorded while its monitor is still exiting is re-attached (alive
+          // while the monitor lives); wait, briefly, for the machine to finalise it, so the slot a
+          // dispatcher sees is free (the monitor's kick may be that quick).
+          const runId = settled.hasTag('live') ? settled.context.run?.runId : undefined;
+          if (runId === undefined || !existsSync(this.layout.runFile(runId, 'exit'))) return settled;
+          return session
+            .waitFor(
+              (s) =>
+                stuckError(s) !== null ||
+                (s.hasTag('settled') && !(s.hasTag('live') && s.context.run?.runId === runId)),
+              `run ${runId} to be finalised`,
+              exitSettleMs,
+            )
+            .catch(() => session.snapshot());
+        },
+        { slot: o.slot, allowHalted: options.allowHalted ?? true },
+      );
       out.push({ slot: o.slot, snap });
     }
     return out;

@@ -151,9 +151,15 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     )
     .argument('<command...>', 'the program and its arguments (put them after --)');
   for (const option of start?.options ?? []) {
-    if (!['--watch', '--json', '--progress-every'].includes(option.long ?? '')) submit.addOption(option);
+    if (!['--watch', '--json', '--progress-every', '--gpus'].includes(option.long ?? ''))
+      submit.addOption(option);
   }
   submit
+    .option(
+      '--gpus <n>',
+      'GPUs the run needs: one GPU slot each, on distinct GPUs, all or nothing (it waits in the queue until free)',
+      parseCount,
+    )
     .option('--after <run>', 'wait until this run has ended, however (repeatable)', collect)
     .option(
       '--after-ok <run>',
@@ -166,7 +172,10 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
       parsePriority,
     )
     .option('--hold', 'queue it held: it starts only after runwarden queue release RUN')
-    .option('--json', 'print {"id","state","position","slots"} (state: started or queued)')
+    .option(
+      '--json',
+      'print {"id","state","position","slots"} (state: started, queued, or ended when an --after-ok run had already failed)',
+    )
     .passThroughOptions()
     .action(async (argv: string[], flags) => {
       const { submitCommand } = await import('./commands/submit.ts');
@@ -267,7 +276,9 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
 
   program
     .command('abort')
-    .description('abort the active run: SIGINT, then SIGKILL after the grace; waits for the end')
+    .description(
+      'abort the active run (or RUN, live or queued): SIGINT, then SIGKILL after the grace; waits for the end',
+    )
     .argument('[run]', 'run id or unique prefix (default: the active run)')
     .option('-f, --force', 'SIGKILL now')
     .option('-g, --grace <duration>', "override the run's grace for this abort", parseDuration)

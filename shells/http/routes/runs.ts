@@ -23,10 +23,11 @@ type Outcome = 'finished' | 'failed' | 'aborted' | 'orphaned';
 function runDetail(ctx: AppContext, id: string) {
   const { layout } = ctx.ws;
   const status = ctx.live.status();
-  // issue 12: a run of another slot is active too (the server's look at every slot knows it).
-  const other = status.run?.id === id ? null : ctx.queue.runOf(id);
-  const active = status.run?.id === id || other !== null;
   const record = historyRecordOf(layout, id);
+  // issue 12: a run of another slot is active too (the server's last look at every slot saw it;
+  // a history record, written since, wins over that look).
+  const other = status.run?.id === id || record !== null ? null : ctx.queue.runOf(id);
+  const active = status.run?.id === id || other !== null;
   const dir = layout.runDir(id);
   const dirExists = existsSync(dir);
   if (!active && record === null && !dirExists) {

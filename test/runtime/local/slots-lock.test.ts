@@ -1,7 +1,7 @@
 // Slots on disk (issue 12): a run on k slots takes k locks all or nothing; a today-layout workspace
 // with an active run moves to slots without loss; a dispatcher that dies mid-start (after taking
 // the lock, before the job is let go) loses nothing: the lifecycle requeues it and it starts once.
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -206,8 +206,22 @@ describe.each([
         timeoutMs: 20_000,
         description: 'the notStarted exit',
       });
+    // A discard that failed half-way would leave the first attempt's exit record: put one there.
+    if (failpoint === 'after-lock')
+      writeFileSync(
+        join(ws, held.id, 'exit.json'),
+        '{"code":null,"signal":null,"endedAt":1,"notStarted":true}\n',
+      );
     const report = await w.dispatch();
-    expect(report.started).toEqual([held.id]);
+    const runDir = join(ws, held.id);
+    const seen = {
+      report,
+      queue: listQueue(layoutOf(ws)),
+      lock: readLock(layoutOf(ws).lock),
+      exit: existsSync(join(runDir, 'exit.json')) && readFileSync(join(runDir, 'exit.json'), 'utf8'),
+      history: w.history(held.id),
+    };
+    expect(report.started, JSON.stringify(seen)).toEqual([held.id]);
     const record = await waitFor(
       async () => {
         await w.status();
@@ -217,7 +231,6 @@ describe.each([
     );
     expect(record.outcome).toBe('finished');
     await waitFor(() => existsSync(marker), { timeoutMs: 5_000, description: 'the marker' });
-    const { readFileSync } = await import('node:fs');
     expect(readFileSync(marker, 'utf8')).toBe('x\n');
     expect(listQueue(layoutOf(ws)).claimed).toEqual([]);
     expect(listQueue(layoutOf(ws)).entries).toEqual([]);
