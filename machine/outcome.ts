@@ -1,5 +1,19 @@
 // Pure rules for how a run ended: outcome from an exit, the history record from the context.
-import type { EndReason, ErrorInfo, ExitRecord, HistoryEntry, Outcome, RunConfig } from './types.ts';
+import type {
+  EndReason,
+  ErrorInfo,
+  ExitRecord,
+  HistoryEntry,
+  Outcome,
+  RetentionAction,
+  RetentionPolicy,
+  RunConfig,
+} from './types.ts';
+
+/** The retention of a run that ended with `outcome`: a suspended run's directory is always kept. */
+export function retentionOf(policy: RetentionPolicy, outcome: Outcome): RetentionAction {
+  return outcome === 'suspended' ? 'keep' : policy[outcome];
+}
 
 /** The outcome of a run whose job exited: aborted if an abort preceded the exit, else by code. */
 export function outcomeOfExit(exit: ExitRecord, abort: { readonly requestedAt: number } | null): Outcome {

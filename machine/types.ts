@@ -4,14 +4,17 @@
 // opaque `OwnerHandle`, both minted and interpreted by a runtime (local processes today,
 // Slurm or worker threads later). Times are epoch milliseconds handed in by events.
 
-/** What a run ended as. Exactly one per run, written once into the history. */
-export type Outcome = 'finished' | 'failed' | 'aborted' | 'orphaned';
+/**
+ * What a run ended as. Exactly one per run, written once into the history. `suspended` (issue 14):
+ * the job saved a checkpoint on a checkpoint-and-exit request, acknowledged it, then exited.
+ */
+export type Outcome = 'finished' | 'failed' | 'aborted' | 'orphaned' | 'suspended';
 
 /** What to do with a run's directory once it ended with a given outcome. */
 export type RetentionAction = 'keep' | 'delete';
 
-/** Retention per outcome. Defaults follow the seed system: keep finished, delete failed/aborted. */
-export type RetentionPolicy = Readonly<Record<Outcome, RetentionAction>>;
+/** Retention per outcome. Default (issue 14): keep every run's directory; `runwarden prune` deletes. */
+export type RetentionPolicy = Readonly<Record<Exclude<Outcome, 'suspended'>, RetentionAction>>;
 
 /** The immutable snapshot a run is started with; copied into the lock and the run directory. */
 export interface RunConfig {
@@ -33,6 +36,18 @@ export interface RunConfig {
   readonly slots?: readonly string[];
   /** The run came from the queue: a start that never let its job go puts it back there. */
   readonly fromQueue?: boolean;
+  /** Issue 14: the run this one resumes or retries, the lineage they share, and the restart count. */
+  readonly lineage?: Lineage;
+}
+
+/** Issue 14: one logical run across restarts (`runwarden resume`, retries). */
+export interface Lineage {
+  /** The run this one continues (resume) or repeats (retry). */
+  readonly parentId: string;
+  /** The same for every run of the lineage: the first run's id (RUNWARDEN_LINEAGE_ID). */
+  readonly lineageId: string;
+  /** 1 for the first restart (RUNWARDEN_RESTART_COUNT). */
+  readonly restartCount: number;
 }
 
 /** A runtime's identity of a job (for local runs: pid + start time + boot id). Opaque here. */
@@ -184,6 +199,16 @@ export interface HistoryEntry {
   readonly config: RunConfig;
   /** With reason `dependency-failed`: the dependency that did not finish, and how it ended. */
   readonly dependency?: { readonly runId: string; readonly outcome: Outcome | 'missing' };
+  /** Issue 14: the checkpoint a `suspended` run saved and acknowledged (the one to resume from). */
+  readonly checkpoint?: CheckpointRef;
+}
+
+/** Issue 14: a checkpoint a job reported complete (`checkpoint` event, `complete: true`). */
+export interface CheckpointRef {
+  readonly path: string;
+  readonly step: number | null;
+  /** The sequence number of the request it answered; null for a checkpoint the job took itself. */
+  readonly request: number | null;
 }
 
 /** The abort in progress, as the machine tracks it. */

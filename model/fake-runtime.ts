@@ -3,6 +3,7 @@
 // O_EXCL create and rename do on a real filesystem.
 import { fromCallback, fromPromise } from 'xstate';
 import { abortRequestOf } from '../machine/context.ts';
+import { retentionOf } from '../machine/outcome.ts';
 import type { JobReport, Result, SpawnOutput, unprovidedPorts, WorkspaceReport } from '../machine/ports.ts';
 import type {
   ClaimRef,
@@ -345,7 +346,7 @@ export function fakeRuntime(world: World, ownerId: number): typeof unprovidedPor
     }),
     applyRetention: fromPromise(async ({ input }) => {
       await step('applyRetention');
-      if (input.claim.record.config.retention[input.outcome] === 'delete') {
+      if (retentionOf(input.claim.record.config.retention, input.outcome) === 'delete') {
         const no = refused<null>(world, 'unlink', input.claim.record.runId);
         if (no !== null) return no;
         world.recordDelete(input.claim.record.runId, input.outcome);

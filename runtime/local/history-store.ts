@@ -35,6 +35,10 @@ export interface HistorySummary {
   readonly endedAt: number;
   readonly durationMs: number | null;
   readonly reason: HistoryEntry['reason'];
+  /** Issue 14: the run this one resumed or retried, when it is a restart (absent otherwise). */
+  readonly parentId?: string;
+  /** Issue 14: the lineage it belongs to, when it is a restart. */
+  readonly lineageId?: string;
 }
 
 /** The summary of a record. */
@@ -49,6 +53,9 @@ export function summaryOf(entry: HistoryEntry): HistorySummary {
     endedAt: entry.endedAt,
     durationMs: entry.startedAt === null ? null : Math.max(0, entry.endedAt - entry.startedAt),
     reason: entry.reason,
+    ...(entry.config.lineage === undefined
+      ? {}
+      : { parentId: entry.config.lineage.parentId, lineageId: entry.config.lineage.lineageId }),
   };
 }
 

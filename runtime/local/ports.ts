@@ -1,9 +1,10 @@
 // The local runtime: every port of the machine implemented on one Linux machine (files in a
 // workspace directory, jobs under rw-monitor, identities from /proc).
 
-import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { fromCallback, fromPromise } from 'xstate';
 import { abortRequestOf } from '../../machine/context.ts';
+import { retentionOf } from '../../machine/outcome.ts';
 import type {
   AcquireInput,
   ClaimInput,
@@ -15,8 +16,6 @@ import type {
   unprovidedPorts,
 } from '../../machine/ports.ts';
 import type { LockRecord } from '../../machine/types.ts';
-import { confinedDir } from '../fs/confined.ts';
-import { durableStep } from '../fs/durable-step.ts';
 import { errnoOf, failure, success } from '../fs/fs-error.ts';
 import { failpoint } from './failpoint.ts';
 import { recordHistory } from './history-store.ts';
@@ -27,6 +26,7 @@ import { watchJob } from './job-watcher.ts';
 import { type Layout, layoutOf } from './layout.ts';
 import { claimLock, createLock, quarantineLock, readLock, releaseClaim, updateLock } from './lock-file.ts';
 import { selfIdentity, selfOwner } from './owner.ts';
+import { deleteRunDir } from './prune.ts';
 import { createRunDir, writeAbortGrace, writeAbortRequest, writeRunIdentity } from './run-records.ts';
 import { signalIfSame } from './signal-process.ts';
 import { watchWorkspace } from './workspace-watcher.ts';
@@ -190,26 +190,8 @@ function kill(layout: Layout, { lock, abort }: SignalInput): Result<null> {
 }
 
 function retain(layout: Layout, { claim, outcome }: RetentionInput): Result<null> {
-  if (claim.record.config.retention[outcome] !== 'delete') return success(null);
-  const dir = layout.runDir(claim.record.runId);
-  const historyDir = confinedDir(layout.root, layout.historyDir);
-  const runDir = confinedDir(layout.root, dir);
-  if (!historyDir.ok) return historyDir;
-  if (!runDir.ok) return runDir;
-  try {
-    // The journal outlives the directory, beside the history record, so the run can be replayed.
-    durableStep('rename', layout.historyJournal(claim.record.runId));
-    renameSync(layout.runFile(claim.record.runId, 'lifecycle'), layout.historyJournal(claim.record.runId));
-  } catch {
-    // no journal (a run that never reached a machine that writes one): nothing to keep
-  }
-  try {
-    durableStep('rm', dir);
-    rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
-  } catch (error) {
-    return failure('RW_RETENTION_FAILED', `deleting ${dir}: ${errnoOf(error)}; delete it by hand`);
-  }
-  return success(null);
+  if (retentionOf(claim.record.config.retention, outcome) !== 'delete') return success(null);
+  return deleteRunDir(layout, claim.record.runId);
 }
 
 /** The machine's ports for the workspace in `options` (pass to `lifecycleMachine.provide`). */

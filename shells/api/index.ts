@@ -17,6 +17,9 @@ export type {
   RunFollowerOptions,
 } from './progress.ts';
 export { progressOfRunDir, RunFollower, summaryOf, thin } from './progress.ts';
+// Issue 14: prune (deleting ended runs' directories on purpose).
+export type { PruneItem, PruneOptions, PruneReport } from './prune.ts';
+export { configuredBudget, pruneWorkspace } from './prune.ts';
 export type { Layout } from './run-files.ts';
 export { layoutOf, runFiles, runIdPattern } from './run-files.ts';
 export { copyRunLog, runLogSizeBytes, tailLines } from './run-log.ts';

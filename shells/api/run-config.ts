@@ -5,11 +5,15 @@ import { RunwardenError } from './errors.ts';
 import { newRunId } from './run-id.ts';
 import type { StartOptions } from './workspace.ts';
 
-/** Keep finished and orphaned runs' directories, delete failed and aborted ones (the seed system's rule). */
+/**
+ * Keep every run's directory, whatever its outcome (issue 14: an aborted run's interrupt
+ * checkpoint and logs are what a user aborts for). Deleting is explicit: `runwarden prune`, or
+ * a per-run `retention` the caller sets.
+ */
 export const defaultRetention: RetentionPolicy = {
   finished: 'keep',
-  failed: 'delete',
-  aborted: 'delete',
+  failed: 'keep',
+  aborted: 'keep',
   orphaned: 'keep',
 };
 /** SIGINT-to-SIGKILL grace of an abort when a run was started without one (ms). */

@@ -29,7 +29,7 @@ export function parseRetention(text: string): 'keep' | 'delete' {
   return text;
 }
 
-const outcomes = ['finished', 'failed', 'aborted', 'orphaned'] as const;
+const outcomes = ['finished', 'failed', 'aborted', 'orphaned', 'suspended'] as const;
 export type OutcomeFilter = (typeof outcomes)[number];
 
 /** An outcome name for --outcome (repeatable). */
@@ -52,4 +52,43 @@ export function parseInspectUrl(text: string): string {
     throw new InvalidArgumentError(`invalid inspector URL '${text}': it must start with ws:// or wss://`);
   }
   return url.href;
+}
+
+/** Issue 14: outcomes as a comma-separated list (`--outcome failed,aborted`, repeatable). */
+export function parseOutcomeList(text: string, previous: OutcomeFilter[] = []): OutcomeFilter[] {
+  return text
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '')
+    .reduce<OutcomeFilter[]>((acc, part) => parseOutcome(part, acc), previous);
+}
+
+const sizeUnits: Readonly<Record<string, number>> = {
+  '': 1,
+  b: 1,
+  k: 1024,
+  kb: 1024,
+  m: 1024 ** 2,
+  mb: 1024 ** 2,
+  g: 1024 ** 3,
+  gb: 1024 ** 3,
+  t: 1024 ** 4,
+  tb: 1024 ** 4,
+};
+
+/** Issue 14: a size like `500M`, `20G`, `1.5T` or a number of bytes (binary units), in bytes. */
+export function parseSize(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim());
+  const unit = sizeUnits[(m?.[2] ?? 'x').toLowerCase()];
+  const bytes = m === null || unit === undefined ? Number.NaN : Math.floor(Number(m[1]) * unit);
+  if (!Number.isSafeInteger(bytes) || bytes < 1)
+    throw new InvalidArgumentError(`invalid size '${text}': use e.g. 500M, 20G or 1T`);
+  return bytes;
+}
+
+/** Issue 14: a whole number >= 0 (--keep-last 0 keeps none). */
+export function parseCount(text: string): number {
+  if (!/^\d+$/.test(text.trim()))
+    throw new InvalidArgumentError(`invalid number '${text}': use a whole number (0 or more)`);
+  return Number(text);
 }

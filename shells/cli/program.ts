@@ -2,7 +2,16 @@
 // loaded only when it runs so `status` stays light (no HTTP server, dashboard or inspector).
 import { Command, CommanderError, Option } from 'commander';
 import type { Workspace } from '../api/workspace.ts';
-import { parseDuration, parseInspectUrl, parseOutcome, parsePositiveInt, parseRetention } from './parse.ts';
+import {
+  parseCount,
+  parseDuration,
+  parseInspectUrl,
+  parseOutcome,
+  parseOutcomeList,
+  parsePositiveInt,
+  parseRetention,
+  parseSize,
+} from './parse.ts';
 import { suggestCommand } from './suggest.ts';
 
 /** The workspace the global options name. */
@@ -73,12 +82,12 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     )
     .option(
       '--on-failure <keep|delete>',
-      "keep or delete a failed run's directory (default delete)",
+      "keep or delete a failed run's directory (default keep; runwarden prune deletes later)",
       parseRetention,
     )
     .option(
       '--on-abort <keep|delete>',
-      "keep or delete an aborted run's directory (default delete)",
+      "keep or delete an aborted run's directory (default keep; runwarden prune deletes later)",
       parseRetention,
     )
     .option(
@@ -205,6 +214,31 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .action(async (language: string, flags) => {
       const { helperCommand } = await import('./commands/helper.ts');
       run(helperCommand(language, flags));
+    });
+
+  // Issue 14: deleting ended runs' directories on purpose.
+  program
+    .command('prune')
+    .description(
+      "delete ended runs' directories by a policy, oldest ended first; never a live run or a resumable run's newest checkpoint; history records stay",
+    )
+    .option(
+      '-o, --outcome <list>',
+      'only runs that ended so: finished, failed, aborted, orphaned, suspended (comma-separated, repeatable)',
+      parseOutcomeList,
+    )
+    .option('--older-than <duration>', 'only runs that ended at least this long ago, e.g. 7d', parseDuration)
+    .option('--keep-last <n>', 'keep the newest N ended runs (of those --outcome names)', parseCount)
+    .option(
+      '--budget <size>',
+      'delete only until run directories use at most this much, e.g. 50G (default: diskBudgetBytes in <workspace>/workspace.json)',
+      parseSize,
+    )
+    .option('-n, --dry-run', 'print what would be deleted and freed; delete nothing')
+    .option('--json', 'print {"dryRun","deleted","kept","freedBytes","usedBytesBefore","usedBytesAfter",...}')
+    .action(async (flags) => {
+      const { pruneCommand } = await import('./commands/prune.ts');
+      run(pruneCommand(await workspaceOf(program), flags));
     });
 
   program

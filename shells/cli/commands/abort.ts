@@ -1,4 +1,5 @@
 // `runwarden abort [RUN]`: SIGINT, then SIGKILL after the grace; waits for the end by default.
+import { existsSync } from 'node:fs';
 import { RunwardenError } from '../../api/errors.ts';
 import { recordJson } from '../../api/view-json.ts';
 import type { Workspace } from '../../api/workspace.ts';
@@ -11,6 +12,14 @@ export interface AbortFlags {
   wait?: boolean;
   json?: boolean;
   ifActive?: boolean;
+}
+
+/** Issue 14: what an abort keeps (by default the whole directory: logs, checkpoints inside it). */
+function keptLine(ws: Workspace, runId: string): string {
+  const dir = ws.layout.runDir(runId);
+  return existsSync(dir)
+    ? `kept: ${dir} (logs, events and any checkpoint inside it); delete it later with runwarden prune\n`
+    : `its directory was deleted (--on-abort delete); its history record and stderr tail are kept\n`;
 }
 
 export async function abortCommand(
@@ -56,6 +65,6 @@ export async function abortCommand(
     return 0;
   }
   if (flags.json === true) printJson(recordJson(record));
-  else process.stdout.write(`run ${active} ${endedHow(record)}\n`);
+  else process.stdout.write(`run ${active} ${endedHow(record)}\n${keptLine(ws, active)}`);
   return 0;
 }

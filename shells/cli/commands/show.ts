@@ -44,7 +44,7 @@ function detailLines(record: HistoryRecord, stderrLinesMax: number, dir: string 
       lines.push(`dir:     ${dir}`, `logs:    runwarden logs ${record.runId}   (stderr: --stderr)`);
     } else {
       lines.push(
-        `dir:     deleted (retention for ${record.outcome} runs); its stderr tail is kept: runwarden logs ${record.runId}`,
+        `dir:     deleted (by its retention or runwarden prune); its stderr tail is kept: runwarden logs ${record.runId}`,
       );
     }
   }
