@@ -43,6 +43,11 @@ export const lifecycleSetup = setup({
     // Another claimer won the rename (or the lock is a newer run's): not an error, look again.
     claimLost: ({ event }) => !outputOk(event) && errorOf(event, '').code === 'RW_CLAIM_LOST',
     firstAttempt: ({ context }) => context.attempts === 0,
+    // Issue 14: the run has a time limit and nothing ends it already.
+    timeLimited: ({ context }) =>
+      timeLimitLeftMs(context) !== null && context.abort === null && context.suspend === null,
+    // Issue 14: a checkpoint is asked before the limit (--checkpoint-before), not a plain abort.
+    checkpointsBeforeLimit: ({ context }) => (context.run?.checkpointBeforeMs ?? 0) > 0,
     // This failure is the last the retry policy allows: give up with the error instead.
     lastAttempt: ({ context }) => retriesExhausted(context.retry, context.attempts + 1),
   },
@@ -54,6 +59,10 @@ export const lifecycleSetup = setup({
     retryBackoffMs: ({ context }) => backoffMs(context.retry, context.attempts),
     abortGraceMs: ({ context }) => context.abort?.graceLeftMs ?? 0,
     stallAfterMs: ({ context }) => context.stallLeftMs ?? context.run?.stallAfterMs ?? 0,
+    // Issue 14: the checkpoint-and-exit grace, counted from when this actor asked.
+    checkpointGraceMs: ({ context }) => context.suspend?.graceMs ?? 0,
+    // Issue 14: from now (the watch began) until the time limit's request (or abort) is due.
+    timeLimitMs: ({ context }) => timeLimitLeftMs(context) ?? 0,
   },
   actions: {
     clearRun: assign(() => clearedRun()),
@@ -177,4 +186,16 @@ export function endEntry(context: LifecycleContext) {
     startedAt: context.startedAt,
     detectedAt: need(context.detectedAt, 'detectedAt'),
   });
+}
+
+/**
+ * Issue 14: ms from when this actor began watching until the time limit acts (the checkpoint
+ * request `checkpointBeforeMs` before it, else the abort); null without a limit or a start time.
+ */
+export function timeLimitLeftMs(context: LifecycleContext): number | null {
+  const limit = context.run?.timeLimitMs;
+  const started = context.startedAt;
+  if (limit === undefined || started === null) return null;
+  const dueAt = started + limit - (context.run?.checkpointBeforeMs ?? 0);
+  return Math.max(0, dueAt - (context.watchingSince ?? started));
 }

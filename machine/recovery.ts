@@ -122,7 +122,7 @@ function decideRun(
     return { kind: 'resume-abort', record, source, abort, graceLeftMs: resumed.graceLeftMs, killNow, now };
   }
   if (exit !== null) {
-    const outcome = outcomeOfExit(exit, abort);
+    const outcome = outcomeOfExit(exit, abort, run.checkpoint ?? null);
     const reason = reasonOfExit(exit) ?? (outcome === 'aborted' ? (abort?.reason ?? null) : null);
     return { ...base, kind: 'finalize', outcome, exit, reason };
   }

@@ -38,6 +38,41 @@ export interface RunConfig {
   readonly fromQueue?: boolean;
   /** Issue 14: the run this one resumes or retries, the lineage they share, and the restart count. */
   readonly lineage?: Lineage;
+  /** Issue 14: the signal a checkpoint request sends the job's group (default SIGUSR1). */
+  readonly checkpointSignal?: string;
+  /** Issue 14: run at most this long (ms from the job's start); then aborted as by a user. */
+  readonly timeLimitMs?: number;
+  /** Issue 14: with `timeLimitMs`, ask for checkpoint-and-exit this long before the limit. */
+  readonly checkpointBeforeMs?: number;
+}
+
+/** Issue 14: why a checkpoint was asked for. */
+export type CheckpointReason = 'user' | 'time-limit' | 'preempt' | 'queue';
+
+/**
+ * Issue 14: a checkpoint request as the run directory's control file records it (the newest one).
+ * `exit`: checkpoint-and-exit (the job acks and exits; no answer by `deadlineAt`: aborted).
+ */
+export interface CheckpointRequest {
+  /** 1, 2, … per run: the job answers with this number. */
+  readonly seq: number;
+  readonly reason: CheckpointReason;
+  readonly exit: boolean;
+  readonly requestedAt: number;
+  /** Checkpoint-and-exit only: when the fallback abort (SIGINT, grace, SIGKILL) begins. */
+  readonly deadlineAt: number | null;
+  /** The signal sent to the job's group, e.g. SIGUSR1. */
+  readonly signal: string;
+}
+
+/** Issue 14: what the run directory says about checkpoints when the job ended (facts for the outcome). */
+export interface CheckpointFacts {
+  /** The newest request (null: none was made). */
+  readonly request: CheckpointRequest | null;
+  /** When the job acknowledged `request` (an `ack` event naming its seq); null: no ack. */
+  readonly ackedAt: number | null;
+  /** The newest complete checkpoint the job reported (explicit events win over parsed lines). */
+  readonly newest: CheckpointRef | null;
 }
 
 /** Issue 14: one logical run across restarts (`runwarden resume`, retries). */
@@ -130,7 +165,9 @@ export type EndReason =
   /** `runwarden queue rm`: taken out of the queue before it started. */
   | 'removed-from-queue'
   /** `runwarden abort` of a run still waiting in the queue. */
-  | 'aborted-in-queue';
+  | 'aborted-in-queue'
+  /** Issue 14: the run reached its `--time-limit` (without suspending on the checkpoint request). */
+  | 'time-limit';
 
 /**
  * Where a lock found at boot lives: the workspace's active lock or a half-finished claim.
@@ -152,6 +189,8 @@ export interface RecordedRun {
   readonly abort: AbortRequest | null;
   /** The last sign of life of the job seen on disk (newest log or events write); null if none. */
   readonly lastActivityAt: number | null;
+  /** Issue 14: the checkpoint facts of the run directory (absent: none read). */
+  readonly checkpoint?: CheckpointFacts | null;
 }
 
 /** Everything recovery needs to decide, read from disk and probed, as plain facts. */

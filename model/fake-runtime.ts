@@ -6,6 +6,8 @@ import { abortRequestOf } from '../machine/context.ts';
 import { retentionOf } from '../machine/outcome.ts';
 import type { JobReport, Result, SpawnOutput, unprovidedPorts, WorkspaceReport } from '../machine/ports.ts';
 import type {
+  CheckpointFacts,
+  CheckpointRequest,
   ClaimRef,
   DiskFinding,
   JobHandle,
@@ -33,7 +35,14 @@ function refused<T>(world: World, verb: 'write' | 'rename' | 'unlink', path: str
 /** Job behaviour encoded in argv, so random histories can describe jobs: `job 500 3 ignore-int`. */
 export function jobSpecOf(argv: readonly string[]): JobSpec {
   const runs = argv[1] === undefined || argv[1] === 'forever' ? null : Number(argv[1]);
-  return { runsForMs: runs, exitCode: Number(argv[2] ?? 0), ignoresSigint: argv.includes('ignore-int') };
+  // Issue 14: `ckpt-<ms>`: saves, acks a checkpoint request <ms> later and exits 0.
+  const ckpt = argv.find((a) => a.startsWith('ckpt-'));
+  return {
+    runsForMs: runs,
+    exitCode: Number(argv[2] ?? 0),
+    ignoresSigint: argv.includes('ignore-int'),
+    checkpointAckMs: ckpt === undefined ? null : Number(ckpt.slice('ckpt-'.length)),
+  };
 }
 
 function handleOf(world: World, pid: number): JobHandle {
@@ -68,7 +77,17 @@ function recordedRun(world: World, record: LockRecord, owner: Liveness): Recorde
     abort: world.aborts.get(record.runId) ?? null,
     // The model tracks no output: silence counts from the job's start.
     lastActivityAt: null,
+    checkpoint: checkpointFactsOf(world, record.runId),
   };
+}
+
+/** Issue 14: the checkpoint facts of a run's directory: its newest request and the job's ack. */
+export function checkpointFactsOf(world: World, runId: string): CheckpointFacts {
+  const request = world.checkpointRequests.get(runId) ?? null;
+  const ackedAt = request === null ? null : (world.acks.get(runId) ?? null);
+  const newest =
+    ackedAt === null ? null : { path: `/model/${runId}/ckpt`, step: 1, request: request?.seq ?? null };
+  return { request, ackedAt, newest };
 }
 
 /** Runs only their run directories account for: a copy, no history, no readable lock or claim. */
@@ -240,6 +259,7 @@ export function fakeRuntime(world: World, ownerId: number): typeof unprovidedPor
             type: 'process.exited',
             exit,
             abort: world.aborts.get(lock.runId) ?? null,
+            checkpoint: checkpointFactsOf(world, lock.runId),
           } satisfies JobReport);
           return;
         }
@@ -307,6 +327,26 @@ export function fakeRuntime(world: World, ownerId: number): typeof unprovidedPor
       }
       world.signal(job, 'SIGKILL');
       return ok(null);
+    }),
+    // Issue 14: the control file (next seq), the monitor's deadline, the signal, identity checked.
+    requestCheckpoint: fromPromise(async ({ input }) => {
+      await step('requestCheckpoint');
+      const job = input.lock.job;
+      if (job === null) return fail('RW_NO_JOB', 'no job recorded');
+      const no = refused<CheckpointRequest>(world, 'write', 'checkpoint.json');
+      if (no !== null) return no;
+      const prior = world.checkpointRequests.get(input.lock.runId);
+      const { requestedAt, graceMs, reason } = input.suspend;
+      const request: CheckpointRequest = {
+        seq: (prior?.seq ?? 0) + 1,
+        reason,
+        exit: true,
+        requestedAt,
+        deadlineAt: requestedAt + graceMs,
+        signal: 'SIGUSR1',
+      };
+      world.requestCheckpoint(input.lock.runId, job, request, input.lock.config.graceMs);
+      return ok(request);
     }),
     claimLock: fromPromise(async ({ input }) => {
       await step('claimLock');

@@ -4,15 +4,39 @@
 import type { SimulatedClock } from 'xstate';
 import type {
   AbortRequest,
+  CheckpointRequest,
   ExitRecord,
   HistoryEntry,
   JobHandle,
   LockRecord,
   Outcome,
 } from '../machine/types.ts';
-import type { Claim, Delivery, DiskErrno, Faults, Incident, JobSpec, LockSlot, Proc } from './world-types.ts';
+import type {
+  Claim,
+  Delivery,
+  DiskErrno,
+  Faults,
+  Incident,
+  JobSpec,
+  LockSlot,
+  Proc,
+  SignalSent,
+} from './world-types.ts';
 
-export type { Claim, Delivery, DiskErrno, Faults, Incident, JobSpec, LockSlot, Proc } from './world-types.ts';
+export type {
+  Claim,
+  Delivery,
+  DiskErrno,
+  Faults,
+  Incident,
+  JobSpec,
+  LockSlot,
+  Proc,
+  SignalSent,
+} from './world-types.ts';
+
+/** Issue 14: how long a model job takes from its ack to its exit. */
+export const ackExitDelayMs = 5;
 
 export const sigintExitDelayMs = 300;
 export const sigkillExitDelayMs = 5;
@@ -58,6 +82,12 @@ export class World {
   monitorsResumedAt = 0;
   /** Per run, the lifecycle journal's sequence numbers in append order. */
   readonly journal = new Map<string, number[]>();
+  /** Issue 14: each run's newest checkpoint request (its control file). */
+  readonly checkpointRequests = new Map<string, CheckpointRequest>();
+  /** Issue 14: when each run's job acked its newest checkpoint-and-exit request. */
+  readonly acks = new Map<string, number>();
+  /** Issue 14: every SIGINT and SIGKILL that reached a job, in order. */
+  readonly signalLog: SignalSent[] = [];
   private readonly listeners = new Set<() => void>();
   private claimCounter = 0;
 
@@ -124,6 +154,7 @@ export class World {
       runsForMs: spec.runsForMs,
       exitCode: spec.exitCode,
       ignoresSigint: spec.ignoresSigint,
+      checkpointAckMs: spec.checkpointAckMs ?? null,
     };
     this.procs.set(proc.pid, proc);
     return proc;
@@ -186,6 +217,7 @@ export class World {
     if (target.runId === 'stranger' || target.startTime !== Number(handle.startTime)) {
       this.incidents.push({ at: this.now, what: `${sig} sent to pid ${target.pid}, not the recorded job` });
     }
+    this.signalLog.push({ runId: target.runId, sig, at: this.now });
     if (target.paused) {
       // Not yet running its program: any signal ends it before it ever ran.
       this.exit(target, null, sig, true);
@@ -240,6 +272,34 @@ export class World {
     this.aborts.set(runId, merged);
     if (!this.abortRecordedAt.has(runId)) this.abortRecordedAt.set(runId, this.now);
     if (merged.forced && !this.forcedAt.has(runId)) this.forcedAt.set(runId, this.now);
+    this.changed();
+  }
+
+  /**
+   * Issue 14: a checkpoint request reaches the job (the control file written, the signal sent).
+   * A job that checkpoints on request saves, acks `checkpointAckMs` later and exits 0 soon after.
+   * For checkpoint-and-exit, the monitor aborts at the deadline on its own (as rw-monitor's clock).
+   */
+  requestCheckpoint(runId: string, handle: JobHandle, request: CheckpointRequest, graceMs: number): void {
+    this.checkpointRequests.set(runId, request);
+    const proc = this.resolve(handle);
+    if (proc === null) return;
+    const ackMs = proc.checkpointAckMs ?? null;
+    if (ackMs !== null && !proc.paused) {
+      this.clock.setTimeout(() => {
+        if (this.resolve(handle) === null || this.checkpointRequests.get(runId)?.seq !== request.seq) return;
+        if (request.exit) this.acks.set(runId, this.now);
+        this.changed();
+        if (request.exit) this.clock.setTimeout(() => this.exit(proc, 0, null), ackExitDelayMs);
+      }, ackMs);
+    }
+    if (request.exit && request.deadlineAt !== null) {
+      this.clock.setTimeout(() => {
+        if (this.resolve(handle) === null) return;
+        this.recordAbort(runId, { requestedAt: this.now, graceMs, forced: false, reason: null });
+        this.deliverAbort(runId, handle, graceMs);
+      }, request.deadlineAt - this.now);
+    }
     this.changed();
   }
 

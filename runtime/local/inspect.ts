@@ -1,6 +1,7 @@
 // Reads everything recovery needs from a workspace as plain facts (the machine decides).
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import type { DiskFinding, Liveness, LockRecord, LockSource, RecordedRun } from '../../machine/types.ts';
+import { readCheckpointFacts } from './checkpoint-control.ts';
 import { bootId, probe } from './identity.ts';
 import { probeJob } from './job-liveness.ts';
 import { type Layout, runIdPattern } from './layout.ts';
@@ -129,6 +130,8 @@ function recorded(layout: Layout, record: LockRecord, owner: Liveness): Recorded
     exit: exit.ok ? exit.value : null,
     abort: readAbortRequest(layout, record.runId),
     lastActivityAt: lastActivityOf(layout, record.runId),
+    // Issue 14: a checkpoint-and-exit request the job acked makes its exit `suspended`.
+    checkpoint: exit.ok && exit.value !== null ? readCheckpointFacts(layout, record.runId) : null,
   };
 }
 

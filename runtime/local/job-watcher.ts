@@ -3,6 +3,7 @@
 import { type FSWatcher, statSync, watch } from 'node:fs';
 import type { JobReport } from '../../machine/ports.ts';
 import type { LockRecord } from '../../machine/types.ts';
+import { readCheckpointFacts } from './checkpoint-control.ts';
 import { probeJob } from './job-liveness.ts';
 import type { Layout } from './layout.ts';
 import { readExitRecord } from './monitor/exit-record.ts';
@@ -58,7 +59,12 @@ export function watchJob(
     const exit = readExitRecord(layout.runDir(runId), layout.root);
     if (exit.ok && exit.value !== null) {
       ended = true;
-      report({ type: 'process.exited', exit: exit.value, abort: readAbortRequest(layout, runId) });
+      report({
+        type: 'process.exited',
+        exit: exit.value,
+        abort: readAbortRequest(layout, runId),
+        checkpoint: readCheckpointFacts(layout, runId),
+      });
       return;
     }
     if (liveness.state === 'gone') {

@@ -7,6 +7,7 @@ import { abortRequestOf } from '../../machine/context.ts';
 import { retentionOf } from '../../machine/outcome.ts';
 import type {
   AcquireInput,
+  CheckpointInput,
   ClaimInput,
   HistoryInput,
   Result,
@@ -17,6 +18,7 @@ import type {
 } from '../../machine/ports.ts';
 import type { LockRecord } from '../../machine/types.ts';
 import { errnoOf, failure, success } from '../fs/fs-error.ts';
+import { chain, checkpointEnv, deliverCheckpointRequest, writeTimeLimitClock } from './checkpoint-control.ts';
 import { failpoint } from './failpoint.ts';
 import { recordHistory } from './history-store.ts';
 import { identityOf, signalGroupIfSame } from './identity.ts';
@@ -71,7 +73,7 @@ function acquire(layout: Layout, { config, at }: AcquireInput): Result<LockRecor
   }
   // The run directory's copy of the record first: a lock that later turns unreadable always
   // has its run on record, so recovery can tell whether that run may still be alive.
-  const dir = createRunDir(layout, record);
+  const dir = chain(createRunDir(layout, record), () => writeTimeLimitClock(layout, config));
   if (!dir.ok) {
     removeRunDir(layout, config.runId);
     return dir;
@@ -114,6 +116,7 @@ async function spawn(
       RUNWARDEN_RUN_ID: runId,
       RUNWARDEN_RUN_DIR: layout.runDir(runId),
       RUNWARDEN_EVENTS: layout.runFile(runId, 'events'),
+      ...checkpointEnv(layout, config),
     },
     stdoutPath: layout.runFile(runId, 'stdout'),
     stderrPath: layout.runFile(runId, 'stderr'),
@@ -214,6 +217,15 @@ export function localRuntime(options: LocalRuntimeOptions): Ports {
       interrupt(layout, opts.now, input),
     ),
     killJob: fromPromise(async ({ input }: { input: SignalInput }) => kill(layout, input)),
+    // Issue 14: checkpoint-and-exit (runtime/local/checkpoint-control.ts).
+    requestCheckpoint: fromPromise(async ({ input }: { input: CheckpointInput }) =>
+      deliverCheckpointRequest(layout, input.lock, {
+        reason: input.suspend.reason,
+        exit: true,
+        graceMs: input.suspend.graceMs,
+        at: input.suspend.requestedAt,
+      }),
+    ),
     claimLock: fromPromise(async ({ input }: { input: ClaimInput }) =>
       claimLock(layout, input.source, input.record, selfIdentity()),
     ),
