@@ -3,7 +3,7 @@
 // tsconfig.build.json, plus the files those modules read beside themselves at run time (the
 // monitor's C source, the dashboard). Run by `npm run build` and before `npm pack` (prepack).
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
@@ -30,6 +30,10 @@ if (compiled.status !== 0) {
 // Files read through import.meta.url at run time, at the same relative paths as in the sources.
 for (const asset of [
   'runtime/local/monitor/rw-monitor.c',
+  // The headers rw-monitor.c includes (log-cap.h, …).
+  ...readdirSync(`${root}runtime/local/monitor`)
+    .filter((file) => file.endsWith('.h'))
+    .map((file) => `runtime/local/monitor/${file}`),
   'shells/http/dashboard',
   'shells/job/runwarden_reporter.py',
 ]) {

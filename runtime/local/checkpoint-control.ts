@@ -25,6 +25,7 @@ import { readJsonFile } from '../fs/read-json.ts';
 import { signalGroupIfSame } from './identity.ts';
 import { jobIdentities } from './job-liveness.ts';
 import type { Layout } from './layout.ts';
+import { writeAbortGrace } from './run-records.ts';
 import { signalIfSame } from './signal-process.ts';
 
 /** The control file a job reads to learn what was asked (RUNWARDEN_CHECKPOINT_FILE). */
@@ -124,6 +125,9 @@ export function writeTimeLimitClock(layout: Layout, config: RunConfig): Result<n
   if (config.timeLimitMs === undefined) return success(null);
   const signo = signalNumber(config.checkpointSignal ?? defaultCheckpointSignal);
   const line = `limit ${Math.round(config.timeLimitMs)} ${Math.round(config.checkpointBeforeMs ?? 0)} ${signo}\n`;
+  // The monitor's abort at the limit uses the run's grace (it reads abort-grace-ms).
+  const grace = writeAbortGrace(layout, config.runId, config.graceMs);
+  if (!grace.ok) return grace;
   return writeFileAtomic(layout.root, join(layout.runDir(config.runId), checkpointClockFile), line);
 }
 
@@ -143,6 +147,7 @@ export function deliverCheckpointRequest(
   const request = recorded.value;
   const { identity, monitor } = jobIdentities(lock.job);
   if (request.exit && request.deadlineAt !== null && monitor !== null) {
+    writeAbortGrace(layout, lock.runId, lock.config.graceMs);
     const clock = writeFileAtomic(
       layout.root,
       join(layout.runDir(lock.runId), checkpointClockFile),

@@ -18,6 +18,7 @@ import { appendLine } from '../fs/ndjson-append.ts';
 import { readNdjsonBackward } from '../fs/ndjson-backward.ts';
 import { publishExclusive } from '../fs/publish-exclusive.ts';
 import { readJsonFile } from '../fs/read-json.ts';
+import { readCheckpointFacts } from './checkpoint-control.ts';
 import { type FinalView, finalViewOf } from './final-view.ts';
 import type { Layout } from './layout.ts';
 
@@ -69,7 +70,11 @@ export function recordHistory(layout: Layout, entry: HistoryEntry): Result<null>
   } catch (error) {
     return failure('RW_HISTORY_FAILED', `creating ${layout.historyDir}: ${errnoOf(error)}`);
   }
-  const record: HistoryRecord = { ...entry, ...finalViewOf(layout, entry.runId) };
+  const record: HistoryRecord = {
+    ...entry,
+    ...finalViewOf(layout, entry.runId),
+    ...checkpointOf(layout, entry),
+  };
   const published = publishExclusive(
     layout.root,
     layout.historyRecord(entry.runId),
@@ -80,6 +85,13 @@ export function recordHistory(layout: Layout, entry: HistoryEntry): Result<null>
   if (published.value === 'exists' && indexTailHas(layout, entry.runId)) return success(null);
   appendLine(layout.root, layout.historyIndex, summaryOf(entry));
   return success(null);
+}
+
+/** Issue 14: the checkpoint a run that was asked for one reported last (for resume and prune). */
+function checkpointOf(layout: Layout, entry: HistoryEntry): Pick<HistoryEntry, 'checkpoint'> {
+  if (entry.checkpoint !== undefined) return {};
+  const newest = readCheckpointFacts(layout, entry.runId).newest;
+  return newest === null ? {} : { checkpoint: newest };
 }
 
 /** How many lines from the end `recordHistory` looks through for a run's line. */

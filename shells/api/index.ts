@@ -3,6 +3,16 @@
 // embedding service can do all they do. Reference: docs/api.md (generated from these doc comments).
 
 export type { ErrorInfo, Outcome, RecoveryNote, RetentionPolicy, RunConfig } from '../../machine/types.ts';
+// Issue 14: checkpoint requests (the run goes on) and checkpoint-and-exit (suspended).
+export type {
+  CheckpointAnswer,
+  CheckpointOptions,
+  CheckpointReason,
+  CheckpointRef,
+  CheckpointRequest,
+  SuspendOptions,
+} from './checkpoint.ts';
+export { defaultCheckpointGraceMs, requestCheckpoint, suspendRun } from './checkpoint.ts';
 export { RunwardenError } from './errors.ts';
 export type { FollowOptions, LogStream, RunUpdate, RunWatcherEvents } from './follow.ts';
 export { followRun, RunWatcher } from './follow.ts';

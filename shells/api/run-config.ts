@@ -1,6 +1,7 @@
 // The immutable config of a new run, from what a caller asked for, with the defaults filled in.
 import { resolve } from 'node:path';
 import type { RetentionPolicy, RunConfig } from '../../machine/types.ts';
+import { checkpointSignalOf } from '../../runtime/local/checkpoint-control.ts';
 import { RunwardenError } from './errors.ts';
 import { newRunId } from './run-id.ts';
 import type { StartOptions } from './workspace.ts';
@@ -57,5 +58,37 @@ export function runConfigOf(options: StartOptions): RunConfig {
     stallAfterMs: options.stallAfterMs ?? null,
     abortOnStall: options.abortOnStall ?? false,
     retention: { ...defaultRetention, ...options.retention },
+    ...checkpointConfigOf(options),
   };
+}
+
+/** Issue 14: the checkpoint signal and time limit of a new run, validated (RW_USAGE naming the option). */
+function checkpointConfigOf(options: StartOptions): Partial<RunConfig> {
+  const out: { checkpointSignal?: string; timeLimitMs?: number; checkpointBeforeMs?: number } = {};
+  if (options.checkpointSignal !== undefined) {
+    const signal = checkpointSignalOf(options.checkpointSignal);
+    if (!signal.ok) throw RunwardenError.of(signal.error);
+    out.checkpointSignal = signal.value;
+  }
+  const limit = options.timeLimitMs;
+  const before = options.checkpointBeforeMs;
+  if (limit !== undefined) {
+    if (!Number.isFinite(limit) || limit <= 0)
+      throw new RunwardenError('RW_USAGE', `--time-limit must be a positive duration, got ${limit} ms`);
+    out.timeLimitMs = limit;
+  }
+  if (before !== undefined) {
+    if (limit === undefined)
+      throw new RunwardenError(
+        'RW_USAGE',
+        '--checkpoint-before needs --time-limit: pass e.g. --time-limit 4h --checkpoint-before 5m',
+      );
+    if (!Number.isFinite(before) || before <= 0 || before >= limit)
+      throw new RunwardenError(
+        'RW_USAGE',
+        `--checkpoint-before must be positive and shorter than --time-limit (${limit} ms), got ${before} ms`,
+      );
+    out.checkpointBeforeMs = before;
+  }
+  return out;
 }

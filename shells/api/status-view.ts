@@ -12,6 +12,8 @@ export type RunState =
   | 'running'
   | 'stalled'
   | 'aborting'
+  /** Issue 14: a checkpoint-and-exit request is out; the job has its grace to save, ack and exit. */
+  | 'suspending'
   | 'finalizing'
   | 'halted';
 
@@ -92,6 +94,7 @@ export function runStateOf(snap: LifecycleSnapshot): RunState {
   if (snap.matches({ live: { running: 'stalled' } })) return 'stalled';
   if (snap.matches({ live: 'running' })) return 'running';
   if (snap.matches({ live: 'aborting' })) return 'aborting';
+  if (snap.matches({ live: 'suspending' })) return 'suspending';
   if (snap.matches('halted')) return 'halted';
   return 'finalizing';
 }

@@ -15,8 +15,15 @@ export interface StartOptions {
   /** Silence after which the run counts as stalled (default: never). */
   readonly stallAfterMs?: number | null;
   readonly abortOnStall?: boolean;
-  /** Keep or delete the run directory per outcome (default: keep finished/orphaned, delete failed/aborted). */
+  /** Keep or delete the run directory per outcome (default: keep every run's directory). */
   readonly retention?: Partial<RetentionPolicy>;
+  // Issue 14: checkpoints and time limits.
+  /** The signal checkpoint requests send the job's group (default SIGUSR1; e.g. SIGUSR2 for NCCL jobs). */
+  readonly checkpointSignal?: string;
+  /** Run at most this long from the job's start; then it is aborted (reason `time-limit`). */
+  readonly timeLimitMs?: number;
+  /** With `timeLimitMs`: ask for checkpoint-and-exit this long before the limit (like Slurm's --signal=USR1@300). */
+  readonly checkpointBeforeMs?: number;
 }
 
 /** A run confirmed running. */

@@ -1,7 +1,7 @@
 // Bundles the CLI into dist/cli/ (one ESM file per lazily loaded command) so `runwarden` starts
 // without type stripping or resolving dozens of modules; copies the monitor's C source beside it.
 // Run by `npm run build`, by the test suite's global setup and before `npm pack` (prepack).
-import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -29,6 +29,10 @@ await build({
   logLevel: 'warning',
 });
 copyFileSync(`${root}runtime/local/monitor/rw-monitor.c`, `${out}/rw-monitor.c`);
+// The headers rw-monitor.c includes (log-cap.h, …) sit next to it.
+for (const header of readdirSync(`${root}runtime/local/monitor`).filter((file) => file.endsWith('.h'))) {
+  copyFileSync(`${root}runtime/local/monitor/${header}`, `${out}/${header}`);
+}
 copyFileSync(`${root}shells/job/runwarden_reporter.py`, `${out}/runwarden_reporter.py`);
 writeFileSync(`${out}/package.json`, '{ "type": "module" }\n');
 const old = `${target}.old-${process.pid}`;

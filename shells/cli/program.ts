@@ -101,6 +101,20 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
       parseDuration,
     )
     .option('--abort-on-stall', 'abort the run when it stalls')
+    .option(
+      '--time-limit <duration>',
+      'abort the run this long after its job started (reason time-limit), even with no runwarden alive',
+      parseDuration,
+    )
+    .option(
+      '--checkpoint-before <duration>',
+      'with --time-limit: ask the job to checkpoint and exit this long before the limit (Slurm --signal=USR1@300, locally)',
+      parseDuration,
+    )
+    .option(
+      '--checkpoint-signal <signal>',
+      'the signal a checkpoint request sends the job (default USR1; NCCL jobs often pick USR2)',
+    )
     .option('-C, --cwd <dir>', 'working directory of the job (default: the current one)')
     .option(
       '-e, --env <KEY=VALUE>',
@@ -145,6 +159,15 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .argument('[run]', 'run id or unique prefix (default: the active run)')
     .option('-f, --force', 'SIGKILL now')
     .option('-g, --grace <duration>', "override the run's grace for this abort", parseDuration)
+    .option(
+      '--checkpoint',
+      'ask the job to checkpoint and exit first (it ends suspended); without an answer in --checkpoint-grace: SIGINT, grace, SIGKILL',
+    )
+    .option(
+      '--checkpoint-grace <duration>',
+      'with --checkpoint: how long the job has to save, ack and exit (default 10m)',
+      parseDuration,
+    )
     .option('--no-wait', 'return once the abort is under way')
     .option('--if-active', 'exit 0 when no run is active (default: exit 4, for scripts that must know)')
     .option('--json', 'print the history record (or the pending abort) as JSON')
@@ -214,6 +237,22 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .action(async (language: string, flags) => {
       const { helperCommand } = await import('./commands/helper.ts');
       run(helperCommand(language, flags));
+    });
+
+  // Issue 14: a checkpoint while the run goes on.
+  program
+    .command('checkpoint')
+    .description(
+      'ask the running job for a checkpoint (control file + checkpoint signal); the run goes on (docs/protocol.md)',
+    )
+    .argument('[run]', 'run id or unique prefix (default: the active run)')
+    .option('--wait', "wait for the job's checkpoint event answering the request")
+    .option('--timeout <duration>', 'with --wait: give up after this long (default 10m)', parseDuration)
+    .option('--json', 'print {"runId","request","checkpoint"}')
+    .action(async (runArg: string | undefined, flags) => {
+      const { checkpointCommand } = await import('./commands/checkpoint.ts');
+      const ws = await workspaceOf(program);
+      run(checkpointCommand(ws, runArg === undefined ? undefined : ws.resolveRun(runArg, 'active'), flags));
     });
 
   // Issue 14: deleting ended runs' directories on purpose.

@@ -68,7 +68,15 @@ export function ensureMonitorBinary(options: MonitorBuildOptions = {}): Promise<
 async function locateOrBuild(options: MonitorBuildOptions): Promise<Result<string>> {
   let source: Buffer;
   try {
-    source = fs.readFileSync(SOURCE_PATH);
+    // The source and the headers it includes (log-cap.h, …): any change is a new binary.
+    const headers = fs
+      .readdirSync(path.dirname(SOURCE_PATH))
+      .filter((file) => file.endsWith('.h'))
+      .sort();
+    source = Buffer.concat([
+      fs.readFileSync(SOURCE_PATH),
+      ...headers.map((file) => fs.readFileSync(path.join(path.dirname(SOURCE_PATH), file))),
+    ]);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     return fail(

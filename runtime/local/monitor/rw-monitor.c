@@ -424,6 +424,8 @@ static int kill_descendants(void) {
   return left;
 }
 
+#include "checkpoint.h" /* issue 14: the checkpoint clock (time limit, request deadline) */
+
 /* Wait for signals until the child ends, escalating an abort when its grace runs out. */
 static void supervise(pid_t pid, const sigset_t *set, struct exec_state *st,
                       siginfo_t *info) {
@@ -446,7 +448,12 @@ static void supervise(pid_t pid, const sigset_t *set, struct exec_state *st,
       timeout = &ts;
     }
     siginfo_t si;
+    long long ck_ms = ckpt_next_ms(); /* issue 14: wake for the checkpoint clock too */
+    struct timespec ck_ts = {ck_ms / 1000, (ck_ms % 1000) * 1000000L};
+    if (ck_ms >= 0 && (!timeout || ck_ms < ts.tv_sec * 1000 + ts.tv_nsec / 1000000)) timeout = &ck_ts;
     int sig = sigtimedwait(set, &si, timeout);
+    if (sig == SIGALRM) ckpt_read_clock(-1);
+    if (ckpt_tick() && sig != SIGUSR2) sig = SIGUSR1; /* the clock's abort: as if asked */
     if (sig == SIGUSR1 || sig == SIGTERM || sig == SIGINT) {
       if (!aborting) {
         aborting = 1;
@@ -527,6 +534,7 @@ int main(int argc, char **argv) {
 
   struct exec_state st = {ep[0], 0, 0, 0};
   siginfo_t info;
+  ckpt_read_clock(now_ms(CLOCK_REALTIME)); /* issue 14: the time limit counts from here */
   supervise(pid, &set, &st, &info);
   long long ended_ms = now_ms(CLOCK_REALTIME);
   kill_group(SIGKILL); /* grandchildren left in the job's group; the zombie keeps the pgid ours */

@@ -1,5 +1,6 @@
 // `runwarden abort [RUN]`: SIGINT, then SIGKILL after the grace; waits for the end by default.
 import { existsSync } from 'node:fs';
+import { defaultCheckpointGraceMs, suspendRun } from '../../api/checkpoint.ts';
 import { RunwardenError } from '../../api/errors.ts';
 import { recordJson } from '../../api/view-json.ts';
 import type { Workspace } from '../../api/workspace.ts';
@@ -12,6 +13,8 @@ export interface AbortFlags {
   wait?: boolean;
   json?: boolean;
   ifActive?: boolean;
+  checkpoint?: boolean;
+  checkpointGrace?: number;
 }
 
 /** Issue 14: what an abort keeps (by default the whole directory: logs, checkpoints inside it). */
@@ -48,6 +51,16 @@ export async function abortCommand(
     );
   }
   const graceMs = flags.grace ?? status.run?.graceMs ?? 0;
+  if (flags.checkpoint === true) {
+    if (flags.force === true)
+      throw new RunwardenError(
+        'RW_USAGE',
+        '--checkpoint and --force contradict each other: pass one of them',
+      );
+    return suspendCommand(ws, active, graceMs, flags);
+  }
+  if (flags.checkpointGrace !== undefined)
+    throw new RunwardenError('RW_USAGE', '--checkpoint-grace needs --checkpoint: pass both');
   if (flags.json !== true) {
     const how = flags.force
       ? 'SIGKILL now'
@@ -66,5 +79,37 @@ export async function abortCommand(
   }
   if (flags.json === true) printJson(recordJson(record));
   else process.stdout.write(`run ${active} ${endedHow(record)}\n${keptLine(ws, active)}`);
+  return 0;
+}
+
+/** Issue 14: `abort --checkpoint`: checkpoint-and-exit first, the plain abort only as the fallback. */
+async function suspendCommand(
+  ws: Workspace,
+  active: string,
+  graceMs: number,
+  flags: AbortFlags,
+): Promise<number> {
+  const checkpointGraceMs = flags.checkpointGrace ?? defaultCheckpointGraceMs;
+  if (flags.json !== true)
+    process.stdout.write(
+      `asking ${active} to checkpoint and exit: it has ${formatDuration(checkpointGraceMs)}; then SIGINT, SIGKILL ${formatDuration(graceMs)} later if still running\n`,
+    );
+  const record = await suspendRun(ws, active, { graceMs: checkpointGraceMs, wait: flags.wait !== false });
+  if (record === null) {
+    if (flags.json === true) printJson({ id: active, state: 'suspending' });
+    else process.stdout.write(`checkpoint request sent to ${active} (follow it with: runwarden watch)\n`);
+    return 0;
+  }
+  if (flags.json === true) {
+    printJson(recordJson(record));
+    return 0;
+  }
+  process.stdout.write(`run ${active} ${endedHow(record)}\n`);
+  if (record.checkpoint !== undefined)
+    process.stdout.write(
+      `checkpoint: ${record.checkpoint.path}${record.checkpoint.step === null ? '' : ` (step ${record.checkpoint.step})`}\n`,
+    );
+  if (record.outcome === 'suspended') process.stdout.write(`resume it with: runwarden resume ${active}\n`);
+  process.stdout.write(keptLine(ws, active));
   return 0;
 }

@@ -21,6 +21,10 @@ export interface StartFlags {
   watch?: boolean;
   progressEvery?: number;
   json?: boolean;
+  // Issue 14
+  timeLimit?: number;
+  checkpointBefore?: number;
+  checkpointSignal?: string;
 }
 
 /**
@@ -84,6 +88,9 @@ export async function startCommand(ws: Workspace, argv: string[], flags: StartFl
     ...(flags.stallAfter === undefined ? {} : { stallAfterMs: flags.stallAfter }),
     ...(flags.abortOnStall ? { abortOnStall: true } : {}),
     retention,
+    ...(flags.timeLimit === undefined ? {} : { timeLimitMs: flags.timeLimit }),
+    ...(flags.checkpointBefore === undefined ? {} : { checkpointBeforeMs: flags.checkpointBefore }),
+    ...(flags.checkpointSignal === undefined ? {} : { checkpointSignal: flags.checkpointSignal }),
   });
   for (const note of started.recovered) notice(note);
   if (flags.json === true && flags.watch !== true) {
