@@ -67,6 +67,8 @@ export interface LifecycleContext {
   readonly suspend: SuspendState | null;
   /** Issue 14: the checkpoint facts the job's exit came with (for the outcome). */
   readonly checkpoint: CheckpointFacts | null;
+  /** Issue 14: when the job was paused (SIGSTOP to its group); null while it is not. */
+  readonly pausedAt: number | null;
 }
 
 /** Issue 14: a checkpoint-and-exit request in progress, as the machine tracks it. */
@@ -83,6 +85,9 @@ export type LifecycleEvent =
   | { readonly type: 'run.abort'; readonly at: number; readonly graceMs?: number }
   | { readonly type: 'run.force'; readonly at: number }
   | { readonly type: 'run.recover' }
+  /** Issue 14: pause the job (SIGSTOP to its group) / let it go on (SIGCONT). */
+  | { readonly type: 'run.pause'; readonly at: number }
+  | { readonly type: 'run.continue'; readonly at: number }
   /** Issue 14: checkpoint-and-exit: the job saves, acks and exits; no answer in `graceMs`: aborted. */
   | {
       readonly type: 'run.checkpoint';
@@ -129,6 +134,7 @@ const runScoped = {
   decision: null,
   suspend: null,
   checkpoint: null,
+  pausedAt: null,
 } as const satisfies Partial<LifecycleContext>;
 
 /** The context at boot. */

@@ -40,6 +40,9 @@ export const lifecycleSetup = setup({
       return d?.kind === 'reattach' && stallAfterMs !== null && d.silentMs >= stallAfterMs;
     },
     abortOnStall: ({ context }) => context.run?.abortOnStall === true,
+    // Issue 14: recovery found the run paused (its pause record).
+    reattachPaused: ({ context }) =>
+      context.decision?.kind === 'reattach' && context.decision.pausedAt != null,
     // Another claimer won the rename (or the lock is a newer run's): not an error, look again.
     claimLost: ({ event }) => !outputOk(event) && errorOf(event, '').code === 'RW_CLAIM_LOST',
     firstAttempt: ({ context }) => context.attempts === 0,
@@ -99,6 +102,7 @@ export const lifecycleSetup = setup({
         lastActivityAt: now === null ? null : now - silentMs,
         watchingSince: now,
         stallLeftMs: stallAfterMs === null ? null : Math.max(0, stallAfterMs - silentMs),
+        pausedAt: d.kind === 'reattach' ? (d.pausedAt ?? null) : null,
       };
     }),
     adoptAbort: assign(({ context }) => {
@@ -158,6 +162,11 @@ export const lifecycleSetup = setup({
       stallLeftMs: context.run?.stallAfterMs ?? null,
     })),
     noteSignalError: assign(({ event }) => ({ error: errorOf(event, 'RW_SIGNAL_FAILED') })),
+    // Issue 14: back from a pause: a fresh stall window (the pause did not count as silence).
+    resumeStallWindow: assign(({ context }) => ({
+      pausedAt: null,
+      stallLeftMs: context.run?.stallAfterMs ?? null,
+    })),
     noteFinalizeError: assign(({ event }) => ({ error: errorOf(event, 'RW_FINALIZE_FAILED') })),
     rejectStart: emit(({ context }) => ({
       type: 'command.rejected' as const,

@@ -38,7 +38,10 @@ export type JobReport =
   | { readonly type: 'process.lost'; readonly reason: GoneReason; readonly at: number }
   /** An abort record appeared or changed on disk (another process asked): every watcher takes it over. */
   | { readonly type: 'abort.recorded'; readonly abort: AbortRequest; readonly at: number }
-  | { readonly type: 'job.activity'; readonly at: number };
+  | { readonly type: 'job.activity'; readonly at: number }
+  /** Issue 14: the run's pause record appeared (another process paused it) or went away. */
+  | { readonly type: 'job.paused'; readonly at: number }
+  | { readonly type: 'job.continued'; readonly at: number };
 
 /** What `watchWorkspace` reports. */
 export type WorkspaceReport = { readonly type: 'lock.appeared' };
@@ -55,6 +58,11 @@ export interface SpawnOutput {
 export interface SignalInput {
   readonly lock: LockRecord;
   readonly abort: AbortState;
+}
+/** Issue 14: which job to pause or continue, and when it was asked. */
+export interface PauseInput {
+  readonly lock: LockRecord;
+  readonly at: number;
 }
 /** Issue 14: what `requestCheckpoint` is asked to deliver. */
 export interface CheckpointInput {
@@ -109,6 +117,10 @@ export const unprovidedPorts = {
   requestCheckpoint: fromPromise<Result<CheckpointRequest>, CheckpointInput>(async () =>
     missing('requestCheckpoint'),
   ),
+  /** Issue 14: record the pause, then SIGSTOP the job's group, identity checked. */
+  pauseJob: fromPromise<Result<null>, PauseInput>(async () => missing('pauseJob')),
+  /** Issue 14: SIGCONT the job's group, identity checked, then remove the pause record. */
+  continueJob: fromPromise<Result<null>, PauseInput>(async () => missing('continueJob')),
   /** Kill the job's group (SIGKILL), identity checked. */
   killJob: fromPromise<Result<null>, SignalInput>(async () => missing('killJob')),
   /** Take the lock out of the way by an atomic rename; exactly one claimer wins. */

@@ -191,6 +191,8 @@ export interface RecordedRun {
   readonly lastActivityAt: number | null;
   /** Issue 14: the checkpoint facts of the run directory (absent: none read). */
   readonly checkpoint?: CheckpointFacts | null;
+  /** Issue 14: when the run was paused, from its pause record (absent or null: not paused). */
+  readonly paused?: number | null;
 }
 
 /** Everything recovery needs to decide, read from disk and probed, as plain facts. */

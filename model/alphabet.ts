@@ -91,6 +91,8 @@ export const findings: readonly DiskFinding[] = [
   { ...present, job: foreign },
   { ...present, job: alive },
   { ...present, job: alive, now: 60_000 },
+  // Issue 14: a paused run (its pause record), re-attached paused.
+  { ...present, job: alive, now: 60_000, paused: 5 },
   { ...present, job: alive, abort: { requestedAt: 0, graceMs: 1_000, forced: false } },
   { ...present, job: alive, abort: { requestedAt: 0, graceMs: 1_000, forced: true } },
   {
@@ -117,6 +119,8 @@ const okOutputs: Record<string, readonly unknown[]> = {
   spawnJob: [ok({ lock: record, handle: job, at: 0 })],
   interruptJob: [ok(null)],
   killJob: [ok(null)],
+  pauseJob: [ok(null)],
+  continueJob: [ok(null)],
   requestCheckpoint: [
     ok({ seq: 1, reason: 'user', exit: true, requestedAt: 0, deadlineAt: 1_000, signal: 'SIGUSR1' }),
   ],
@@ -170,6 +174,10 @@ function eventsOf(type: string): AnyEvent[] {
       ];
     case 'run.abort':
     case 'run.force':
+    case 'run.pause':
+    case 'run.continue':
+    case 'job.paused':
+    case 'job.continued':
     case 'job.activity':
       return [{ type, at: 0 }];
     case 'process.exited':

@@ -78,6 +78,7 @@ function recordedRun(world: World, record: LockRecord, owner: Liveness): Recorde
     // The model tracks no output: silence counts from the job's start.
     lastActivityAt: null,
     checkpoint: checkpointFactsOf(world, record.runId),
+    paused: world.pauses.get(record.runId) ?? null,
   };
 }
 
@@ -250,6 +251,7 @@ export function fakeRuntime(world: World, ownerId: number): typeof unprovidedPor
       const { lock } = input;
       // A record already there is reported too: the machine ignores one it already carries out.
       let seenAbort = 'null';
+      let seenPause: number | null = null;
       const check = (): void => {
         const job = lock.job;
         if (job === null) return;
@@ -267,6 +269,16 @@ export function fakeRuntime(world: World, ownerId: number): typeof unprovidedPor
         if (liveness.state === 'gone') {
           sendBack({ type: 'process.lost', reason: liveness.reason, at: world.now } satisfies JobReport);
           return;
+        }
+        // Issue 14: another process paused or continued the run.
+        const paused = world.pauses.get(lock.runId) ?? null;
+        if (paused !== seenPause) {
+          seenPause = paused;
+          sendBack(
+            (paused === null
+              ? { type: 'job.continued', at: world.now }
+              : { type: 'job.paused', at: paused }) satisfies JobReport,
+          );
         }
         const abort = world.aborts.get(lock.runId);
         const now = JSON.stringify(abort ?? null);
@@ -305,6 +317,8 @@ export function fakeRuntime(world: World, ownerId: number): typeof unprovidedPor
       const noGrace = refused<null>(world, 'write', 'abort.grace');
       const asked = noGrace === null && world.deliverAbort(lock.runId, job, abort.graceMs);
       if (!asked) world.interruptDirectly(lock.runId, job, ownerId);
+      // Issue 14: a paused job gets SIGCONT with the interrupt.
+      if (world.pauses.delete(lock.runId)) world.stopJob(job, false);
       diesAfter('delivered');
       await step('interruptJob');
       // Only a monitor that took the request escalates on its own: only then is it recorded
@@ -326,6 +340,26 @@ export function fakeRuntime(world: World, ownerId: number): typeof unprovidedPor
         await step('killJob');
       }
       world.signal(job, 'SIGKILL');
+      if (world.pauses.delete(input.lock.runId)) world.stopJob(job, false);
+      return ok(null);
+    }),
+    // Issue 14: the pause record, then SIGSTOP; SIGCONT, then the record removed.
+    pauseJob: fromPromise(async ({ input }) => {
+      await step('pauseJob');
+      const job = input.lock.job;
+      if (job === null) return fail('RW_NO_JOB', 'no job recorded');
+      const no = refused<null>(world, 'write', 'paused.json');
+      if (no !== null) return no;
+      world.pauses.set(input.lock.runId, input.at);
+      world.stopJob(job, true);
+      return ok(null);
+    }),
+    continueJob: fromPromise(async ({ input }) => {
+      await step('continueJob');
+      const job = input.lock.job;
+      if (job !== null) world.stopJob(job, false);
+      world.pauses.delete(input.lock.runId);
+      world.changed();
       return ok(null);
     }),
     // Issue 14: the control file (next seq), the monitor's deadline, the signal, identity checked.

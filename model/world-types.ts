@@ -19,6 +19,10 @@ export interface Proc {
   readonly ignoresSigint: boolean;
   /** Issue 14: ms after a checkpoint request it saves and acks (then exits 0); null: ignores requests. */
   readonly checkpointAckMs?: number | null;
+  /** Issue 14: SIGSTOPped: a SIGINT waits until SIGCONT (SIGKILL does not). */
+  stopped?: boolean;
+  /** Issue 14: a SIGINT that arrived while stopped. */
+  intPending?: boolean;
 }
 
 /** Misbehaviour the world can be asked for. */

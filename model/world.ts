@@ -225,6 +225,9 @@ export class World {
     }
     if (sig === 'SIGKILL') {
       this.clock.setTimeout(() => this.exit(target, null, 'SIGKILL'), sigkillExitDelayMs);
+    } else if (target.stopped === true) {
+      // Issue 14: a stopped job acts on SIGINT only once it gets SIGCONT.
+      target.intPending = true;
     } else if (!target.ignoresSigint) {
       this.clock.setTimeout(() => this.exit(target, 130, null), sigintExitDelayMs);
     }
@@ -299,6 +302,21 @@ export class World {
         this.recordAbort(runId, { requestedAt: this.now, graceMs, forced: false, reason: null });
         this.deliverAbort(runId, handle, graceMs);
       }, request.deadlineAt - this.now);
+    }
+    this.changed();
+  }
+
+  /** Issue 14: runs whose pause is recorded (the pause record other processes see), with when. */
+  readonly pauses = new Map<string, number>();
+
+  /** Issue 14: SIGSTOP (true) or SIGCONT (false) the job a handle names; a pending SIGINT then acts. */
+  stopJob(handle: JobHandle, stop: boolean): void {
+    const proc = this.resolve(handle);
+    if (proc === null) return;
+    proc.stopped = stop;
+    if (!stop && proc.intPending === true) {
+      proc.intPending = false;
+      if (!proc.ignoresSigint) this.clock.setTimeout(() => this.exit(proc, 130, null), sigintExitDelayMs);
     }
     this.changed();
   }

@@ -89,6 +89,12 @@ export const live = lifecycleSetup.createStateConfig({
           target: 'aborting.forced',
           actions: assign(({ event }) => ({ abort: newAbort(event.at, 0, true) })),
         },
+        // Issue 14: pause (SIGSTOP); another process's pause is seen through its record.
+        'run.pause': { target: 'paused', actions: assign(({ event }) => ({ pausedAt: event.at })) },
+        'job.paused': {
+          target: 'paused.held',
+          actions: assign(({ event }) => ({ pausedAt: event.at })),
+        },
         // Issue 14: checkpoint-and-exit (abort --checkpoint): ask, then wait the grace for the exit.
         'run.checkpoint': {
           target: 'suspending',
@@ -126,6 +132,58 @@ export const live = lifecycleSetup.createStateConfig({
             }),
           },
         },
+      },
+    },
+    // Issue 14: the job's group is stopped (SIGSTOP): the stall timer does not run, GPU memory
+    // stays held. An abort still ends it (the interrupt is sent with SIGCONT).
+    paused: {
+      tags: ['paused'],
+      initial: 'stopping',
+      states: {
+        stopping: {
+          invoke: {
+            id: 'pauseJob',
+            src: 'pauseJob',
+            input: ({ context }) => ({ lock: need(context.lock, 'lock'), at: context.pausedAt ?? 0 }),
+            onDone: [
+              { guard: 'resultOk', target: 'held' },
+              { target: '#runwarden.live.running', actions: ['noteSignalError', 'resumeStallWindow'] },
+            ],
+            onError: { target: '#runwarden.live.running', actions: ['noteSignalError', 'resumeStallWindow'] },
+          },
+        },
+        held: {},
+        continuing: {
+          invoke: {
+            id: 'continueJob',
+            src: 'continueJob',
+            input: ({ context }) => ({ lock: need(context.lock, 'lock'), at: context.pausedAt ?? 0 }),
+            onDone: [
+              { guard: 'resultOk', target: '#runwarden.live.running', actions: 'resumeStallWindow' },
+              { target: 'held', actions: 'noteSignalError' },
+            ],
+            onError: { target: 'held', actions: 'noteSignalError' },
+          },
+        },
+      },
+      on: {
+        'run.continue': '.continuing',
+        'job.continued': { target: 'running', actions: 'resumeStallWindow' },
+        'run.abort': {
+          target: 'aborting',
+          actions: assign(({ context, event }) => ({
+            pausedAt: null,
+            abort: newAbort(event.at, event.graceMs ?? need(context.run, 'run').graceMs, false),
+          })),
+        },
+        'run.force': {
+          target: 'aborting.forced',
+          actions: assign(({ event }) => ({ pausedAt: null, abort: newAbort(event.at, 0, true) })),
+        },
+        'abort.recorded': [
+          { guard: 'recordForced', target: 'aborting.forced', actions: 'adoptRecordedAbort' },
+          { target: 'aborting', actions: 'adoptRecordedAbort' },
+        ],
       },
     },
     // Issue 14: a checkpoint-and-exit request is out. The job saves, acks and exits (suspended);

@@ -2,6 +2,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import type { DiskFinding, Liveness, LockRecord, LockSource, RecordedRun } from '../../machine/types.ts';
 import { readCheckpointFacts } from './checkpoint-control.ts';
+import { readPause } from './checkpoint-pause.ts';
 import { bootId, probe } from './identity.ts';
 import { probeJob } from './job-liveness.ts';
 import { type Layout, runIdPattern } from './layout.ts';
@@ -132,6 +133,7 @@ function recorded(layout: Layout, record: LockRecord, owner: Liveness): Recorded
     lastActivityAt: lastActivityOf(layout, record.runId),
     // Issue 14: a checkpoint-and-exit request the job acked makes its exit `suspended`.
     checkpoint: exit.ok && exit.value !== null ? readCheckpointFacts(layout, record.runId) : null,
+    paused: readPause(layout, record.runId),
   };
 }
 

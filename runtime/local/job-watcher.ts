@@ -4,6 +4,7 @@ import { type FSWatcher, statSync, watch } from 'node:fs';
 import type { JobReport } from '../../machine/ports.ts';
 import type { LockRecord } from '../../machine/types.ts';
 import { readCheckpointFacts } from './checkpoint-control.ts';
+import { pausedPath, readPause } from './checkpoint-pause.ts';
 import { probeJob } from './job-liveness.ts';
 import type { Layout } from './layout.ts';
 import { readExitRecord } from './monitor/exit-record.ts';
@@ -51,6 +52,8 @@ export function watchJob(
   const abortPath = layout.runFile(runId, 'abort');
   // A record already there is reported too: the machine ignores one it already carries out.
   let abortSeen = 'none';
+  const pausePath = pausedPath(layout, runId);
+  let pauseSeen = 'none';
   let ended = false;
 
   const look = () => {
@@ -79,6 +82,13 @@ export function watchJob(
       abortSeen = abortNow;
       const abort = readAbortRequest(layout, runId);
       if (abort !== null) report({ type: 'abort.recorded', abort, at: options.now() });
+    }
+    // Issue 14: another process paused or continued the run: every watcher shows it.
+    const pauseNow = versionOf(pausePath);
+    if (pauseNow !== pauseSeen) {
+      pauseSeen = pauseNow;
+      const at = readPause(layout, runId);
+      report(at === null ? { type: 'job.continued', at: options.now() } : { type: 'job.paused', at });
     }
     const now = activityFiles.map((f) => sizeOf(layout.runFile(runId, f)));
     if (now.some((size, i) => size !== sizes[i])) {

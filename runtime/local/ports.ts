@@ -10,6 +10,7 @@ import type {
   CheckpointInput,
   ClaimInput,
   HistoryInput,
+  PauseInput,
   Result,
   RetentionInput,
   SignalInput,
@@ -19,6 +20,7 @@ import type {
 import type { LockRecord } from '../../machine/types.ts';
 import { errnoOf, failure, success } from '../fs/fs-error.ts';
 import { chain, checkpointEnv, deliverCheckpointRequest, writeTimeLimitClock } from './checkpoint-control.ts';
+import { continueIfPaused, continueJob, pauseJob } from './checkpoint-pause.ts';
 import { failpoint } from './failpoint.ts';
 import { recordHistory } from './history-store.ts';
 import { identityOf, signalGroupIfSame } from './identity.ts';
@@ -171,6 +173,8 @@ function interrupt(layout: Layout, now: () => number, { lock, abort }: SignalInp
     const sent = identity === null ? success('gone') : signalGroupIfSame(identity, 'SIGINT');
     if (!sent.ok) return sent;
   }
+  // Issue 14: a paused group must run again to act on the interrupt.
+  continueIfPaused(layout, lock);
   failpoint('abort-grace');
   // Only a monitor that took the request escalates on its own, so only then is the delivery
   // recorded; otherwise a resumer interrupts again and its own grace timer escalates.
@@ -189,6 +193,7 @@ function kill(layout: Layout, { lock, abort }: SignalInput): Result<null> {
   if (monitor !== null) signalIfSame(monitor, 'SIGUSR2');
   if (identity === null) return success(null);
   const sent = signalGroupIfSame(identity, 'SIGKILL');
+  continueIfPaused(layout, lock);
   return sent.ok ? success(null) : sent;
 }
 
@@ -217,6 +222,9 @@ export function localRuntime(options: LocalRuntimeOptions): Ports {
       interrupt(layout, opts.now, input),
     ),
     killJob: fromPromise(async ({ input }: { input: SignalInput }) => kill(layout, input)),
+    // Issue 14: pause / continue (runtime/local/checkpoint-pause.ts).
+    pauseJob: fromPromise(async ({ input }: { input: PauseInput }) => pauseJob(layout, input.lock, input.at)),
+    continueJob: fromPromise(async ({ input }: { input: PauseInput }) => continueJob(layout, input.lock)),
     // Issue 14: checkpoint-and-exit (runtime/local/checkpoint-control.ts).
     requestCheckpoint: fromPromise(async ({ input }: { input: CheckpointInput }) =>
       deliverCheckpointRequest(layout, input.lock, {

@@ -19,6 +19,8 @@ export { followRun, RunWatcher } from './follow.ts';
 export type { FinalView, HistoryQuery, HistoryRecord, HistorySummary } from './history.ts';
 export { getHistory, listHistory, readRunConfig } from './history.ts';
 export type { JournalEntry } from './journal.ts';
+// Issue 14: pause / continue.
+export { continueRun, pauseRun } from './pause.ts';
 export type {
   CurrentNumbers,
   PollOptions,

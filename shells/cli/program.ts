@@ -255,6 +255,31 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
       run(checkpointCommand(ws, runArg === undefined ? undefined : ws.resolveRun(runArg, 'active'), flags));
     });
 
+  // Issue 14: pause / continue.
+  program
+    .command('pause')
+    .description(
+      "stop the running job's process group (SIGSTOP); it keeps its GPU memory; the stall timer stops",
+    )
+    .argument('[run]', 'run id or unique prefix (default: the active run)')
+    .option('--json', 'print {"id","state"}')
+    .action(async (runArg: string | undefined, flags) => {
+      const { pauseCommand } = await import('./commands/pause.ts');
+      const ws = await workspaceOf(program);
+      run(pauseCommand(ws, runArg === undefined ? undefined : ws.resolveRun(runArg, 'active'), flags));
+    });
+
+  program
+    .command('continue')
+    .description('let a paused run go on (SIGCONT to its process group)')
+    .argument('[run]', 'run id or unique prefix (default: the active run)')
+    .option('--json', 'print {"id","state"}')
+    .action(async (runArg: string | undefined, flags) => {
+      const { continueCommand } = await import('./commands/pause.ts');
+      const ws = await workspaceOf(program);
+      run(continueCommand(ws, runArg === undefined ? undefined : ws.resolveRun(runArg, 'active'), flags));
+    });
+
   // Issue 14: deleting ended runs' directories on purpose.
   program
     .command('prune')

@@ -10,6 +10,23 @@
  * The abort the clock starts is recorded in RUN_DIR/abort.json (unless one is there), so whoever
  * finalises the run finds it aborted, with reason "time-limit" for the time limit. */
 
+/* In the job, before exec: the checkpoint signal ($RUNWARDEN_CHECKPOINT_SIGNAL, e.g. "SIGUSR1") is
+   ignored, and stays ignored across exec in every process of the job that does not install a
+   handler (a data loader worker, a shell wrapper): the request, sent to the whole group, then
+   reaches only the processes that listen for it (the helpers install a handler). */
+static void ckpt_child_ignore(void) {
+  const char *want = getenv("RUNWARDEN_CHECKPOINT_SIGNAL");
+  if (!want || !*want) return;
+  for (int n = 1; n < 65; n++) {
+    char name[24];
+    name_of(n, 1, name, sizeof name);
+    if (strcmp(name, want) == 0 && n != SIGKILL && n != SIGSTOP && n != SIGINT && n != SIGCHLD) {
+      signal(n, SIG_IGN);
+      return;
+    }
+  }
+}
+
 static long long ckpt_ask_at = -1;   /* CLOCK_REALTIME ms of the time limit's request; -1: none */
 static long long ckpt_abort_at = -1; /* CLOCK_REALTIME ms of the clock's abort; -1: none */
 static long long ckpt_before_ms = 0; /* the time limit's BEFORE_MS (the request's deadline) */

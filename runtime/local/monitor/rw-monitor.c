@@ -129,6 +129,8 @@ static void name_of(int n, int sig, char *out, size_t size) {
   else snprintf(out, size, "%s%d", sig ? "SIG" : "E", n);
 }
 
+#include "checkpoint.h" /* issue 14: the checkpoint clock (time limit, request deadline) */
+
 /* The job's side of the fork: own session, wait for 'G', exec; never returns. */
 static void run_child(int status_fd, char **argv, const sigset_t *old_mask) {
   close(REPORT_FD);
@@ -139,6 +141,7 @@ static void run_child(int status_fd, char **argv, const sigset_t *old_mask) {
   /* A signal ignored by whoever started us would be inherited by the job: restore defaults. */
   int defaults[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGUSR1, SIGUSR2};
   for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++) signal(defaults[i], SIG_DFL);
+  ckpt_child_ignore(); /* issue 14: a checkpoint request never kills a job that does not handle it */
   sigprocmask(SIG_SETMASK, old_mask, NULL);
   write_all(status_fd, (const char *)&msg, sizeof msg);
   fcntl(GO_FD, F_SETFL, fcntl(GO_FD, F_GETFL) & ~O_NONBLOCK); /* wait for the launcher, however set */
@@ -423,8 +426,6 @@ static int kill_descendants(void) {
   }
   return left;
 }
-
-#include "checkpoint.h" /* issue 14: the checkpoint clock (time limit, request deadline) */
 
 /* Wait for signals until the child ends, escalating an abort when its grace runs out. */
 static void supervise(pid_t pid, const sigset_t *set, struct exec_state *st,

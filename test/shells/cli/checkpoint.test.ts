@@ -137,7 +137,7 @@ describe('checkpoint requests with real jobs', () => {
     const run = await start(
       ws,
       ['python3', pyJob, out, '100000', '50'],
-      ['--time-limit', '4s', '--checkpoint-before', '3s'],
+      ['--time-limit', '8s', '--checkpoint-before', '6s'],
     );
     await waitFor(() => existsSync(join(run.dir, 'exit.json')), {
       timeoutMs: 30_000,
@@ -164,6 +164,29 @@ describe('checkpoint requests with real jobs', () => {
     });
     const ended = await show(ws, plain.id);
     expect(ended).toMatchObject({ outcome: 'aborted', reason: 'time-limit' });
+  });
+
+  it('a job that never handles the checkpoint signal is not killed by it (the monitor starts it ignored)', async () => {
+    const ws = workspace();
+    const run = await start(ws, ['sh', '-c', 'while :; do echo tick; sleep 0.1; done']);
+    await waitFor(
+      () =>
+        existsSync(join(run.dir, 'stdout.log')) &&
+        readFileSync(join(run.dir, 'stdout.log'), 'utf8').length > 10,
+      {
+        timeoutMs: 20_000,
+        description: 'ticks',
+      },
+    );
+    const asked = await runCli(ws, ['checkpoint', '--json']);
+    expect(asked.code).toBe(0);
+    const size = readFileSync(join(run.dir, 'stdout.log'), 'utf8').length;
+    await waitFor(() => readFileSync(join(run.dir, 'stdout.log'), 'utf8').length > size + 20, {
+      timeoutMs: 20_000,
+      description: 'ticks after the request',
+    });
+    expect(JSON.parse((await runCli(ws, ['status', '--json'])).stdout).state).toBe('running');
+    expect((await runCli(ws, ['abort', '--force'])).code).toBe(0);
   });
 
   it('refuses bad checkpoint options with one line and exit 2, starting nothing', async () => {
