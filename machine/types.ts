@@ -44,6 +44,26 @@ export interface RunConfig {
   readonly timeLimitMs?: number;
   /** Issue 14: with `timeLimitMs`, ask for checkpoint-and-exit this long before the limit. */
   readonly checkpointBeforeMs?: number;
+  /** Issue 14: restart the run as a new one when it ends so (--retries, --auto-resume). */
+  readonly retries?: RestartPolicy;
+}
+
+/**
+ * Issue 14: when an ended run is started again as a new run of its lineage. By default only
+ * infrastructure failures are retried (orphaned by a reboot, killed by SIGKILL without an abort:
+ * the OOM killer, or preempted); code errors only when `onExit` names their exit code.
+ */
+export interface RestartPolicy {
+  /** Retries in all across the lineage (attempts after the first); 0: none. */
+  readonly max: number;
+  /** Also retry a failure with one of these exit codes (128 + N also matches signal N). */
+  readonly onExit: readonly number[];
+  /** Also retry any orphaned run (not only one orphaned by a reboot). */
+  readonly onOrphan: boolean;
+  /** First back-off (doubling per restart, capped at 10 minutes). */
+  readonly backoffMs: number;
+  /** Resume a `suspended` run at once (not counted against `max`). */
+  readonly autoResume: boolean;
 }
 
 /** Issue 14: why a checkpoint was asked for. */
@@ -83,6 +103,12 @@ export interface Lineage {
   readonly lineageId: string;
   /** 1 for the first restart (RUNWARDEN_RESTART_COUNT). */
   readonly restartCount: number;
+  /** The checkpoint handed to the job (RUNWARDEN_RESUME_FROM); null: none was found on disk. */
+  readonly resumeFrom?: string | null;
+  /** Why this run was started: `resume` (asked, or --auto-resume) or `retry` (--retries). */
+  readonly kind?: 'resume' | 'retry';
+  /** Retries (not resumes) in the lineage so far, this run included when it is one. */
+  readonly retriesSoFar?: number;
 }
 
 /** A runtime's identity of a job (for local runs: pid + start time + boot id). Opaque here. */

@@ -203,11 +203,19 @@ export function readCheckpointFacts(layout: Layout, runId: string): CheckpointFa
   return { request, ackedAt, newest };
 }
 
-/** The variables a job finds its checkpoint protocol in (docs/protocol.md). */
+/**
+ * The variables a job finds its checkpoint protocol and its lineage in (docs/protocol.md):
+ * the control file and signal, the lineage id (the first run's id, the same across restarts:
+ * pass it to W&B `id=` / MLflow), the restart count, and the checkpoint to resume from.
+ */
 export function checkpointEnv(layout: Layout, config: RunConfig): Record<string, string> {
+  const lineage = config.lineage;
   return {
     RUNWARDEN_CHECKPOINT_FILE: checkpointPath(layout, config.runId),
     RUNWARDEN_CHECKPOINT_SIGNAL: config.checkpointSignal ?? defaultCheckpointSignal,
+    RUNWARDEN_LINEAGE_ID: lineage?.lineageId ?? config.runId,
+    RUNWARDEN_RESTART_COUNT: String(lineage?.restartCount ?? 0),
+    ...(lineage?.resumeFrom == null ? {} : { RUNWARDEN_RESUME_FROM: lineage.resumeFrom }),
   };
 }
 

@@ -32,6 +32,9 @@ export { progressOfRunDir, RunFollower, summaryOf, thin } from './progress.ts';
 // Issue 14: prune (deleting ended runs' directories on purpose).
 export type { PruneItem, PruneOptions, PruneReport } from './prune.ts';
 export { configuredBudget, pruneWorkspace } from './prune.ts';
+// Issue 14: resume, retries, lineage.
+export type { ResumedRun } from './resume.ts';
+export { restartIfDue, resumeCheckpointOf, resumeRun } from './resume.ts';
 export type { Layout } from './run-files.ts';
 export { layoutOf, runFiles, runIdPattern } from './run-files.ts';
 export { copyRunLog, runLogSizeBytes, tailLines } from './run-log.ts';

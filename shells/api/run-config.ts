@@ -1,6 +1,6 @@
 // The immutable config of a new run, from what a caller asked for, with the defaults filled in.
 import { resolve } from 'node:path';
-import type { RetentionPolicy, RunConfig } from '../../machine/types.ts';
+import type { RestartPolicy, RetentionPolicy, RunConfig } from '../../machine/types.ts';
 import { checkpointSignalOf } from '../../runtime/local/checkpoint-control.ts';
 import { RunwardenError } from './errors.ts';
 import { newRunId } from './run-id.ts';
@@ -59,7 +59,24 @@ export function runConfigOf(options: StartOptions): RunConfig {
     abortOnStall: options.abortOnStall ?? false,
     retention: { ...defaultRetention, ...options.retention },
     ...checkpointConfigOf(options),
+    ...(options.lineage === undefined ? {} : { lineage: options.lineage }),
+    ...(options.retries === undefined ? {} : { retries: restartPolicyOf(options.retries) }),
   };
+}
+
+/** Issue 14: a restart policy, validated (RW_USAGE naming the option). */
+function restartPolicyOf(policy: RestartPolicy): RestartPolicy {
+  if (!Number.isSafeInteger(policy.max) || policy.max < 0 || policy.max > 1_000)
+    throw new RunwardenError(
+      'RW_USAGE',
+      `--retries must be a whole number from 0 to 1000, got ${policy.max}`,
+    );
+  const bad = policy.onExit.find((code) => !Number.isSafeInteger(code) || code < 1 || code > 255);
+  if (bad !== undefined)
+    throw new RunwardenError('RW_USAGE', `--retry-on-exit codes must be 1..255, got ${bad}`);
+  if (!Number.isFinite(policy.backoffMs) || policy.backoffMs < 0)
+    throw new RunwardenError('RW_USAGE', `--retry-backoff must be a duration, got ${policy.backoffMs} ms`);
+  return { ...policy, onExit: [...policy.onExit] };
 }
 
 /** Issue 14: the checkpoint signal and time limit of a new run, validated (RW_USAGE naming the option). */

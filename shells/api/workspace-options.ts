@@ -1,5 +1,5 @@
 // The options and answers of the Workspace operations (start, abort, the workspace itself).
-import type { RecoveryNote, RetentionPolicy } from '../../machine/types.ts';
+import type { Lineage, RecoveryNote, RestartPolicy, RetentionPolicy } from '../../machine/types.ts';
 import type { Timing } from './session.ts';
 
 /** How to start a run. Only `argv` is required. */
@@ -24,6 +24,10 @@ export interface StartOptions {
   readonly timeLimitMs?: number;
   /** With `timeLimitMs`: ask for checkpoint-and-exit this long before the limit (like Slurm's --signal=USR1@300). */
   readonly checkpointBeforeMs?: number;
+  /** The run this one resumes or retries (set by `resumeRun`; not for direct use). */
+  readonly lineage?: Lineage;
+  /** Restart the run as a new one when it ends so (--retries, --auto-resume): see RestartPolicy. */
+  readonly retries?: RestartPolicy;
 }
 
 /** A run confirmed running. */

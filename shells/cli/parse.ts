@@ -92,3 +92,15 @@ export function parseCount(text: string): number {
     throw new InvalidArgumentError(`invalid number '${text}': use a whole number (0 or more)`);
   return Number(text);
 }
+
+/** Issue 14: exit codes for --retry-on-exit, comma-separated (`75,137`), 1..255. */
+export function parseExitCodes(text: string, previous: number[] = []): number[] {
+  const codes = text
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
+  const bad = codes.find((c) => !/^\d+$/.test(c) || Number(c) < 1 || Number(c) > 255);
+  if (bad !== undefined || codes.length === 0)
+    throw new InvalidArgumentError(`invalid exit code '${bad ?? text}': use numbers 1..255, e.g. 75,137`);
+  return [...previous, ...codes.map(Number)];
+}

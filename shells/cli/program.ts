@@ -5,6 +5,7 @@ import type { Workspace } from '../api/workspace.ts';
 import {
   parseCount,
   parseDuration,
+  parseExitCodes,
   parseInspectUrl,
   parseOutcome,
   parseOutcomeList,
@@ -115,6 +116,23 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
       '--checkpoint-signal <signal>',
       'the signal a checkpoint request sends the job (default USR1; NCCL jobs often pick USR2)',
     )
+    .option(
+      '--retries <n>',
+      'with --watch: retry the run (a new run of its lineage, from its newest checkpoint) up to N times after an infrastructure failure (reboot, SIGKILL/OOM)',
+      parseCount,
+    )
+    .option(
+      '--retry-on-exit <codes>',
+      'also retry these exit codes, e.g. 75,137 (needs --retries)',
+      parseExitCodes,
+    )
+    .option('--retry-on-orphan', 'also retry any orphaned run (needs --retries)')
+    .option(
+      '--retry-backoff <duration>',
+      'first wait before a retry, doubling each time (default 10s)',
+      parseDuration,
+    )
+    .option('--auto-resume', 'with --watch: resume the run by itself when it ends suspended')
     .option('-C, --cwd <dir>', 'working directory of the job (default: the current one)')
     .option(
       '-e, --env <KEY=VALUE>',
@@ -253,6 +271,21 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
       const { checkpointCommand } = await import('./commands/checkpoint.ts');
       const ws = await workspaceOf(program);
       run(checkpointCommand(ws, runArg === undefined ? undefined : ws.resolveRun(runArg, 'active'), flags));
+    });
+
+  // Issue 14: resume.
+  program
+    .command('resume')
+    .description(
+      'start the next run of an ended run (same config, linked in the history) from its newest checkpoint on disk',
+    )
+    .argument('[run]', 'run id or unique prefix (default: the latest run)')
+    .option('--watch', 'follow the new run (and carry out its --retries / --auto-resume)')
+    .addOption(progressEveryOption())
+    .option('--json', 'print {"id","dir","pid","parentId","lineageId","restartCount","resumeFrom"}')
+    .action(async (runArg: string | undefined, flags) => {
+      const { resumeCommand } = await import('./commands/resume.ts');
+      run(resumeCommand(await workspaceOf(program), runArg, flags));
     });
 
   // Issue 14: pause / continue.

@@ -36,6 +36,13 @@ function detailLines(record: HistoryRecord, stderrLinesMax: number, dir: string 
   if (progress.length > 0) lines.push('last progress:', ...progress);
   if (record.progress?.lastCheckpoint)
     lines.push(`checkpoint: ${neutralize(record.progress.lastCheckpoint.path)}`);
+  // Issue 14: the lineage (resumes and retries are one logical run).
+  const lineage = record.config.lineage;
+  if (lineage !== undefined)
+    lines.push(
+      `lineage: ${lineage.lineageId} (restart ${lineage.restartCount}, ${lineage.kind ?? 'resume'} of ${lineage.parentId}${lineage.resumeFrom == null ? '' : `, from ${neutralize(lineage.resumeFrom)}`})`,
+    );
+  if (record.outcome === 'suspended') lines.push(`resume:  runwarden resume ${record.runId}`);
   const tail = record.stderrTail.slice(-stderrLinesMax);
   if (tail.length > 0 && record.outcome !== 'finished')
     lines.push('stderr (last lines):', ...tail.map((l) => `  ${jobLine(l)}`));

@@ -6,6 +6,7 @@ import { RunwardenError } from '../../api/errors.ts';
 import type { Workspace } from '../../api/workspace.ts';
 import { formatArgv, neutralize, painter, printJson } from '../output.ts';
 import { notice } from '../recovery-notes.ts';
+import { restartLoop } from './restart-loop.ts';
 import { watchRun } from './watch.ts';
 
 export interface StartFlags {
@@ -25,6 +26,33 @@ export interface StartFlags {
   timeLimit?: number;
   checkpointBefore?: number;
   checkpointSignal?: string;
+  retries?: number;
+  retryOnExit?: number[];
+  retryOnOrphan?: boolean;
+  retryBackoff?: number;
+  autoResume?: boolean;
+}
+
+/** Issue 14: the restart policy the flags ask for, or undefined when none. */
+function restartPolicyOf(flags: StartFlags) {
+  const asked =
+    flags.retries !== undefined ||
+    flags.retryOnExit !== undefined ||
+    flags.retryOnOrphan === true ||
+    flags.autoResume === true;
+  if (!asked) return undefined;
+  if ((flags.retryOnExit !== undefined || flags.retryOnOrphan === true) && flags.retries === undefined)
+    throw new RunwardenError(
+      'RW_USAGE',
+      '--retry-on-exit and --retry-on-orphan need --retries N: pass e.g. --retries 3',
+    );
+  return {
+    max: flags.retries ?? 0,
+    onExit: flags.retryOnExit ?? [],
+    onOrphan: flags.retryOnOrphan === true,
+    backoffMs: flags.retryBackoff ?? 10_000,
+    autoResume: flags.autoResume === true,
+  };
 }
 
 /**
@@ -91,6 +119,7 @@ export async function startCommand(ws: Workspace, argv: string[], flags: StartFl
     ...(flags.timeLimit === undefined ? {} : { timeLimitMs: flags.timeLimit }),
     ...(flags.checkpointBefore === undefined ? {} : { checkpointBeforeMs: flags.checkpointBefore }),
     ...(flags.checkpointSignal === undefined ? {} : { checkpointSignal: flags.checkpointSignal }),
+    ...(restartPolicyOf(flags) === undefined ? {} : { retries: restartPolicyOf(flags) }),
   });
   for (const note of started.recovered) notice(note);
   if (flags.json === true && flags.watch !== true) {
@@ -107,8 +136,10 @@ export async function startCommand(ws: Workspace, argv: string[], flags: StartFl
       process.stdout.write(`watch it with: runwarden watch   stop it with: runwarden abort\n`);
   }
   if (flags.watch !== true) return 0;
-  return watchRun(ws, started.id, {
+  const watchOptions = {
     json: flags.json === true,
     ...(flags.progressEvery === undefined ? {} : { progressEveryMs: flags.progressEvery }),
-  });
+  };
+  // Issue 14: --retries / --auto-resume are carried out by the watching process.
+  return restartLoop(ws, started.id, await watchRun(ws, started.id, watchOptions), watchOptions);
 }
