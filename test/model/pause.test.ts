@@ -69,10 +69,10 @@ describe('pause (model)', () => {
             expect(await sim.settle()).toBe(true);
             expect(quiescentViolations(sim)).toEqual([]);
             const ended = sim.world.history.get(config.runId);
-          expect(ended?.outcome).toBe('aborted');
-          // SIGCONT came with the SIGINT: a job that handles SIGINT ends by it (its Ctrl-C save
-          // runs), not by the SIGKILL after the grace.
-          if (!ignoresSigint) expect(ended).toMatchObject({ exitCode: 130, signal: null });
+            expect(ended?.outcome).toBe('aborted');
+            // SIGCONT came with the SIGINT: a job that handles SIGINT ends by it (its Ctrl-C save
+            // runs), not by the SIGKILL after the grace.
+            if (!ignoresSigint) expect(ended).toMatchObject({ exitCode: 130, signal: null });
           },
         ),
         fcParams(100),

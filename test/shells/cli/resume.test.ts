@@ -21,7 +21,7 @@ const lastStep = (dir: string) =>
 const reach = (dir: string, step: number) =>
   waitFor(() => lastStep(dir) >= step, { timeoutMs: 30_000, description: `step ${step} in ${dir}` });
 
-interface Record {
+interface RunRecord {
   runId: string;
   outcome: string;
   checkpoint?: { path: string; step: number };
@@ -29,13 +29,11 @@ interface Record {
     lineage?: { parentId: string; lineageId: string; restartCount: number; resumeFrom: string | null };
   };
 }
-const show = async (ws: string, id: string) =>
-  JSON.parse((await runCli(ws, ['show', id, '--json'])).stdout) as Record;
 
-async function suspend(ws: string): Promise<Record> {
+async function suspend(ws: string): Promise<RunRecord> {
   const abort = await runCli(ws, ['abort', '--checkpoint', '--json'], { env });
   expect(abort.stderr).toBe('');
-  const record = JSON.parse(abort.stdout) as Record;
+  const record = JSON.parse(abort.stdout) as RunRecord;
   expect(record.outcome).toBe('suspended');
   return record;
 }
