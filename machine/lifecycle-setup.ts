@@ -49,6 +49,11 @@ export const lifecycleSetup = setup({
     // Issue 14: the run has a time limit and nothing ends it already.
     timeLimited: ({ context }) =>
       timeLimitLeftMs(context) !== null && context.abort === null && context.suspend === null,
+    // Issue 14: a checkpoint-and-exit request another process recorded, its deadline not yet passed.
+    exitRequestPending: ({ event }) =>
+      event.type === 'checkpoint.recorded' &&
+      event.request.exit &&
+      (event.request.deadlineAt === null || event.request.deadlineAt > event.at),
     // Issue 14: a checkpoint is asked before the limit (--checkpoint-before), not a plain abort.
     checkpointsBeforeLimit: ({ context }) => (context.run?.checkpointBeforeMs ?? 0) > 0,
     // This failure is the last the retry policy allows: give up with the error instead.

@@ -41,7 +41,9 @@ export type JobReport =
   | { readonly type: 'job.activity'; readonly at: number }
   /** Issue 14: the run's pause record appeared (another process paused it) or went away. */
   | { readonly type: 'job.paused'; readonly at: number }
-  | { readonly type: 'job.continued'; readonly at: number };
+  | { readonly type: 'job.continued'; readonly at: number }
+  /** Issue 14: a checkpoint request appeared in the run's control file (another process asked). */
+  | { readonly type: 'checkpoint.recorded'; readonly request: CheckpointRequest; readonly at: number };
 
 /** What `watchWorkspace` reports. */
 export type WorkspaceReport = { readonly type: 'lock.appeared' };

@@ -210,6 +210,21 @@ function eventsOf(type: string): AnyEvent[] {
           },
         },
       ];
+    case 'checkpoint.recorded':
+      return [
+        {
+          type,
+          request: {
+            seq: 1,
+            reason: 'user',
+            exit: true,
+            requestedAt: 0,
+            deadlineAt: 1_000,
+            signal: 'SIGUSR1',
+          },
+          at: 0,
+        },
+      ];
     case 'run.checkpoint':
       return [
         { type, at: 0, graceMs: 1_000 },

@@ -252,6 +252,7 @@ export function fakeRuntime(world: World, ownerId: number): typeof unprovidedPor
       // A record already there is reported too: the machine ignores one it already carries out.
       let seenAbort = 'null';
       let seenPause: number | null = null;
+      let seenRequest = 0;
       const check = (): void => {
         const job = lock.job;
         if (job === null) return;
@@ -269,6 +270,12 @@ export function fakeRuntime(world: World, ownerId: number): typeof unprovidedPor
         if (liveness.state === 'gone') {
           sendBack({ type: 'process.lost', reason: liveness.reason, at: world.now } satisfies JobReport);
           return;
+        }
+        // Issue 14: another process asked for a checkpoint (the control file changed).
+        const request = world.checkpointRequests.get(lock.runId) ?? null;
+        if (request !== null && request.seq !== seenRequest) {
+          seenRequest = request.seq;
+          sendBack({ type: 'checkpoint.recorded', request, at: world.now } satisfies JobReport);
         }
         // Issue 14: another process paused or continued the run.
         const paused = world.pauses.get(lock.runId) ?? null;

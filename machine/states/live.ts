@@ -95,6 +95,21 @@ export const live = lifecycleSetup.createStateConfig({
           target: 'paused.held',
           actions: assign(({ event }) => ({ pausedAt: event.at })),
         },
+        // Issue 14: another process asked for checkpoint-and-exit: show it, keep its deadline.
+        'checkpoint.recorded': {
+          guard: 'exitRequestPending',
+          target: 'suspending.observed',
+          actions: assign(({ event }) => {
+            const request = event.request;
+            const deadlineAt = request.deadlineAt ?? event.at;
+            const suspend = {
+              requestedAt: event.at,
+              graceMs: Math.max(0, deadlineAt - event.at),
+              reason: request.reason,
+            };
+            return { suspend };
+          }),
+        },
         // Issue 14: checkpoint-and-exit (abort --checkpoint): ask, then wait the grace for the exit.
         'run.checkpoint': {
           target: 'suspending',
@@ -190,16 +205,28 @@ export const live = lifecycleSetup.createStateConfig({
     // only the grace running out (or a user's abort) turns it into an abort: never sooner.
     suspending: {
       tags: ['suspending'],
-      invoke: {
-        id: 'requestCheckpoint',
-        src: 'requestCheckpoint',
-        input: ({ context }) => ({
-          lock: need(context.lock, 'lock'),
-          suspend: need(context.suspend, 'suspend'),
-        }),
-        // A request that could not be delivered is noted; the deadline still holds.
-        onDone: [{ guard: 'resultOk' }, { actions: 'noteSignalError' }],
-        onError: { actions: 'noteSignalError' },
+      initial: 'asking',
+      states: {
+        // This actor asks (the control file, the monitor's deadline, the signal).
+        asking: {
+          invoke: {
+            id: 'requestCheckpoint',
+            src: 'requestCheckpoint',
+            input: ({ context }) => ({
+              lock: need(context.lock, 'lock'),
+              suspend: need(context.suspend, 'suspend'),
+            }),
+            // A request that could not be delivered is noted; the deadline still holds.
+            onDone: [
+              { guard: 'resultOk', target: 'asked' },
+              { target: 'asked', actions: 'noteSignalError' },
+            ],
+            onError: { target: 'asked', actions: 'noteSignalError' },
+          },
+        },
+        asked: {},
+        // Another process asked: nothing to send, the same deadline to keep.
+        observed: {},
       },
       after: {
         checkpointGraceMs: {

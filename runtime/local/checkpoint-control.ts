@@ -193,11 +193,15 @@ export function readCheckpointFacts(layout: Layout, runId: string): CheckpointFa
   readNdjsonBackward(layout.root, layout.runFile(runId, 'events'), (record) => {
     looked++;
     if (newest === null) newest = checkpointRefOf(record);
-    if (ackedAt === null && request !== null && record.kind === 'ack' && record.request === request.seq) {
+    // An ack answers a checkpoint-and-exit request: this one, or an earlier one that a second
+    // asker (the monitor's time limit and a supervisor at the same instant) replaced.
+    const answers =
+      record.kind === 'ack' && typeof record.request === 'number' && record.request <= request.seq;
+    if (ackedAt === null && request.exit && answers) {
       const t = typeof record.t === 'string' ? Date.parse(record.t) : Number.NaN;
       ackedAt = Number.isFinite(t) ? Math.max(t, request.requestedAt) : request.requestedAt;
     }
-    const done = newest !== null && (request === null || !request.exit || ackedAt !== null);
+    const done = newest !== null && (!request.exit || ackedAt !== null);
     return !done && looked < eventsLookedMax;
   });
   return { request, ackedAt, newest };

@@ -3,7 +3,7 @@
 import { type FSWatcher, statSync, watch } from 'node:fs';
 import type { JobReport } from '../../machine/ports.ts';
 import type { LockRecord } from '../../machine/types.ts';
-import { readCheckpointFacts } from './checkpoint-control.ts';
+import { checkpointPath, readCheckpointFacts, readCheckpointRequest } from './checkpoint-control.ts';
 import { pausedPath, readPause } from './checkpoint-pause.ts';
 import { probeJob } from './job-liveness.ts';
 import type { Layout } from './layout.ts';
@@ -54,6 +54,8 @@ export function watchJob(
   let abortSeen = 'none';
   const pausePath = pausedPath(layout, runId);
   let pauseSeen = 'none';
+  const requestPath = checkpointPath(layout, runId);
+  let requestSeen = 'none';
   let ended = false;
 
   const look = () => {
@@ -82,6 +84,13 @@ export function watchJob(
       abortSeen = abortNow;
       const abort = readAbortRequest(layout, runId);
       if (abort !== null) report({ type: 'abort.recorded', abort, at: options.now() });
+    }
+    // Issue 14: a checkpoint request appeared (another process asked): every watcher shows it.
+    const requestNow = versionOf(requestPath);
+    if (requestNow !== requestSeen) {
+      requestSeen = requestNow;
+      const request = readCheckpointRequest(layout, runId);
+      if (request !== null) report({ type: 'checkpoint.recorded', request, at: options.now() });
     }
     // Issue 14: another process paused or continued the run: every watcher shows it.
     const pauseNow = versionOf(pausePath);

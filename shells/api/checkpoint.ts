@@ -136,10 +136,9 @@ export async function suspendRun(
       throw new RunwardenError('RW_CONFLICT', `run ${lock.runId} is no longer running`);
     const priorSeq = readCheckpointRequest(ws.layout, lock.runId)?.seq ?? 0;
     session.actor.send({ type: 'run.checkpoint', at: Date.now(), graceMs, reason: 'user' });
+    // The request is out once the asking state's actor is gone (done, or the run ended).
     const asked = (s: LifecycleSnapshot) =>
-      !s.hasTag('live') ||
-      !s.matches({ live: 'suspending' }) ||
-      s.children.requestCheckpoint?.getSnapshot().status === 'done';
+      !s.hasTag('suspending') || s.children.requestCheckpoint === undefined;
     await session.waitFor(asked, `the checkpoint request to ${lock.runId} to be sent`, 30_000);
     const request = readCheckpointRequest(ws.layout, lock.runId);
     if (request === null || request.seq <= priorSeq) {

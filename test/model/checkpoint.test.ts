@@ -52,6 +52,24 @@ describe('checkpoint requests (model)', () => {
     expect(violations(deaf)).toEqual([]);
   });
 
+  it('an observer shows the run suspending and keeps the same deadline', async () => {
+    const sim = new Simulation();
+    const { s } = await liveRun(sim, ['job', 'forever', '0']);
+    const observer = sim.boot();
+    await sim.clock.advance(10);
+    const askedAt = sim.clock.now();
+    s.actor.send({ type: 'run.checkpoint', at: askedAt, graceMs: 800 });
+    await sim.clock.advance(20);
+    expect(observer.actor.getSnapshot().value).toEqual({ live: { suspending: 'observed' } });
+    sim.crash(s);
+    await sim.clock.advance(700);
+    expect(sim.world.signalLog).toEqual([]);
+    await sim.clock.advance(1_500);
+    expect(observer.actor.getSnapshot().context.lastEnded).toMatchObject({ outcome: 'aborted' });
+    expect(sim.world.signalLog[0]?.at).toBeGreaterThanOrEqual(askedAt + 800);
+    expect(violations(sim)).toEqual([]);
+  });
+
   it('the monitor aborts at the deadline with no supervisor alive; recovery records it aborted', async () => {
     const sim = new Simulation();
     const { s, config } = await liveRun(sim, ['job', 'forever', '0']);
