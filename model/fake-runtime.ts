@@ -85,7 +85,10 @@ function recordedRun(world: World, record: LockRecord, owner: Liveness): Recorde
 /** Issue 14: the checkpoint facts of a run's directory: its newest request and the job's ack. */
 export function checkpointFactsOf(world: World, runId: string): CheckpointFacts {
   const request = world.checkpointRequests.get(runId) ?? null;
-  const ackedAt = request === null ? null : (world.acks.get(runId) ?? null);
+  // As the runtime reads it: an ack naming this exit request or an earlier one it replaced.
+  const ackSeq = world.ackSeqs.get(runId);
+  const answered = request !== null && request.exit && ackSeq !== undefined && ackSeq <= request.seq;
+  const ackedAt = answered ? (world.acks.get(runId) ?? null) : null;
   const newest =
     ackedAt === null ? null : { path: `/model/${runId}/ckpt`, step: 1, request: request?.seq ?? null };
   return { request, ackedAt, newest };
@@ -245,6 +248,16 @@ export function fakeRuntime(world: World, ownerId: number): typeof unprovidedPor
         return fail('RW_START_CANCELLED', 'the start was cancelled');
       }
       world.release(proc);
+      // Issue 14: the monitor keeps the time limit from the job's release on.
+      const limit = input.lock.config.timeLimitMs;
+      if (limit !== undefined)
+        world.startTimeLimit(
+          proc,
+          handle,
+          limit,
+          input.lock.config.checkpointBeforeMs ?? 0,
+          input.lock.config.graceMs,
+        );
       return ok({ lock, handle, at: lock.startedAt ?? world.now });
     }),
     watchJob: fromCallback<{ type: 'noop' }, { lock: LockRecord }>(({ input, sendBack }) => {

@@ -23,6 +23,8 @@ export interface Proc {
   stopped?: boolean;
   /** Issue 14: a SIGINT that arrived while stopped. */
   intPending?: boolean;
+  /** Issue 14: saving for a checkpoint-and-exit request: later requests add nothing. */
+  answering?: boolean;
 }
 
 /** Misbehaviour the world can be asked for. */

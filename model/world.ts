@@ -86,6 +86,8 @@ export class World {
   readonly checkpointRequests = new Map<string, CheckpointRequest>();
   /** Issue 14: when each run's job acked its newest checkpoint-and-exit request. */
   readonly acks = new Map<string, number>();
+  /** Issue 14: the sequence number each run's ack named (the request the job answered). */
+  readonly ackSeqs = new Map<string, number>();
   /** Issue 14: every SIGINT and SIGKILL that reached a job, in order. */
   readonly signalLog: SignalSent[] = [];
   private readonly listeners = new Set<() => void>();
@@ -283,20 +285,32 @@ export class World {
    * A job that checkpoints on request saves, acks `checkpointAckMs` later and exits 0 soon after.
    * For checkpoint-and-exit, the monitor aborts at the deadline on its own (as rw-monitor's clock).
    */
-  requestCheckpoint(runId: string, handle: JobHandle, request: CheckpointRequest, graceMs: number): void {
+  requestCheckpoint(
+    runId: string,
+    handle: JobHandle,
+    request: CheckpointRequest,
+    graceMs: number,
+    deadlineAbort = true,
+  ): void {
     this.checkpointRequests.set(runId, request);
     const proc = this.resolve(handle);
     if (proc === null) return;
     const ackMs = proc.checkpointAckMs ?? null;
-    if (ackMs !== null && !proc.paused) {
+    // Like the helpers: one pending request at a time; a second signal while saving adds nothing.
+    if (ackMs !== null && !proc.paused && proc.answering !== true) {
+      proc.answering = request.exit;
       this.clock.setTimeout(() => {
-        if (this.resolve(handle) === null || this.checkpointRequests.get(runId)?.seq !== request.seq) return;
-        if (request.exit) this.acks.set(runId, this.now);
+        // The job answers the request it got, even if another asker replaced it meanwhile.
+        if (this.resolve(handle) === null) return;
+        if (request.exit) {
+          this.acks.set(runId, this.now);
+          this.ackSeqs.set(runId, request.seq);
+        }
         this.changed();
         if (request.exit) this.clock.setTimeout(() => this.exit(proc, 0, null), ackExitDelayMs);
       }, ackMs);
     }
-    if (request.exit && request.deadlineAt !== null) {
+    if (request.exit && request.deadlineAt !== null && deadlineAbort) {
       this.clock.setTimeout(() => {
         if (this.resolve(handle) === null) return;
         this.recordAbort(runId, { requestedAt: this.now, graceMs, forced: false, reason: null });
@@ -304,6 +318,36 @@ export class World {
       }, request.deadlineAt - this.now);
     }
     this.changed();
+  }
+
+  /**
+   * Issue 14: the monitor's time-limit clock (checkpoint.h): `beforeMs` before the limit it writes
+   * a checkpoint-and-exit request (the next seq) and signals the job, on its own, whoever else
+   * asks at the same instant; at the limit it records an abort (reason time-limit) and aborts.
+   */
+  startTimeLimit(proc: Proc, handle: JobHandle, limitMs: number, beforeMs: number, graceMs: number): void {
+    const runId = proc.runId;
+    if (beforeMs > 0) {
+      this.clock.setTimeout(() => {
+        if (this.resolve(handle) === null) return;
+        const seq = (this.checkpointRequests.get(runId)?.seq ?? 0) + 1;
+        const request = {
+          seq,
+          reason: 'time-limit' as const,
+          exit: true,
+          requestedAt: this.now,
+          deadlineAt: this.now + beforeMs,
+          signal: 'SIGUSR1',
+        };
+        this.requestCheckpoint(runId, handle, request, graceMs, false);
+      }, limitMs - beforeMs);
+    }
+    this.clock.setTimeout(() => {
+      if (this.resolve(handle) === null) return;
+      if (!this.aborts.has(runId))
+        this.recordAbort(runId, { requestedAt: this.now, graceMs, forced: false, reason: 'time-limit' });
+      this.deliverAbort(runId, handle, graceMs);
+    }, limitMs);
   }
 
   /** Issue 14: runs whose pause is recorded (the pause record other processes see), with when. */
