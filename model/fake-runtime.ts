@@ -87,7 +87,7 @@ export function checkpointFactsOf(world: World, runId: string): CheckpointFacts 
   const request = world.checkpointRequests.get(runId) ?? null;
   // As the runtime reads it: an ack naming this exit request or an earlier one it replaced.
   const ackSeq = world.ackSeqs.get(runId);
-  const answered = request !== null && request.exit && ackSeq !== undefined && ackSeq <= request.seq;
+  const answered = request?.exit === true && ackSeq !== undefined && ackSeq <= request.seq;
   const ackedAt = answered ? (world.acks.get(runId) ?? null) : null;
   const newest =
     ackedAt === null ? null : { path: `/model/${runId}/ckpt`, step: 1, request: request?.seq ?? null };
