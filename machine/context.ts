@@ -5,6 +5,8 @@ import { defaultRetry, type RetryPolicy } from './retry.ts';
 import type {
   AbortRequest,
   AbortState,
+  CheckpointFacts,
+  CheckpointReason,
   ClaimRef,
   EndReason,
   ErrorInfo,
@@ -61,6 +63,20 @@ export interface LifecycleContext {
   readonly lastEnded: HistoryEntry | null;
   /** What recovery did since this actor booted (bounded). */
   readonly recovered: readonly RecoveryNote[];
+  /** Issue 14: the checkpoint-and-exit request this actor made and waits on; null when none. */
+  readonly suspend: SuspendState | null;
+  /** Issue 14: the checkpoint facts the job's exit came with (for the outcome). */
+  readonly checkpoint: CheckpointFacts | null;
+  /** Issue 14: when the job was paused (SIGSTOP to its group); null while it is not. */
+  readonly pausedAt: number | null;
+}
+
+/** Issue 14: a checkpoint-and-exit request in progress, as the machine tracks it. */
+export interface SuspendState {
+  readonly requestedAt: number;
+  /** Time the job has to checkpoint, ack and exit before the fallback abort. */
+  readonly graceMs: number;
+  readonly reason: CheckpointReason;
 }
 
 /** Commands from users (imperative) and facts from the job's watcher (past tense). */
@@ -69,6 +85,16 @@ export type LifecycleEvent =
   | { readonly type: 'run.abort'; readonly at: number; readonly graceMs?: number }
   | { readonly type: 'run.force'; readonly at: number }
   | { readonly type: 'run.recover' }
+  /** Issue 14: pause the job (SIGSTOP to its group) / let it go on (SIGCONT). */
+  | { readonly type: 'run.pause'; readonly at: number }
+  | { readonly type: 'run.continue'; readonly at: number }
+  /** Issue 14: checkpoint-and-exit: the job saves, acks and exits; no answer in `graceMs`: aborted. */
+  | {
+      readonly type: 'run.checkpoint';
+      readonly at: number;
+      readonly graceMs: number;
+      readonly reason?: CheckpointReason;
+    }
   | JobReport
   | WorkspaceReport;
 
@@ -106,6 +132,9 @@ const runScoped = {
   endError: null,
   claim: null,
   decision: null,
+  suspend: null,
+  checkpoint: null,
+  pausedAt: null,
 } as const satisfies Partial<LifecycleContext>;
 
 /** The context at boot. */

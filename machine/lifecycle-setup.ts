@@ -40,9 +40,22 @@ export const lifecycleSetup = setup({
       return d?.kind === 'reattach' && stallAfterMs !== null && d.silentMs >= stallAfterMs;
     },
     abortOnStall: ({ context }) => context.run?.abortOnStall === true,
+    // Issue 14: recovery found the run paused (its pause record).
+    reattachPaused: ({ context }) =>
+      context.decision?.kind === 'reattach' && context.decision.pausedAt != null,
     // Another claimer won the rename (or the lock is a newer run's): not an error, look again.
     claimLost: ({ event }) => !outputOk(event) && errorOf(event, '').code === 'RW_CLAIM_LOST',
     firstAttempt: ({ context }) => context.attempts === 0,
+    // Issue 14: the run has a time limit and nothing ends it already.
+    timeLimited: ({ context }) =>
+      timeLimitLeftMs(context) !== null && context.abort === null && context.suspend === null,
+    // Issue 14: a checkpoint-and-exit request another process recorded, its deadline not yet passed.
+    exitRequestPending: ({ event }) =>
+      event.type === 'checkpoint.recorded' &&
+      event.request.exit &&
+      (event.request.deadlineAt === null || event.request.deadlineAt > event.at),
+    // Issue 14: a checkpoint is asked before the limit (--checkpoint-before), not a plain abort.
+    checkpointsBeforeLimit: ({ context }) => (context.run?.checkpointBeforeMs ?? 0) > 0,
     // This failure is the last the retry policy allows: give up with the error instead.
     lastAttempt: ({ context }) => retriesExhausted(context.retry, context.attempts + 1),
   },
@@ -54,6 +67,10 @@ export const lifecycleSetup = setup({
     retryBackoffMs: ({ context }) => backoffMs(context.retry, context.attempts),
     abortGraceMs: ({ context }) => context.abort?.graceLeftMs ?? 0,
     stallAfterMs: ({ context }) => context.stallLeftMs ?? context.run?.stallAfterMs ?? 0,
+    // Issue 14: the checkpoint-and-exit grace, counted from when this actor asked.
+    checkpointGraceMs: ({ context }) => context.suspend?.graceMs ?? 0,
+    // Issue 14: from now (the watch began) until the time limit's request (or abort) is due.
+    timeLimitMs: ({ context }) => timeLimitLeftMs(context) ?? 0,
   },
   actions: {
     clearRun: assign(() => clearedRun()),
@@ -90,6 +107,7 @@ export const lifecycleSetup = setup({
         lastActivityAt: now === null ? null : now - silentMs,
         watchingSince: now,
         stallLeftMs: stallAfterMs === null ? null : Math.max(0, stallAfterMs - silentMs),
+        pausedAt: d.kind === 'reattach' ? (d.pausedAt ?? null) : null,
       };
     }),
     adoptAbort: assign(({ context }) => {
@@ -149,6 +167,11 @@ export const lifecycleSetup = setup({
       stallLeftMs: context.run?.stallAfterMs ?? null,
     })),
     noteSignalError: assign(({ event }) => ({ error: errorOf(event, 'RW_SIGNAL_FAILED') })),
+    // Issue 14: back from a pause: a fresh stall window (the pause did not count as silence).
+    resumeStallWindow: assign(({ context }) => ({
+      pausedAt: null,
+      stallLeftMs: context.run?.stallAfterMs ?? null,
+    })),
     noteFinalizeError: assign(({ event }) => ({ error: errorOf(event, 'RW_FINALIZE_FAILED') })),
     rejectStart: emit(({ context }) => ({
       type: 'command.rejected' as const,
@@ -177,4 +200,16 @@ export function endEntry(context: LifecycleContext) {
     startedAt: context.startedAt,
     detectedAt: need(context.detectedAt, 'detectedAt'),
   });
+}
+
+/**
+ * Issue 14: ms from when this actor began watching until the time limit acts (the checkpoint
+ * request `checkpointBeforeMs` before it, else the abort); null without a limit or a start time.
+ */
+export function timeLimitLeftMs(context: LifecycleContext): number | null {
+  const limit = context.run?.timeLimitMs;
+  const started = context.startedAt;
+  if (limit === undefined || started === null) return null;
+  const dueAt = started + limit - (context.run?.checkpointBeforeMs ?? 0);
+  return Math.max(0, dueAt - (context.watchingSince ?? started));
 }

@@ -1,9 +1,12 @@
 // The effects the machine asks for, as named actors whose defaults throw. A runtime supplies
 // the real ones with `lifecycleMachine.provide({ actors })`; tests supply fakes the same way.
 import { fromCallback, fromPromise } from 'xstate';
+import type { SuspendState } from './context.ts';
 import type {
   AbortRequest,
   AbortState,
+  CheckpointFacts,
+  CheckpointRequest,
   ClaimRef,
   DiskFinding,
   ErrorInfo,
@@ -29,11 +32,18 @@ export type JobReport =
       readonly exit: ExitRecord;
       /** An abort request found on disk with the exit: another process may have asked for it. */
       readonly abort: AbortRequest | null;
+      /** Issue 14: the checkpoint request and the job's answer found on disk with the exit. */
+      readonly checkpoint?: CheckpointFacts | null;
     }
   | { readonly type: 'process.lost'; readonly reason: GoneReason; readonly at: number }
   /** An abort record appeared or changed on disk (another process asked): every watcher takes it over. */
   | { readonly type: 'abort.recorded'; readonly abort: AbortRequest; readonly at: number }
-  | { readonly type: 'job.activity'; readonly at: number };
+  | { readonly type: 'job.activity'; readonly at: number }
+  /** Issue 14: the run's pause record appeared (another process paused it) or went away. */
+  | { readonly type: 'job.paused'; readonly at: number }
+  | { readonly type: 'job.continued'; readonly at: number }
+  /** Issue 14: a checkpoint request appeared in the run's control file (another process asked). */
+  | { readonly type: 'checkpoint.recorded'; readonly request: CheckpointRequest; readonly at: number };
 
 /** What `watchWorkspace` reports. */
 export type WorkspaceReport = { readonly type: 'lock.appeared' };
@@ -50,6 +60,16 @@ export interface SpawnOutput {
 export interface SignalInput {
   readonly lock: LockRecord;
   readonly abort: AbortState;
+}
+/** Issue 14: which job to pause or continue, and when it was asked. */
+export interface PauseInput {
+  readonly lock: LockRecord;
+  readonly at: number;
+}
+/** Issue 14: what `requestCheckpoint` is asked to deliver. */
+export interface CheckpointInput {
+  readonly lock: LockRecord;
+  readonly suspend: SuspendState;
 }
 export interface ClaimInput {
   readonly source: LockSource;
@@ -91,6 +111,18 @@ export const unprovidedPorts = {
    * the group if it is gone), then record when it was delivered. Identity checked.
    */
   interruptJob: fromPromise<Result<null>, SignalInput>(async () => missing('interruptJob')),
+  /**
+   * Issue 14: record a checkpoint-and-exit request in the run directory's control file (atomic,
+   * next sequence number, reason, deadline), tell the monitor its deadline (it aborts then even
+   * with no runwarden alive), then send the checkpoint signal to the job's group, identity checked.
+   */
+  requestCheckpoint: fromPromise<Result<CheckpointRequest>, CheckpointInput>(async () =>
+    missing('requestCheckpoint'),
+  ),
+  /** Issue 14: record the pause, then SIGSTOP the job's group, identity checked. */
+  pauseJob: fromPromise<Result<null>, PauseInput>(async () => missing('pauseJob')),
+  /** Issue 14: SIGCONT the job's group, identity checked, then remove the pause record. */
+  continueJob: fromPromise<Result<null>, PauseInput>(async () => missing('continueJob')),
   /** Kill the job's group (SIGKILL), identity checked. */
   killJob: fromPromise<Result<null>, SignalInput>(async () => missing('killJob')),
   /** Take the lock out of the way by an atomic rename; exactly one claimer wins. */

@@ -45,6 +45,8 @@ export type RecoveryDecision =
       /** How long the job has been silent when recovery looked (ms), and when that was. */
       readonly silentMs: number;
       readonly now: number;
+      /** Issue 14: the run is paused (since then): re-attach to it paused, its stall timer still. */
+      readonly pausedAt?: number | null;
     }
   | {
       readonly kind: 'resume-abort';
@@ -132,7 +134,8 @@ function decideRun(
 
   if (job.state === 'foreign') return { kind: 'halt', error: foreignError(record, job.detail) };
   if (job.state === 'alive') {
-    if (abort === null) return { kind: 'reattach', record, source, silentMs, now };
+    if (abort === null)
+      return { kind: 'reattach', record, source, silentMs, now, pausedAt: run.paused ?? null };
     // The record promises an interrupt and a kill at the deadline: carry out what is left.
     const resumed = resumedAbort(abort, now);
     const killNow = abort.forced || (resumed.interruptedAt !== null && resumed.graceLeftMs === 0);
@@ -144,7 +147,7 @@ function decideRun(
     if (exit.notStarted === true && record.config.fromQueue === true && abort === null) {
       return { kind: 'requeue', record, source, now };
     }
-    const outcome = outcomeOfExit(exit, abort);
+    const outcome = outcomeOfExit(exit, abort, run.checkpoint ?? null);
     const reason = reasonOfExit(exit) ?? (outcome === 'aborted' ? (abort?.reason ?? null) : null);
     return { ...base, kind: 'finalize', outcome, exit, reason };
   }

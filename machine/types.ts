@@ -4,14 +4,17 @@
 // opaque `OwnerHandle`, both minted and interpreted by a runtime (local processes today,
 // Slurm or worker threads later). Times are epoch milliseconds handed in by events.
 
-/** What a run ended as. Exactly one per run, written once into the history. */
-export type Outcome = 'finished' | 'failed' | 'aborted' | 'orphaned';
+/**
+ * What a run ended as. Exactly one per run, written once into the history. `suspended` (issue 14):
+ * the job saved a checkpoint on a checkpoint-and-exit request, acknowledged it, then exited.
+ */
+export type Outcome = 'finished' | 'failed' | 'aborted' | 'orphaned' | 'suspended';
 
 /** What to do with a run's directory once it ended with a given outcome. */
 export type RetentionAction = 'keep' | 'delete';
 
-/** Retention per outcome. Defaults follow the seed system: keep finished, delete failed/aborted. */
-export type RetentionPolicy = Readonly<Record<Outcome, RetentionAction>>;
+/** Retention per outcome. Default (issue 14): keep every run's directory; `runwarden prune` deletes. */
+export type RetentionPolicy = Readonly<Record<Exclude<Outcome, 'suspended'>, RetentionAction>>;
 
 /** The immutable snapshot a run is started with; copied into the lock and the run directory. */
 export interface RunConfig {
@@ -45,6 +48,79 @@ export interface RunConfig {
   readonly logMaxBytes?: number;
   /** Issue 17 (sys): resource sampling period (ms); null: no sampling; absent: the default (10 s). */
   readonly sampleEveryMs?: number | null;
+  /** Issue 14: the run this one resumes or retries, the lineage they share, and the restart count. */
+  readonly lineage?: Lineage;
+  /** Issue 14: the signal a checkpoint request sends the job's group (default SIGUSR1). */
+  readonly checkpointSignal?: string;
+  /** Issue 14: run at most this long (ms from the job's start); then aborted as by a user. */
+  readonly timeLimitMs?: number;
+  /** Issue 14: with `timeLimitMs`, ask for checkpoint-and-exit this long before the limit. */
+  readonly checkpointBeforeMs?: number;
+  /** Issue 14: restart the run as a new one when it ends so (--retries, --auto-resume). */
+  readonly retries?: RestartPolicy;
+}
+
+/**
+ * Issue 14: when an ended run is started again as a new run of its lineage. By default only
+ * infrastructure failures are retried (orphaned by a reboot, killed by SIGKILL without an abort:
+ * the OOM killer, or preempted); code errors only when `onExit` names their exit code.
+ */
+export interface RestartPolicy {
+  /** Retries in all across the lineage (attempts after the first); 0: none. */
+  readonly max: number;
+  /** Also retry a failure with one of these exit codes (128 + N also matches signal N). */
+  readonly onExit: readonly number[];
+  /** Also retry any orphaned run (not only one orphaned by a reboot). */
+  readonly onOrphan: boolean;
+  /** First back-off (doubling per restart, capped at 10 minutes). */
+  readonly backoffMs: number;
+  /** Resume a `suspended` run at once (not counted against `max`). */
+  readonly autoResume: boolean;
+}
+
+/** Issue 14: why a checkpoint was asked for. */
+export type CheckpointReason = 'user' | 'time-limit' | 'preempt' | 'queue';
+
+/**
+ * Issue 14: a checkpoint request as the run directory's control file records it (the newest one).
+ * `exit`: checkpoint-and-exit (the job acks and exits; no answer by `deadlineAt`: aborted).
+ */
+export interface CheckpointRequest {
+  /** 1, 2, … per run: the job answers with this number. */
+  readonly seq: number;
+  readonly reason: CheckpointReason;
+  readonly exit: boolean;
+  readonly requestedAt: number;
+  /** Checkpoint-and-exit only: when the fallback abort (SIGINT, grace, SIGKILL) begins. */
+  readonly deadlineAt: number | null;
+  /** The signal sent to the job's group, e.g. SIGUSR1. */
+  readonly signal: string;
+}
+
+/** Issue 14: what the run directory says about checkpoints when the job ended (facts for the outcome). */
+export interface CheckpointFacts {
+  /** The newest request (null: none was made). */
+  readonly request: CheckpointRequest | null;
+  /** When the job acknowledged `request` (an `ack` event naming its seq); null: no ack. */
+  readonly ackedAt: number | null;
+  /** The newest complete checkpoint the job reported (explicit events win over parsed lines). */
+  readonly newest: CheckpointRef | null;
+}
+
+/** Issue 14: one logical run across restarts (`runwarden resume`, retries). */
+export interface Lineage {
+  /** The run this one continues (resume) or repeats (retry). */
+  readonly parentId: string;
+  /** The same for every run of the lineage: the first run's id (RUNWARDEN_LINEAGE_ID). */
+  readonly lineageId: string;
+  /** 1 for the first restart (RUNWARDEN_RESTART_COUNT). */
+  readonly restartCount: number;
+  /** The checkpoint handed to the job (RUNWARDEN_RESUME_FROM); null: none was found on disk. */
+  readonly resumeFrom?: string | null;
+  /** Why this run was started: `resume` (asked, or --auto-resume) or `retry` (--retries). */
+  readonly kind?: 'resume' | 'retry';
+  /** Retries (not resumes) in the lineage so far, this run included when it is one. */
+  readonly retriesSoFar?: number;
 }
 
 /** Run card options (issue 17): extra environment names and packages. */
@@ -135,7 +211,9 @@ export type EndReason =
   /** `runwarden queue rm`: taken out of the queue before it started. */
   | 'removed-from-queue'
   /** `runwarden abort` of a run still waiting in the queue. */
-  | 'aborted-in-queue';
+  | 'aborted-in-queue'
+  /** Issue 14: the run reached its `--time-limit` (without suspending on the checkpoint request). */
+  | 'time-limit';
 
 /**
  * Where a lock found at boot lives: the workspace's active lock or a half-finished claim.
@@ -157,6 +235,10 @@ export interface RecordedRun {
   readonly abort: AbortRequest | null;
   /** The last sign of life of the job seen on disk (newest log or events write); null if none. */
   readonly lastActivityAt: number | null;
+  /** Issue 14: the checkpoint facts of the run directory (absent: none read). */
+  readonly checkpoint?: CheckpointFacts | null;
+  /** Issue 14: when the run was paused, from its pause record (absent or null: not paused). */
+  readonly paused?: number | null;
 }
 
 /** Everything recovery needs to decide, read from disk and probed, as plain facts. */
@@ -204,6 +286,16 @@ export interface HistoryEntry {
   readonly config: RunConfig;
   /** With reason `dependency-failed`: the dependency that did not finish, and how it ended. */
   readonly dependency?: { readonly runId: string; readonly outcome: Outcome | 'missing' };
+  /** Issue 14: the checkpoint a `suspended` run saved and acknowledged (the one to resume from). */
+  readonly checkpoint?: CheckpointRef;
+}
+
+/** Issue 14: a checkpoint a job reported complete (`checkpoint` event, `complete: true`). */
+export interface CheckpointRef {
+  readonly path: string;
+  readonly step: number | null;
+  /** The sequence number of the request it answered; null for a checkpoint the job took itself. */
+  readonly request: number | null;
 }
 
 /** The abort in progress, as the machine tracks it. */

@@ -100,6 +100,8 @@ export const findings: readonly DiskFinding[] = [
   { ...present, job: foreign },
   { ...present, job: alive },
   { ...present, job: alive, now: 60_000 },
+  // Issue 14: a paused run (its pause record), re-attached paused.
+  { ...present, job: alive, now: 60_000, paused: 5 },
   { ...present, job: alive, abort: { requestedAt: 0, graceMs: 1_000, forced: false } },
   { ...present, job: alive, abort: { requestedAt: 0, graceMs: 1_000, forced: true } },
   {
@@ -126,6 +128,11 @@ const okOutputs: Record<string, readonly unknown[]> = {
   spawnJob: [ok({ lock: record, handle: job, at: 0 })],
   interruptJob: [ok(null)],
   killJob: [ok(null)],
+  pauseJob: [ok(null)],
+  continueJob: [ok(null)],
+  requestCheckpoint: [
+    ok({ seq: 1, reason: 'user', exit: true, requestedAt: 0, deadlineAt: 1_000, signal: 'SIGUSR1' }),
+  ],
   claimLock: [ok({ name: 'c', record }), { ok: false, error: { code: 'RW_CLAIM_LOST', message: 'lost' } }],
   recordHistory: [ok(null)],
   applyRetention: [ok(null)],
@@ -169,9 +176,18 @@ function eventsOf(type: string): AnyEvent[] {
   if (type.startsWith('xstate.after.')) return [{ type }];
   switch (type) {
     case 'run.start':
-      return [false, true].map((stall) => ({ type, config: config(stall), at: 0 }));
+      return [
+        ...[false, true].map((stall) => ({ type, config: config(stall), at: 0 })),
+        // Issue 14: a run with a time limit, asked to checkpoint before it (and one without the ask).
+        { type, config: { ...config(false), timeLimitMs: 10_000, checkpointBeforeMs: 1_000 }, at: 0 },
+        { type, config: { ...config(false), runId: 'run-c', timeLimitMs: 10_000 }, at: 0 },
+      ];
     case 'run.abort':
     case 'run.force':
+    case 'run.pause':
+    case 'run.continue':
+    case 'job.paused':
+    case 'job.continued':
     case 'job.activity':
       return [{ type, at: 0 }];
     case 'process.exited':
@@ -185,6 +201,44 @@ function eventsOf(type: string): AnyEvent[] {
           exit: { code: 130, signal: null, endedAt: 10 },
           abort: { requestedAt: 5, graceMs: 1_000, forced: false },
         },
+        // Issue 14: the job acked a checkpoint-and-exit request, then exited.
+        {
+          type,
+          exit: { code: 0, signal: null, endedAt: 10 },
+          abort: null,
+          checkpoint: {
+            request: {
+              seq: 1,
+              reason: 'user',
+              exit: true,
+              requestedAt: 0,
+              deadlineAt: 1_000,
+              signal: 'SIGUSR1',
+            },
+            ackedAt: 5,
+            newest: { path: '/ckpt', step: 1, request: 1 },
+          },
+        },
+      ];
+    case 'checkpoint.recorded':
+      return [
+        {
+          type,
+          request: {
+            seq: 1,
+            reason: 'user',
+            exit: true,
+            requestedAt: 0,
+            deadlineAt: 1_000,
+            signal: 'SIGUSR1',
+          },
+          at: 0,
+        },
+      ];
+    case 'run.checkpoint':
+      return [
+        { type, at: 0, graceMs: 1_000 },
+        { type, at: 0, graceMs: 1_000, reason: 'time-limit' },
       ];
     case 'process.lost':
       return [{ type, reason: 'process-gone', at: 10 }];

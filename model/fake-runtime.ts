@@ -3,8 +3,11 @@
 // O_EXCL create and rename do on a real filesystem.
 import { fromCallback, fromPromise } from 'xstate';
 import { abortRequestOf } from '../machine/context.ts';
+import { retentionOf } from '../machine/outcome.ts';
 import type { JobReport, Result, SpawnOutput, unprovidedPorts, WorkspaceReport } from '../machine/ports.ts';
 import type {
+  CheckpointFacts,
+  CheckpointRequest,
   ClaimRef,
   DiskFinding,
   JobHandle,
@@ -32,7 +35,14 @@ function refused<T>(world: World, verb: 'write' | 'rename' | 'unlink', path: str
 /** Job behaviour encoded in argv, so random histories can describe jobs: `job 500 3 ignore-int`. */
 export function jobSpecOf(argv: readonly string[]): JobSpec {
   const runs = argv[1] === undefined || argv[1] === 'forever' ? null : Number(argv[1]);
-  return { runsForMs: runs, exitCode: Number(argv[2] ?? 0), ignoresSigint: argv.includes('ignore-int') };
+  // Issue 14: `ckpt-<ms>`: saves, acks a checkpoint request <ms> later and exits 0.
+  const ckpt = argv.find((a) => a.startsWith('ckpt-'));
+  return {
+    runsForMs: runs,
+    exitCode: Number(argv[2] ?? 0),
+    ignoresSigint: argv.includes('ignore-int'),
+    checkpointAckMs: ckpt === undefined ? null : Number(ckpt.slice('ckpt-'.length)),
+  };
 }
 
 function handleOf(world: World, pid: number): JobHandle {
@@ -67,7 +77,21 @@ function recordedRun(world: World, record: LockRecord, owner: Liveness): Recorde
     abort: world.aborts.get(record.runId) ?? null,
     // The model tracks no output: silence counts from the job's start.
     lastActivityAt: null,
+    checkpoint: checkpointFactsOf(world, record.runId),
+    paused: world.pauses.get(record.runId) ?? null,
   };
+}
+
+/** Issue 14: the checkpoint facts of a run's directory: its newest request and the job's ack. */
+export function checkpointFactsOf(world: World, runId: string): CheckpointFacts {
+  const request = world.checkpointRequests.get(runId) ?? null;
+  // As the runtime reads it: an ack naming this exit request or an earlier one it replaced.
+  const ackSeq = world.ackSeqs.get(runId);
+  const answered = request?.exit === true && ackSeq !== undefined && ackSeq <= request.seq;
+  const ackedAt = answered ? (world.acks.get(runId) ?? null) : null;
+  const newest =
+    ackedAt === null ? null : { path: `/model/${runId}/ckpt`, step: 1, request: request?.seq ?? null };
+  return { request, ackedAt, newest };
 }
 
 /** Runs only their run directories account for: a copy, no history, no readable lock or claim. */
@@ -224,12 +248,24 @@ export function fakeRuntime(world: World, ownerId: number): typeof unprovidedPor
         return fail('RW_START_CANCELLED', 'the start was cancelled');
       }
       world.release(proc);
+      // Issue 14: the monitor keeps the time limit from the job's release on.
+      const limit = input.lock.config.timeLimitMs;
+      if (limit !== undefined)
+        world.startTimeLimit(
+          proc,
+          handle,
+          limit,
+          input.lock.config.checkpointBeforeMs ?? 0,
+          input.lock.config.graceMs,
+        );
       return ok({ lock, handle, at: lock.startedAt ?? world.now });
     }),
     watchJob: fromCallback<{ type: 'noop' }, { lock: LockRecord }>(({ input, sendBack }) => {
       const { lock } = input;
       // A record already there is reported too: the machine ignores one it already carries out.
       let seenAbort = 'null';
+      let seenPause: number | null = null;
+      let seenRequest = 0;
       const check = (): void => {
         const job = lock.job;
         if (job === null) return;
@@ -239,6 +275,7 @@ export function fakeRuntime(world: World, ownerId: number): typeof unprovidedPor
             type: 'process.exited',
             exit,
             abort: world.aborts.get(lock.runId) ?? null,
+            checkpoint: checkpointFactsOf(world, lock.runId),
           } satisfies JobReport);
           return;
         }
@@ -246,6 +283,22 @@ export function fakeRuntime(world: World, ownerId: number): typeof unprovidedPor
         if (liveness.state === 'gone') {
           sendBack({ type: 'process.lost', reason: liveness.reason, at: world.now } satisfies JobReport);
           return;
+        }
+        // Issue 14: another process asked for a checkpoint (the control file changed).
+        const request = world.checkpointRequests.get(lock.runId) ?? null;
+        if (request !== null && request.seq !== seenRequest) {
+          seenRequest = request.seq;
+          sendBack({ type: 'checkpoint.recorded', request, at: world.now } satisfies JobReport);
+        }
+        // Issue 14: another process paused or continued the run.
+        const paused = world.pauses.get(lock.runId) ?? null;
+        if (paused !== seenPause) {
+          seenPause = paused;
+          sendBack(
+            (paused === null
+              ? { type: 'job.continued', at: world.now }
+              : { type: 'job.paused', at: paused }) satisfies JobReport,
+          );
         }
         const abort = world.aborts.get(lock.runId);
         const now = JSON.stringify(abort ?? null);
@@ -284,6 +337,8 @@ export function fakeRuntime(world: World, ownerId: number): typeof unprovidedPor
       const noGrace = refused<null>(world, 'write', 'abort.grace');
       const asked = noGrace === null && world.deliverAbort(lock.runId, job, abort.graceMs);
       if (!asked) world.interruptDirectly(lock.runId, job, ownerId);
+      // Issue 14: a paused job gets SIGCONT with the interrupt.
+      if (world.pauses.delete(lock.runId)) world.stopJob(job, false);
       diesAfter('delivered');
       await step('interruptJob');
       // Only a monitor that took the request escalates on its own: only then is it recorded
@@ -305,7 +360,47 @@ export function fakeRuntime(world: World, ownerId: number): typeof unprovidedPor
         await step('killJob');
       }
       world.signal(job, 'SIGKILL');
+      if (world.pauses.delete(input.lock.runId)) world.stopJob(job, false);
       return ok(null);
+    }),
+    // Issue 14: the pause record, then SIGSTOP; SIGCONT, then the record removed.
+    pauseJob: fromPromise(async ({ input }) => {
+      await step('pauseJob');
+      const job = input.lock.job;
+      if (job === null) return fail('RW_NO_JOB', 'no job recorded');
+      const no = refused<null>(world, 'write', 'paused.json');
+      if (no !== null) return no;
+      world.pauses.set(input.lock.runId, input.at);
+      world.stopJob(job, true);
+      return ok(null);
+    }),
+    continueJob: fromPromise(async ({ input }) => {
+      await step('continueJob');
+      const job = input.lock.job;
+      if (job !== null) world.stopJob(job, false);
+      world.pauses.delete(input.lock.runId);
+      world.changed();
+      return ok(null);
+    }),
+    // Issue 14: the control file (next seq), the monitor's deadline, the signal, identity checked.
+    requestCheckpoint: fromPromise(async ({ input }) => {
+      await step('requestCheckpoint');
+      const job = input.lock.job;
+      if (job === null) return fail('RW_NO_JOB', 'no job recorded');
+      const no = refused<CheckpointRequest>(world, 'write', 'checkpoint.json');
+      if (no !== null) return no;
+      const prior = world.checkpointRequests.get(input.lock.runId);
+      const { requestedAt, graceMs, reason } = input.suspend;
+      const request: CheckpointRequest = {
+        seq: (prior?.seq ?? 0) + 1,
+        reason,
+        exit: true,
+        requestedAt,
+        deadlineAt: requestedAt + graceMs,
+        signal: 'SIGUSR1',
+      };
+      world.requestCheckpoint(input.lock.runId, job, request, input.lock.config.graceMs);
+      return ok(request);
     }),
     claimLock: fromPromise(async ({ input }) => {
       await step('claimLock');
@@ -345,7 +440,7 @@ export function fakeRuntime(world: World, ownerId: number): typeof unprovidedPor
     }),
     applyRetention: fromPromise(async ({ input }) => {
       await step('applyRetention');
-      if (input.claim.record.config.retention[input.outcome] === 'delete') {
+      if (retentionOf(input.claim.record.config.retention, input.outcome) === 'delete') {
         const no = refused<null>(world, 'unlink', input.claim.record.runId);
         if (no !== null) return no;
         world.recordDelete(input.claim.record.runId, input.outcome);

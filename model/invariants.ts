@@ -170,6 +170,9 @@ export const abortRecorded: Invariant = (sim) =>
     const request = sim.world.aborts.get(entry.runId);
     const endedAt = sim.world.exits.get(entry.runId)?.endedAt ?? sim.world.diedAt.get(entry.runId);
     if (request === undefined || endedAt === undefined || request.requestedAt > endedAt) return [];
+    // Issue 14: the job had acked a checkpoint-and-exit request before the abort was asked.
+    const ack = sim.world.acks.get(entry.runId);
+    if (entry.outcome === 'suspended' && ack !== undefined && ack <= request.requestedAt) return [];
     if (entry.outcome !== 'aborted') return [`run ${entry.runId} was aborted but recorded ${entry.outcome}`];
     if (request.reason === 'stalled' && entry.reason !== 'stalled')
       return [`run ${entry.runId} was aborted as stalled but recorded reason ${entry.reason}`];
@@ -216,7 +219,41 @@ export const contextShape: Invariant = (sim) =>
     .living()
     .flatMap((s) => contextShapeOf(s.actor.getSnapshot()).map((v) => `supervisor ${s.ownerId} ${v}`));
 
+/**
+ * Issue 14: a checkpoint-and-exit request never becomes a SIGINT or SIGKILL before its deadline,
+ * unless someone asked for an abort (recorded first, or sent directly because the disk refused it).
+ */
+export const checkpointNotKilledEarly: Invariant = (sim) => {
+  const w = sim.world;
+  return w.signalLog.flatMap((sent) => {
+    const request = w.checkpointRequests.get(sent.runId);
+    if (request === undefined || !request.exit || request.deadlineAt === null) return [];
+    if (sent.at < request.requestedAt || sent.at >= request.deadlineAt) return [];
+    const aborted = (w.abortRecordedAt.get(sent.runId) ?? Number.POSITIVE_INFINITY) <= sent.at;
+    if (aborted || w.interruptedBy.has(sent.runId)) return [];
+    return [
+      `run ${sent.runId} got ${sent.sig} at t=${sent.at}, before its checkpoint deadline t=${request.deadlineAt}`,
+    ];
+  });
+};
+
+/** Issue 14: a run is recorded `suspended` only after its job acked the checkpoint-and-exit request. */
+export const suspendedOnlyAfterAck: Invariant = (sim) => {
+  const w = sim.world;
+  return [...w.history.values()]
+    .filter((entry) => entry.outcome === 'suspended')
+    .flatMap((entry) => {
+      const ack = w.acks.get(entry.runId);
+      if (ack !== undefined && ack <= entry.endedAt) return [];
+      return [
+        `run ${entry.runId} is recorded suspended without an ack before its end (ack: ${ack ?? 'none'})`,
+      ];
+    });
+};
+
 export const invariants: Readonly<Record<string, Invariant>> = {
+  checkpointNotKilledEarly,
+  suspendedOnlyAfterAck,
   oneLiveRun,
   lockWhileLive,
   lockUntilFinalized,

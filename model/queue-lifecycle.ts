@@ -51,6 +51,10 @@ export function slotLifecyclePorts(world: QueueWorld, me: number, i: number, ste
     quarantineLock: fromPromise(async () =>
       fail('RW_QUARANTINE_FAILED', 'no corrupt locks in the queue model'),
     ),
+    // Checkpoints and pauses are proven in the one-slot world (model/world.ts), not here.
+    requestCheckpoint: fromPromise(async () => fail('RW_NOT_MODELLED', 'no checkpoints in the queue model')),
+    pauseJob: fromPromise(async () => fail('RW_NOT_MODELLED', 'no pauses in the queue model')),
+    continueJob: fromPromise(async () => fail('RW_NOT_MODELLED', 'no pauses in the queue model')),
     watchWorkspace: quiet,
     acquireLock: fromPromise(async ({ input }) => {
       // One O_EXCL create per slot in slot order; on any EEXIST, remove those made (try-lock).

@@ -17,6 +17,14 @@ export interface Proc {
   readonly runsForMs: number | null;
   readonly exitCode: number;
   readonly ignoresSigint: boolean;
+  /** Issue 14: ms after a checkpoint request it saves and acks (then exits 0); null: ignores requests. */
+  readonly checkpointAckMs?: number | null;
+  /** Issue 14: SIGSTOPped: a SIGINT waits until SIGCONT (SIGKILL does not). */
+  stopped?: boolean;
+  /** Issue 14: a SIGINT that arrived while stopped. */
+  intPending?: boolean;
+  /** Issue 14: saving for a checkpoint-and-exit request: later requests add nothing. */
+  answering?: boolean;
 }
 
 /** Misbehaviour the world can be asked for. */
@@ -83,4 +91,13 @@ export interface JobSpec {
   readonly runsForMs: number | null;
   readonly exitCode: number;
   readonly ignoresSigint: boolean;
+  /** Issue 14: ms after a checkpoint request it saves and acks (then exits 0); null: ignores requests. */
+  readonly checkpointAckMs?: number | null;
+}
+
+/** Issue 14: a signal that reached a job (ground truth, for the checkpoint properties). */
+export interface SignalSent {
+  readonly runId: string;
+  readonly sig: 'SIGINT' | 'SIGKILL';
+  readonly at: number;
 }

@@ -4,15 +4,39 @@
 import type { SimulatedClock } from 'xstate';
 import type {
   AbortRequest,
+  CheckpointRequest,
   ExitRecord,
   HistoryEntry,
   JobHandle,
   LockRecord,
   Outcome,
 } from '../machine/types.ts';
-import type { Claim, Delivery, DiskErrno, Faults, Incident, JobSpec, LockSlot, Proc } from './world-types.ts';
+import type {
+  Claim,
+  Delivery,
+  DiskErrno,
+  Faults,
+  Incident,
+  JobSpec,
+  LockSlot,
+  Proc,
+  SignalSent,
+} from './world-types.ts';
 
-export type { Claim, Delivery, DiskErrno, Faults, Incident, JobSpec, LockSlot, Proc } from './world-types.ts';
+export type {
+  Claim,
+  Delivery,
+  DiskErrno,
+  Faults,
+  Incident,
+  JobSpec,
+  LockSlot,
+  Proc,
+  SignalSent,
+} from './world-types.ts';
+
+/** Issue 14: how long a model job takes from its ack to its exit. */
+export const ackExitDelayMs = 5;
 
 export const sigintExitDelayMs = 300;
 export const sigkillExitDelayMs = 5;
@@ -60,6 +84,14 @@ export class World {
   monitorsResumedAt = 0;
   /** Per run, the lifecycle journal's sequence numbers in append order. */
   readonly journal = new Map<string, number[]>();
+  /** Issue 14: each run's newest checkpoint request (its control file). */
+  readonly checkpointRequests = new Map<string, CheckpointRequest>();
+  /** Issue 14: when each run's job acked its newest checkpoint-and-exit request. */
+  readonly acks = new Map<string, number>();
+  /** Issue 14: the sequence number each run's ack named (the request the job answered). */
+  readonly ackSeqs = new Map<string, number>();
+  /** Issue 14: every SIGINT and SIGKILL that reached a job, in order. */
+  readonly signalLog: SignalSent[] = [];
   private readonly listeners = new Set<() => void>();
   private claimCounter = 0;
 
@@ -126,6 +158,7 @@ export class World {
       runsForMs: spec.runsForMs,
       exitCode: spec.exitCode,
       ignoresSigint: spec.ignoresSigint,
+      checkpointAckMs: spec.checkpointAckMs ?? null,
     };
     this.procs.set(proc.pid, proc);
     return proc;
@@ -188,6 +221,7 @@ export class World {
     if (target.runId === 'stranger' || target.startTime !== Number(handle.startTime)) {
       this.incidents.push({ at: this.now, what: `${sig} sent to pid ${target.pid}, not the recorded job` });
     }
+    this.signalLog.push({ runId: target.runId, sig, at: this.now });
     if (target.paused) {
       // Not yet running its program: any signal ends it before it ever ran.
       this.exit(target, null, sig, true);
@@ -195,6 +229,9 @@ export class World {
     }
     if (sig === 'SIGKILL') {
       this.clock.setTimeout(() => this.exit(target, null, 'SIGKILL'), sigkillExitDelayMs);
+    } else if (target.stopped === true) {
+      // Issue 14: a stopped job acts on SIGINT only once it gets SIGCONT.
+      target.intPending = true;
     } else if (!target.ignoresSigint) {
       this.clock.setTimeout(() => this.exit(target, 130, null), sigintExitDelayMs);
     }
@@ -242,6 +279,91 @@ export class World {
     this.aborts.set(runId, merged);
     if (!this.abortRecordedAt.has(runId)) this.abortRecordedAt.set(runId, this.now);
     if (merged.forced && !this.forcedAt.has(runId)) this.forcedAt.set(runId, this.now);
+    this.changed();
+  }
+
+  /**
+   * Issue 14: a checkpoint request reaches the job (the control file written, the signal sent).
+   * A job that checkpoints on request saves, acks `checkpointAckMs` later and exits 0 soon after.
+   * For checkpoint-and-exit, the monitor aborts at the deadline on its own (as rw-monitor's clock).
+   */
+  requestCheckpoint(
+    runId: string,
+    handle: JobHandle,
+    request: CheckpointRequest,
+    graceMs: number,
+    deadlineAbort = true,
+  ): void {
+    this.checkpointRequests.set(runId, request);
+    const proc = this.resolve(handle);
+    if (proc === null) return;
+    const ackMs = proc.checkpointAckMs ?? null;
+    // Like the helpers: one pending request at a time; a second signal while saving adds nothing.
+    if (ackMs !== null && !proc.paused && proc.answering !== true) {
+      proc.answering = request.exit;
+      this.clock.setTimeout(() => {
+        // The job answers the request it got, even if another asker replaced it meanwhile.
+        if (this.resolve(handle) === null) return;
+        if (request.exit) {
+          this.acks.set(runId, this.now);
+          this.ackSeqs.set(runId, request.seq);
+        }
+        this.changed();
+        if (request.exit) this.clock.setTimeout(() => this.exit(proc, 0, null), ackExitDelayMs);
+      }, ackMs);
+    }
+    if (request.exit && request.deadlineAt !== null && deadlineAbort) {
+      this.clock.setTimeout(() => {
+        if (this.resolve(handle) === null) return;
+        this.recordAbort(runId, { requestedAt: this.now, graceMs, forced: false, reason: null });
+        this.deliverAbort(runId, handle, graceMs);
+      }, request.deadlineAt - this.now);
+    }
+    this.changed();
+  }
+
+  /**
+   * Issue 14: the monitor's time-limit clock (checkpoint.h): `beforeMs` before the limit it writes
+   * a checkpoint-and-exit request (the next seq) and signals the job, on its own, whoever else
+   * asks at the same instant; at the limit it records an abort (reason time-limit) and aborts.
+   */
+  startTimeLimit(proc: Proc, handle: JobHandle, limitMs: number, beforeMs: number, graceMs: number): void {
+    const runId = proc.runId;
+    if (beforeMs > 0) {
+      this.clock.setTimeout(() => {
+        if (this.resolve(handle) === null) return;
+        const seq = (this.checkpointRequests.get(runId)?.seq ?? 0) + 1;
+        const request = {
+          seq,
+          reason: 'time-limit' as const,
+          exit: true,
+          requestedAt: this.now,
+          deadlineAt: this.now + beforeMs,
+          signal: 'SIGUSR1',
+        };
+        this.requestCheckpoint(runId, handle, request, graceMs, false);
+      }, limitMs - beforeMs);
+    }
+    this.clock.setTimeout(() => {
+      if (this.resolve(handle) === null) return;
+      if (!this.aborts.has(runId))
+        this.recordAbort(runId, { requestedAt: this.now, graceMs, forced: false, reason: 'time-limit' });
+      this.deliverAbort(runId, handle, graceMs);
+    }, limitMs);
+  }
+
+  /** Issue 14: runs whose pause is recorded (the pause record other processes see), with when. */
+  readonly pauses = new Map<string, number>();
+
+  /** Issue 14: SIGSTOP (true) or SIGCONT (false) the job a handle names; a pending SIGINT then acts. */
+  stopJob(handle: JobHandle, stop: boolean): void {
+    const proc = this.resolve(handle);
+    if (proc === null) return;
+    proc.stopped = stop;
+    if (!stop && proc.intPending === true) {
+      proc.intPending = false;
+      if (!proc.ignoresSigint) this.clock.setTimeout(() => this.exit(proc, 130, null), sigintExitDelayMs);
+    }
     this.changed();
   }
 

@@ -40,6 +40,12 @@ export const recovering = lifecycleSetup.createStateConfig({
             return { error: d.kind === 'halt' ? d.error : null };
           }),
         },
+        // Issue 14: a paused run is re-attached paused (a pause is not silence).
+        {
+          guard: 'reattachPaused',
+          target: '#runwarden.live.paused.held',
+          actions: 'adoptRun',
+        },
         {
           guard: 'silentTooLong',
           target: '#runwarden.live.running.stalled',

@@ -18,6 +18,7 @@ import { appendLine } from '../fs/ndjson-append.ts';
 import { readNdjsonBackward } from '../fs/ndjson-backward.ts';
 import { publishExclusive } from '../fs/publish-exclusive.ts';
 import { readJsonFile } from '../fs/read-json.ts';
+import { readCheckpointFacts } from './checkpoint-control.ts';
 import { finalViewOf } from './final-view.ts';
 import {
   type HistoryQuery,
@@ -56,6 +57,7 @@ export function recordHistory(layout: Layout, entry: HistoryEntry): Result<null>
     params: facts.params,
     metricStats: facts.metrics,
     ...(facts.metricsComplete ? {} : { metricStatsComplete: false }),
+    ...checkpointOf(layout, entry),
   };
   const published = publishExclusive(
     layout.root,
@@ -93,6 +95,13 @@ export async function attachCard(layout: Layout, runId: string, card: RunCard): 
   await editHistoryRecord(layout, runId, (r) =>
     r.card === null || r.card === undefined ? { ...r, card } : null,
   );
+}
+
+/** Issue 14: the checkpoint a run that was asked for one reported last (for resume and prune). */
+function checkpointOf(layout: Layout, entry: HistoryEntry): Pick<HistoryEntry, 'checkpoint'> {
+  if (entry.checkpoint !== undefined) return {};
+  const newest = readCheckpointFacts(layout, entry.runId).newest;
+  return newest === null ? {} : { checkpoint: newest };
 }
 
 /** How many lines from the end `recordHistory` looks through for a run's line. */

@@ -1,6 +1,8 @@
 // Reads everything recovery needs from a workspace as plain facts (the machine decides).
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import type { DiskFinding, Liveness, LockRecord, LockSource, RecordedRun } from '../../machine/types.ts';
+import { readCheckpointFacts } from './checkpoint-control.ts';
+import { readPause } from './checkpoint-pause.ts';
 import { bootId, probe } from './identity.ts';
 import { probeJob } from './job-liveness.ts';
 import { defaultSlot, type Layout, reservedDirNames, runIdPattern } from './layout.ts';
@@ -137,6 +139,9 @@ function recorded(layout: Layout, record: LockRecord, owner: Liveness): Recorded
     exit: exit.ok ? exit.value : null,
     abort: readAbortRequest(layout, record.runId),
     lastActivityAt: lastActivityOf(layout, record.runId),
+    // Issue 14: a checkpoint-and-exit request the job acked makes its exit `suspended`.
+    checkpoint: exit.ok && exit.value !== null ? readCheckpointFacts(layout, record.runId) : null,
+    paused: readPause(layout, record.runId),
   };
 }
 

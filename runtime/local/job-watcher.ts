@@ -3,6 +3,8 @@
 import { type FSWatcher, statSync, watch } from 'node:fs';
 import type { JobReport } from '../../machine/ports.ts';
 import type { LockRecord } from '../../machine/types.ts';
+import { checkpointPath, readCheckpointFacts, readCheckpointRequest } from './checkpoint-control.ts';
+import { pausedPath, readPause } from './checkpoint-pause.ts';
 import { probeJob } from './job-liveness.ts';
 import type { Layout } from './layout.ts';
 import { readExitRecord } from './monitor/exit-record.ts';
@@ -50,6 +52,10 @@ export function watchJob(
   const abortPath = layout.runFile(runId, 'abort');
   // A record already there is reported too: the machine ignores one it already carries out.
   let abortSeen = 'none';
+  const pausePath = pausedPath(layout, runId);
+  let pauseSeen = 'none';
+  const requestPath = checkpointPath(layout, runId);
+  let requestSeen = 'none';
   let ended = false;
 
   const look = () => {
@@ -58,7 +64,12 @@ export function watchJob(
     const exit = readExitRecord(layout.runDir(runId), layout.root);
     if (exit.ok && exit.value !== null) {
       ended = true;
-      report({ type: 'process.exited', exit: exit.value, abort: readAbortRequest(layout, runId) });
+      report({
+        type: 'process.exited',
+        exit: exit.value,
+        abort: readAbortRequest(layout, runId),
+        checkpoint: readCheckpointFacts(layout, runId),
+      });
       return;
     }
     if (liveness.state === 'gone') {
@@ -73,6 +84,20 @@ export function watchJob(
       abortSeen = abortNow;
       const abort = readAbortRequest(layout, runId);
       if (abort !== null) report({ type: 'abort.recorded', abort, at: options.now() });
+    }
+    // Issue 14: a checkpoint request appeared (another process asked): every watcher shows it.
+    const requestNow = versionOf(requestPath);
+    if (requestNow !== requestSeen) {
+      requestSeen = requestNow;
+      const request = readCheckpointRequest(layout, runId);
+      if (request !== null) report({ type: 'checkpoint.recorded', request, at: options.now() });
+    }
+    // Issue 14: another process paused or continued the run: every watcher shows it.
+    const pauseNow = versionOf(pausePath);
+    if (pauseNow !== pauseSeen) {
+      pauseSeen = pauseNow;
+      const at = readPause(layout, runId);
+      report(at === null ? { type: 'job.continued', at: options.now() } : { type: 'job.paused', at });
     }
     const now = activityFiles.map((f) => sizeOf(layout.runFile(runId, f)));
     if (now.some((size, i) => size !== sizes[i])) {

@@ -1,13 +1,16 @@
 // The local runtime: every port of the machine implemented on one Linux machine (files in a
 // workspace directory, jobs under rw-monitor, identities from /proc).
 
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { fromCallback, fromPromise } from 'xstate';
 import { abortRequestOf } from '../../machine/context.ts';
+import { retentionOf } from '../../machine/outcome.ts';
 import type {
   AcquireInput,
+  CheckpointInput,
   ClaimInput,
   HistoryInput,
+  PauseInput,
   Result,
   RetentionInput,
   SignalInput,
@@ -18,6 +21,8 @@ import type { ClaimRef, LockRecord, RunConfig } from '../../machine/types.ts';
 import { confinedDir } from '../fs/confined.ts';
 import { durableStep } from '../fs/durable-step.ts';
 import { errnoOf, failure, success } from '../fs/fs-error.ts';
+import { chain, checkpointEnv, deliverCheckpointRequest, writeTimeLimitClock } from './checkpoint-control.ts';
+import { continueIfPaused, continueJob, pauseJob } from './checkpoint-pause.ts';
 import { failpoint } from './failpoint.ts';
 import { recordHistory } from './history-store.ts';
 import { identityOf, signalGroupIfSame } from './identity.ts';
@@ -28,6 +33,7 @@ import { type Layout, layoutOf, type SlotRef } from './layout.ts';
 import { claimLock, createLock, quarantineLock, readLock, releaseClaim, updateLock } from './lock-file.ts';
 import { writeLogMax } from './log-cap-layout.ts';
 import { selfIdentity, selfOwner } from './owner.ts';
+import { deleteRunDir } from './prune.ts';
 import { resourceRequestOf, writeSampleEvery } from './resource-files.ts';
 import { createRunDir, writeAbortGrace, writeAbortRequest, writeRunIdentity } from './run-records.ts';
 import { signalIfSame } from './signal-process.ts';
@@ -104,7 +110,7 @@ function acquire(layout: Layout, options: FilledOptions, { config, at }: Acquire
   }
   // The run directory's copy of the record first: a lock that later turns unreadable always
   // has its run on record, so recovery can tell whether that run may still be alive.
-  const dir = createRunDir(layout, record);
+  const dir = chain(createRunDir(layout, record), () => writeTimeLimitClock(layout, config));
   if (!dir.ok) {
     removeRunDir(layout, config.runId);
     return dir;
@@ -280,6 +286,7 @@ async function spawn(
       RUNWARDEN_RUN_ID: runId,
       RUNWARDEN_RUN_DIR: layout.runDir(runId),
       RUNWARDEN_EVENTS: layout.runFile(runId, 'events'),
+      ...checkpointEnv(layout, config),
     },
     stdoutPath: layout.runFile(runId, 'stdout'),
     stderrPath: layout.runFile(runId, 'stderr'),
@@ -335,6 +342,8 @@ function interrupt(layout: Layout, now: () => number, { lock, abort }: SignalInp
     const sent = identity === null ? success('gone') : signalGroupIfSame(identity, 'SIGINT');
     if (!sent.ok) return sent;
   }
+  // Issue 14: a paused group must run again to act on the interrupt.
+  continueIfPaused(layout, lock);
   failpoint('abort-grace');
   // Only a monitor that took the request escalates on its own, so only then is the delivery
   // recorded; otherwise a resumer interrupts again and its own grace timer escalates.
@@ -353,30 +362,13 @@ function kill(layout: Layout, { lock, abort }: SignalInput): Result<null> {
   if (monitor !== null) signalIfSame(monitor, 'SIGUSR2');
   if (identity === null) return success(null);
   const sent = signalGroupIfSame(identity, 'SIGKILL');
+  continueIfPaused(layout, lock);
   return sent.ok ? success(null) : sent;
 }
 
 function retain(layout: Layout, { claim, outcome }: RetentionInput): Result<null> {
-  if (claim.record.config.retention[outcome] !== 'delete') return success(null);
-  const dir = layout.runDir(claim.record.runId);
-  const historyDir = confinedDir(layout.root, layout.historyDir);
-  const runDir = confinedDir(layout.root, dir);
-  if (!historyDir.ok) return historyDir;
-  if (!runDir.ok) return runDir;
-  try {
-    // The journal outlives the directory, beside the history record, so the run can be replayed.
-    durableStep('rename', layout.historyJournal(claim.record.runId));
-    renameSync(layout.runFile(claim.record.runId, 'lifecycle'), layout.historyJournal(claim.record.runId));
-  } catch {
-    // no journal (a run that never reached a machine that writes one): nothing to keep
-  }
-  try {
-    durableStep('rm', dir);
-    rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
-  } catch (error) {
-    return failure('RW_RETENTION_FAILED', `deleting ${dir}: ${errnoOf(error)}; delete it by hand`);
-  }
-  return success(null);
+  if (retentionOf(claim.record.config.retention, outcome) !== 'delete') return success(null);
+  return deleteRunDir(layout, claim.record.runId);
 }
 
 /**
@@ -416,6 +408,18 @@ export function localRuntime(options: LocalRuntimeOptions): Ports {
       interrupt(layout, opts.now, input),
     ),
     killJob: fromPromise(async ({ input }: { input: SignalInput }) => kill(layout, input)),
+    // Issue 14: pause / continue (runtime/local/checkpoint-pause.ts).
+    pauseJob: fromPromise(async ({ input }: { input: PauseInput }) => pauseJob(layout, input.lock, input.at)),
+    continueJob: fromPromise(async ({ input }: { input: PauseInput }) => continueJob(layout, input.lock)),
+    // Issue 14: checkpoint-and-exit (runtime/local/checkpoint-control.ts).
+    requestCheckpoint: fromPromise(async ({ input }: { input: CheckpointInput }) =>
+      deliverCheckpointRequest(layout, input.lock, {
+        reason: input.suspend.reason,
+        exit: true,
+        graceMs: input.suspend.graceMs,
+        at: input.suspend.requestedAt,
+      }),
+    ),
     claimLock: fromPromise(async ({ input }: { input: ClaimInput }) =>
       claimLock(layout, input.source, input.record, selfIdentity()),
     ),

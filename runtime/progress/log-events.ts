@@ -11,10 +11,17 @@ import { parseTqdm } from './tqdm-parser.ts';
 
 /**
  * A checkpoint a log line announces: Hugging Face Trainer's `Saving model checkpoint to DIR`,
- * Lightning's and common scripts' `Saving checkpoint to PATH` / `checkpoint saved to PATH`.
+ * Lightning's and common scripts' `Saving checkpoint to PATH` / `checkpoint saved to PATH`, and
+ * (issue 14) a plain `saved checkpoint PATH` / `saved checkpoint to PATH`.
  */
 const checkpointLine =
-  /^(?:.*\b)?(?:saving (?:model )?checkpoint to|checkpoint saved (?:to|at))\s+['"]?([^'"\s]+)['"]?\s*$/i;
+  /^(?:.*\b)?(?:saving (?:model )?checkpoint to|checkpoint saved (?:to|at)|saved (?:a |the )?checkpoint(?: to| at)?:?)\s+['"]?([^'"\s]+)['"]?\s*$/i;
+
+/**
+ * Issue 14: Lightning's ModelCheckpoint callback (verbose): `Epoch 0, global step 100: 'val_loss'
+ * reached 0.5 (best 0.5), saving model to '/ckpt/epoch=0-step=100.ckpt' as top 1`.
+ */
+const lightningLine = /\bglobal step (\d+):.*\bsaving model to\s+['"]?([^'"\s]+)['"]?/i;
 
 const noExtra: Readonly<Record<string, unknown>> = Object.freeze(Object.create(null));
 
@@ -48,10 +55,11 @@ export function eventsOfSegment(text: string, at: ReadTime, barsOnly: boolean): 
     return [event];
   }
   if (barsOnly) return [];
-  const checkpoint = checkpointLine.exec(text.trim());
+  const lightning = lightningLine.exec(text);
+  const checkpoint = lightning === null ? checkpointLine.exec(text.trim()) : [text, lightning[2]];
   if (checkpoint !== null) {
     const path = checkpoint[1]?.trim() ?? '';
-    const step = /(?:checkpoint|step)[-_](\d+)/.exec(path);
+    const step = lightning === null ? /(?:checkpoint|step)[-_=](\d+)/.exec(path) : [path, lightning[1]];
     if (path !== '' && path.length <= pathCharsMax) {
       const event: CheckpointEvent = {
         kind: 'checkpoint',

@@ -19,6 +19,16 @@ export type {
   RetentionPolicy,
   RunConfig,
 } from '../../machine/types.ts';
+// Issue 14: checkpoint requests (the run goes on) and checkpoint-and-exit (suspended).
+export type {
+  CheckpointAnswer,
+  CheckpointOptions,
+  CheckpointReason,
+  CheckpointRef,
+  CheckpointRequest,
+  SuspendOptions,
+} from './checkpoint.ts';
+export { defaultCheckpointGraceMs, requestCheckpoint, suspendRun } from './checkpoint.ts';
 export type { ComparedMetric, ComparedRun, CompareOptions, Comparison } from './compare.ts';
 export { compareRuns, compareRunsMax } from './compare.ts';
 export { RunwardenError } from './errors.ts';
@@ -27,6 +37,8 @@ export { followRun, RunWatcher } from './follow.ts';
 export type { FinalView, HistoryQuery, HistoryRecord, HistorySummary, RecordFacts } from './history.ts';
 export { getHistory, listHistory, readRunConfig } from './history.ts';
 export type { JournalEntry } from './journal.ts';
+// Issue 14: pause / continue.
+export { continueRun, pauseRun } from './pause.ts';
 export type {
   CurrentNumbers,
   PollOptions,
@@ -35,7 +47,13 @@ export type {
   RunFollowerOptions,
 } from './progress.ts';
 export { progressOfRunDir, RunFollower, summaryOf, thin } from './progress.ts';
+// Issue 14: prune (deleting ended runs' directories on purpose).
+export type { PruneItem, PruneOptions, PruneReport } from './prune.ts';
+export { configuredBudget, pruneWorkspace } from './prune.ts';
 export type { DispatchReport, QueueView, QueueViewEntry, SubmitOptions, SubmittedRun } from './queue.ts';
+// Issue 14: resume, retries, lineage.
+export type { ResumedRun } from './resume.ts';
+export { restartIfDue, resumeCheckpointOf, resumeRun } from './resume.ts';
 export type {
   CapturedOutput,
   GitFacts,

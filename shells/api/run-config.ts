@@ -1,6 +1,7 @@
 // The immutable config of a new run, from what a caller asked for, with the defaults filled in.
 import { resolve } from 'node:path';
-import type { RetentionPolicy, RunConfig } from '../../machine/types.ts';
+import type { RestartPolicy, RetentionPolicy, RunConfig } from '../../machine/types.ts';
+import { checkpointSignalOf } from '../../runtime/local/checkpoint-control.ts';
 import { logMaxBytesMin } from '../../runtime/local/log-cap-layout.ts';
 import { sampleEveryMsMin } from '../../runtime/local/resource-files.ts';
 import { RunwardenError } from './errors.ts';
@@ -8,11 +9,15 @@ import { newRunId } from './run-id.ts';
 import { checkedMeta } from './run-meta.ts';
 import type { StartOptions } from './workspace.ts';
 
-/** Keep finished and orphaned runs' directories, delete failed and aborted ones (the seed system's rule). */
+/**
+ * Keep every run's directory, whatever its outcome (issue 14: an aborted run's interrupt
+ * checkpoint and logs are what a user aborts for). Deleting is explicit: `runwarden prune`, or
+ * a per-run `retention` the caller sets.
+ */
 export const defaultRetention: RetentionPolicy = {
   finished: 'keep',
-  failed: 'delete',
-  aborted: 'delete',
+  failed: 'keep',
+  aborted: 'keep',
   orphaned: 'keep',
 };
 /** SIGINT-to-SIGKILL grace of an abort when a run was started without one (ms). */
@@ -59,6 +64,9 @@ export function runConfigOf(options: StartOptions): RunConfig {
     // Issue 17: tags, note, params and card options, checked.
     ...checkedMeta(options),
     ...resourceOptionsOf(options),
+    ...checkpointConfigOf(options),
+    ...(options.lineage === undefined ? {} : { lineage: options.lineage }),
+    ...(options.retries === undefined ? {} : { retries: restartPolicyOf(options.retries) }),
   };
 }
 
@@ -85,4 +93,50 @@ function resourceOptionsOf(options: StartOptions): Pick<RunConfig, 'logMaxBytes'
     ...(logMaxBytes === undefined ? {} : { logMaxBytes }),
     ...(sampleEveryMs === undefined ? {} : { sampleEveryMs }),
   };
+}
+
+/** Issue 14: a restart policy, validated (RW_USAGE naming the option). */
+function restartPolicyOf(policy: RestartPolicy): RestartPolicy {
+  if (!Number.isSafeInteger(policy.max) || policy.max < 0 || policy.max > 1_000)
+    throw new RunwardenError(
+      'RW_USAGE',
+      `--retries must be a whole number from 0 to 1000, got ${policy.max}`,
+    );
+  const bad = policy.onExit.find((code) => !Number.isSafeInteger(code) || code < 1 || code > 255);
+  if (bad !== undefined)
+    throw new RunwardenError('RW_USAGE', `--retry-on-exit codes must be 1..255, got ${bad}`);
+  if (!Number.isFinite(policy.backoffMs) || policy.backoffMs < 0)
+    throw new RunwardenError('RW_USAGE', `--retry-backoff must be a duration, got ${policy.backoffMs} ms`);
+  return { ...policy, onExit: [...policy.onExit] };
+}
+
+/** Issue 14: the checkpoint signal and time limit of a new run, validated (RW_USAGE naming the option). */
+function checkpointConfigOf(options: StartOptions): Partial<RunConfig> {
+  const out: { checkpointSignal?: string; timeLimitMs?: number; checkpointBeforeMs?: number } = {};
+  if (options.checkpointSignal !== undefined) {
+    const signal = checkpointSignalOf(options.checkpointSignal);
+    if (!signal.ok) throw RunwardenError.of(signal.error);
+    out.checkpointSignal = signal.value;
+  }
+  const limit = options.timeLimitMs;
+  const before = options.checkpointBeforeMs;
+  if (limit !== undefined) {
+    if (!Number.isFinite(limit) || limit <= 0)
+      throw new RunwardenError('RW_USAGE', `--time-limit must be a positive duration, got ${limit} ms`);
+    out.timeLimitMs = limit;
+  }
+  if (before !== undefined) {
+    if (limit === undefined)
+      throw new RunwardenError(
+        'RW_USAGE',
+        '--checkpoint-before needs --time-limit: pass e.g. --time-limit 4h --checkpoint-before 5m',
+      );
+    if (!Number.isFinite(before) || before <= 0 || before >= limit)
+      throw new RunwardenError(
+        'RW_USAGE',
+        `--checkpoint-before must be positive and shorter than --time-limit (${limit} ms), got ${before} ms`,
+      );
+    out.checkpointBeforeMs = before;
+  }
+  return out;
 }

@@ -12,6 +12,10 @@ export type RunState =
   | 'running'
   | 'stalled'
   | 'aborting'
+  /** Issue 14: a checkpoint-and-exit request is out; the job has its grace to save, ack and exit. */
+  | 'suspending'
+  /** Issue 14: the job's group is stopped (SIGSTOP); `continue` lets it go on. */
+  | 'paused'
   | 'finalizing'
   | 'halted';
 
@@ -92,6 +96,8 @@ export function runStateOf(snap: LifecycleSnapshot): RunState {
   if (snap.matches({ live: { running: 'stalled' } })) return 'stalled';
   if (snap.matches({ live: 'running' })) return 'running';
   if (snap.matches({ live: 'aborting' })) return 'aborting';
+  if (snap.matches({ live: 'suspending' })) return 'suspending';
+  if (snap.matches({ live: 'paused' })) return 'paused';
   if (snap.matches('halted')) return 'halted';
   return 'finalizing';
 }

@@ -1,5 +1,11 @@
 // The options and answers of the Workspace operations (start, abort, the workspace itself).
-import type { CaptureOptions, RecoveryNote, RetentionPolicy } from '../../machine/types.ts';
+import type {
+  CaptureOptions,
+  Lineage,
+  RecoveryNote,
+  RestartPolicy,
+  RetentionPolicy,
+} from '../../machine/types.ts';
 import type { Timing } from './session.ts';
 
 /** How to start a run. Only `argv` is required. */
@@ -15,7 +21,7 @@ export interface StartOptions {
   /** Silence after which the run counts as stalled (default: never). */
   readonly stallAfterMs?: number | null;
   readonly abortOnStall?: boolean;
-  /** Keep or delete the run directory per outcome (default: keep finished/orphaned, delete failed/aborted). */
+  /** Keep or delete the run directory per outcome (default: keep every run's directory). */
   readonly retention?: Partial<RetentionPolicy>;
   // Issue 17 (run card, labels): see shells/api/run-meta.ts for the checks.
   /** Labels for `list --tag` (editable after the end). */
@@ -32,6 +38,17 @@ export interface StartOptions {
   readonly logMaxBytes?: number;
   /** Issue 17: sample the job's CPU, memory, I/O and GPUs this often (ms); null: never (default 10 s). */
   readonly sampleEveryMs?: number | null;
+  // Issue 14: checkpoints and time limits.
+  /** The signal checkpoint requests send the job's group (default SIGUSR1; e.g. SIGUSR2 for NCCL jobs). */
+  readonly checkpointSignal?: string;
+  /** Run at most this long from the job's start; then it is aborted (reason `time-limit`). */
+  readonly timeLimitMs?: number;
+  /** With `timeLimitMs`: ask for checkpoint-and-exit this long before the limit (like Slurm's --signal=USR1@300). */
+  readonly checkpointBeforeMs?: number;
+  /** The run this one resumes or retries (set by `resumeRun`; not for direct use). */
+  readonly lineage?: Lineage;
+  /** Restart the run as a new one when it ends so (--retries, --auto-resume): see RestartPolicy. */
+  readonly retries?: RestartPolicy;
 }
 
 /** A run confirmed running. */

@@ -2,8 +2,12 @@
 import { constants } from 'node:os';
 import type { HistoryRecord } from '../api/history.ts';
 
-/** 0 finished; the job's code; 128 + signal number when killed; 130 after an abort; 1 orphaned. */
+/**
+ * 0 finished; the job's code; 128 + signal number when killed; 130 after an abort; 1 orphaned;
+ * 75 (EX_TEMPFAIL: try again) suspended after a checkpoint (issue 14).
+ */
 export function exitCodeOf(record: Pick<HistoryRecord, 'outcome' | 'exitCode' | 'signal'>): number {
+  if (record.outcome === 'suspended') return 75;
   if (record.outcome === 'aborted') return 130;
   if (record.outcome === 'finished') return 0;
   if (record.exitCode !== null && record.exitCode !== 0) return Math.min(record.exitCode, 255);
@@ -23,6 +27,7 @@ const reasonWords: Readonly<Record<string, string>> = {
   'dependency-failed': 'its --after-ok dependency did not finish',
   'removed-from-queue': 'removed from the queue',
   'aborted-in-queue': 'aborted while queued',
+  'time-limit': 'time limit reached',
 };
 
 /**

@@ -29,7 +29,7 @@ export function parseRetention(text: string): 'keep' | 'delete' {
   return text;
 }
 
-const outcomes = ['finished', 'failed', 'aborted', 'orphaned'] as const;
+const outcomes = ['finished', 'failed', 'aborted', 'orphaned', 'suspended'] as const;
 export type OutcomeFilter = (typeof outcomes)[number];
 
 /** An outcome name for --outcome (repeatable). */
@@ -54,10 +54,10 @@ export function parseInspectUrl(text: string): string {
   return url.href;
 }
 
-/** issue 12: a whole number of at least 0 (`--gpus 0` asks for one slot and no GPU). */
+/** A whole number of at least 0 (`--gpus 0` asks for one slot and no GPU; `--keep-last 0` keeps none). */
 export function parseCount(text: string): number {
-  if (!/^\d+$/.test(text.trim()) || Number(text) > 1_000)
-    throw new InvalidArgumentError(`invalid number '${text}': use a whole number from 0 to 1000`);
+  if (!/^\d+$/.test(text.trim()) || Number(text) > 1_000_000)
+    throw new InvalidArgumentError(`invalid number '${text}': use a whole number from 0 to 1000000`);
   return Number(text);
 }
 
@@ -145,4 +145,25 @@ export function parseColumns(text: string): string[] {
         `invalid column '${c}': use ${listColumns.join(', ')}, param.NAME or a metric name`,
       );
   return columns;
+}
+
+/** Issue 14: outcomes as a comma-separated list (`--outcome failed,aborted`, repeatable). */
+export function parseOutcomeList(text: string, previous: OutcomeFilter[] = []): OutcomeFilter[] {
+  return text
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '')
+    .reduce<OutcomeFilter[]>((acc, part) => parseOutcome(part, acc), previous);
+}
+
+/** Issue 14: exit codes for --retry-on-exit, comma-separated (`75,137`), 1..255. */
+export function parseExitCodes(text: string, previous: number[] = []): number[] {
+  const codes = text
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
+  const bad = codes.find((c) => !/^\d+$/.test(c) || Number(c) < 1 || Number(c) > 255);
+  if (bad !== undefined || codes.length === 0)
+    throw new InvalidArgumentError(`invalid exit code '${bad ?? text}': use numbers 1..255, e.g. 75,137`);
+  return [...previous, ...codes.map(Number)];
 }

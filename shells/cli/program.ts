@@ -8,8 +8,10 @@ import {
   parseCount,
   parseDuration,
   parseExitCode,
+  parseExitCodes,
   parseInspectUrl,
   parseOutcome,
+  parseOutcomeList,
   parseParamFilter,
   parsePositiveInt,
   parsePriority,
@@ -17,7 +19,7 @@ import {
   parseRunState,
   parseTimePoint,
 } from './parse.ts';
-import { parseByteSize } from './parse-bytes.ts';
+import { parseByteSize, parseSize } from './parse-bytes.ts';
 import { chooseRun } from './run-choice.ts';
 import { addRunMetaOptions } from './run-meta-options.ts';
 import { suggestCommand } from './suggest.ts';
@@ -90,12 +92,12 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     )
     .option(
       '--on-failure <keep|delete>',
-      "keep or delete a failed run's directory (default delete)",
+      "keep or delete a failed run's directory (default keep; runwarden prune deletes later)",
       parseRetention,
     )
     .option(
       '--on-abort <keep|delete>',
-      "keep or delete an aborted run's directory (default delete)",
+      "keep or delete an aborted run's directory (default keep; runwarden prune deletes later)",
       parseRetention,
     )
     .option(
@@ -109,6 +111,37 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
       parseDuration,
     )
     .option('--abort-on-stall', 'abort the run when it stalls')
+    .option(
+      '--time-limit <duration>',
+      'abort the run this long after its job started (reason time-limit), even with no runwarden alive',
+      parseDuration,
+    )
+    .option(
+      '--checkpoint-before <duration>',
+      'with --time-limit: ask the job to checkpoint and exit this long before the limit (Slurm --signal=USR1@300, locally)',
+      parseDuration,
+    )
+    .option(
+      '--checkpoint-signal <signal>',
+      'the signal a checkpoint request sends the job (default USR1; NCCL jobs often pick USR2)',
+    )
+    .option(
+      '--retries <n>',
+      'with --watch: retry the run (a new run of its lineage, from its newest checkpoint) up to N times after an infrastructure failure (reboot, SIGKILL/OOM)',
+      parseCount,
+    )
+    .option(
+      '--retry-on-exit <codes>',
+      'also retry these exit codes, e.g. 75,137 (needs --retries)',
+      parseExitCodes,
+    )
+    .option('--retry-on-orphan', 'also retry any orphaned run (needs --retries)')
+    .option(
+      '--retry-backoff <duration>',
+      'first wait before a retry, doubling each time (default 10s)',
+      parseDuration,
+    )
+    .option('--auto-resume', 'with --watch: resume the run by itself when it ends suspended')
     .option('-C, --cwd <dir>', 'working directory of the job (default: the current one)')
     .option(
       '-e, --env <KEY=VALUE>',
@@ -282,6 +315,15 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     .argument('[run]', 'run id or unique prefix (default: the active run)')
     .option('-f, --force', 'SIGKILL now')
     .option('-g, --grace <duration>', "override the run's grace for this abort", parseDuration)
+    .option(
+      '--checkpoint',
+      'ask the job to checkpoint and exit first (it ends suspended); without an answer in --checkpoint-grace: SIGINT, grace, SIGKILL',
+    )
+    .option(
+      '--checkpoint-grace <duration>',
+      'with --checkpoint: how long the job has to save, ack and exit (default 10m)',
+      parseDuration,
+    )
     .option('--no-wait', 'return once the abort is under way')
     .option('--if-active', 'exit 0 when no run is active (default: exit 4, for scripts that must know)')
     .option('--json', 'print the history record (or the pending abort) as JSON')
@@ -430,6 +472,87 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
       const { dispatchCommand } = await import('./commands/dispatch.ts');
       const { openWorkspace } = await import('../api/workspace.ts');
       run(dispatchCommand(openWorkspace(flags.workspace ?? program.opts().workspace), flags));
+    });
+
+  // Issue 14: a checkpoint while the run goes on.
+  program
+    .command('checkpoint')
+    .description(
+      'ask the running job for a checkpoint (control file + checkpoint signal); the run goes on (docs/protocol.md)',
+    )
+    .argument('[run]', 'run id or unique prefix (default: the active run)')
+    .option('--wait', "wait for the job's checkpoint event answering the request")
+    .option('--timeout <duration>', 'with --wait: give up after this long (default 10m)', parseDuration)
+    .option('--json', 'print {"runId","request","checkpoint"}')
+    .action(async (runArg: string | undefined, flags) => {
+      const { checkpointCommand } = await import('./commands/checkpoint.ts');
+      const ws = await workspaceOf(program);
+      run(checkpointCommand(ws, runArg === undefined ? undefined : ws.resolveRun(runArg, 'active'), flags));
+    });
+
+  // Issue 14: resume.
+  program
+    .command('resume')
+    .description(
+      'start the next run of an ended run (same config, linked in the history) from its newest checkpoint on disk',
+    )
+    .argument('[run]', 'run id or unique prefix (default: the latest run)')
+    .option('--watch', 'follow the new run (and carry out its --retries / --auto-resume)')
+    .addOption(progressEveryOption())
+    .option('--json', 'print {"id","dir","pid","parentId","lineageId","restartCount","resumeFrom"}')
+    .action(async (runArg: string | undefined, flags) => {
+      const { resumeCommand } = await import('./commands/resume.ts');
+      run(resumeCommand(await workspaceOf(program), runArg, flags));
+    });
+
+  // Issue 14: pause / continue.
+  program
+    .command('pause')
+    .description(
+      "stop the running job's process group (SIGSTOP); it keeps its GPU memory; the stall timer stops",
+    )
+    .argument('[run]', 'run id or unique prefix (default: the active run)')
+    .option('--json', 'print {"id","state"}')
+    .action(async (runArg: string | undefined, flags) => {
+      const { pauseCommand } = await import('./commands/pause.ts');
+      const ws = await workspaceOf(program);
+      run(pauseCommand(ws, runArg === undefined ? undefined : ws.resolveRun(runArg, 'active'), flags));
+    });
+
+  program
+    .command('continue')
+    .description('let a paused run go on (SIGCONT to its process group)')
+    .argument('[run]', 'run id or unique prefix (default: the active run)')
+    .option('--json', 'print {"id","state"}')
+    .action(async (runArg: string | undefined, flags) => {
+      const { continueCommand } = await import('./commands/pause.ts');
+      const ws = await workspaceOf(program);
+      run(continueCommand(ws, runArg === undefined ? undefined : ws.resolveRun(runArg, 'active'), flags));
+    });
+
+  // Issue 14: deleting ended runs' directories on purpose.
+  program
+    .command('prune')
+    .description(
+      "delete ended runs' directories by a policy, oldest ended first; never a live run or a resumable run's newest checkpoint; history records stay",
+    )
+    .option(
+      '-o, --outcome <list>',
+      'only runs that ended so: finished, failed, aborted, orphaned, suspended (comma-separated, repeatable)',
+      parseOutcomeList,
+    )
+    .option('--older-than <duration>', 'only runs that ended at least this long ago, e.g. 7d', parseDuration)
+    .option('--keep-last <n>', 'keep the newest N ended runs (of those --outcome names)', parseCount)
+    .option(
+      '--budget <size>',
+      'delete only until run directories use at most this much, e.g. 50G (default: diskBudgetBytes in <workspace>/workspace.json)',
+      parseSize,
+    )
+    .option('-n, --dry-run', 'print what would be deleted and freed; delete nothing')
+    .option('--json', 'print {"dryRun","deleted","kept","freedBytes","usedBytesBefore","usedBytesAfter",...}')
+    .action(async (flags) => {
+      const { pruneCommand } = await import('./commands/prune.ts');
+      run(pruneCommand(await workspaceOf(program), flags));
     });
 
   program

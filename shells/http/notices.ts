@@ -5,7 +5,7 @@ import { noteLevel } from '../api/recovery-level.ts';
 
 /** One notification. `level` decides its colour; `message` is one line. */
 export interface Notice {
-  readonly kind: 'finished' | 'failed' | 'aborted' | 'orphaned' | 'stalled' | 'recovered';
+  readonly kind: 'finished' | 'failed' | 'aborted' | 'orphaned' | 'suspended' | 'stalled' | 'recovered';
   readonly level: 'info' | 'warning' | 'error';
   readonly runId: string | null;
   readonly message: string;
@@ -18,12 +18,19 @@ export function endedNotice(record: HistoryRecord): Notice {
       ? 'finished'
       : record.outcome === 'aborted'
         ? `was aborted${record.reason === null ? '' : ` (${record.reason})`}${record.signal === null ? '' : ` (${record.signal})`}`
-        : record.outcome === 'orphaned'
-          ? `was orphaned: ${record.reason ?? 'unknown reason'}`
-          : `failed: ${record.signal === null ? `exit code ${record.exitCode ?? '?'}` : `killed by ${record.signal}`}${record.error === null ? '' : ` (${record.error.code})`}`;
+        : record.outcome === 'suspended'
+          ? `was suspended after a checkpoint${record.checkpoint === undefined ? '' : ` (${record.checkpoint.path})`}; resume it with runwarden resume ${record.runId}`
+          : record.outcome === 'orphaned'
+            ? `was orphaned: ${record.reason ?? 'unknown reason'}`
+            : `failed: ${record.signal === null ? `exit code ${record.exitCode ?? '?'}` : `killed by ${record.signal}`}${record.error === null ? '' : ` (${record.error.code})`}`;
   return {
     kind: record.outcome,
-    level: record.outcome === 'finished' ? 'info' : record.outcome === 'aborted' ? 'warning' : 'error',
+    level:
+      record.outcome === 'finished' || record.outcome === 'suspended'
+        ? 'info'
+        : record.outcome === 'aborted'
+          ? 'warning'
+          : 'error',
     runId: record.runId,
     message: `run ${record.runId} ${how}`,
   };

@@ -75,7 +75,7 @@ export const listQuery = {
   additionalProperties: false,
   properties: {
     limit: { type: 'integer', minimum: 1, maximum: 1000, default: 50 },
-    outcome: { type: 'string', enum: ['finished', 'failed', 'aborted', 'orphaned'] },
+    outcome: { type: 'string', enum: ['finished', 'failed', 'aborted', 'orphaned', 'suspended'] },
   },
 } as const;
 

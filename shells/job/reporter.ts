@@ -1,6 +1,17 @@
 // The job side of the protocol for Node: report progress, metrics and checkpoints to runwarden.
 // No dependencies; a no-op outside runwarden; never throws into the training loop.
-import { closeSync, openSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -33,7 +44,31 @@ export interface Reporter {
   phase(name: string, fields?: ProgressFields): void;
   /** One value of a metric; NaN and infinities are written as "NaN", "Infinity", "-Infinity". */
   metric(name: string, value: number, step?: number): void;
-  checkpoint(path: string, step?: number): void;
+  /**
+   * The job saved a checkpoint at `path` (complete: fully on disk unless `complete: false`); it
+   * answers the pending checkpoint request, if any (issue 14).
+   */
+  checkpoint(path: string, step?: number, options?: { readonly complete?: boolean }): void;
+  /**
+   * Issue 14: true once per new checkpoint request (the signal arrived, or the control file has a
+   * newer one): save at this step boundary. The signal handler only sets a flag.
+   */
+  checkpointRequested(): boolean;
+  /** Issue 14: true when the request asks to checkpoint and exit: save, `ack()`, then exit. */
+  shouldStop(): boolean;
+  /** Issue 14: the newest request in the control file, or null. */
+  checkpointRequest(): CheckpointRequestSeen | null;
+  /**
+   * Issue 14: save atomically: `write(tmpPath)` (or `data`), fsync, rename to `path`, fsync the
+   * directory, then the `checkpoint` event. False (and an `error` event) when saving failed.
+   */
+  saveCheckpoint(
+    path: string,
+    data: string | Uint8Array | ((tmpPath: string) => void),
+    step?: number,
+  ): boolean;
+  /** Issue 14: acknowledge the checkpoint-and-exit request (after its checkpoint event), then exit. */
+  ack(): void;
   heartbeat(): void;
   info(message: string): void;
   error(message: string, traceback?: string): void;
@@ -47,6 +82,16 @@ export interface Reporter {
 }
 
 const writeAttemptsMax = 16;
+
+/** Issue 14: a checkpoint request as the control file (RUNWARDEN_CHECKPOINT_FILE) holds it. */
+export interface CheckpointRequestSeen {
+  readonly seq: number;
+  readonly reason: string;
+  readonly exit: boolean;
+  readonly requestedAt: number;
+  readonly deadlineAt: number | null;
+  readonly signal: string;
+}
 
 /**
  * A reporter writing to the file named by RUNWARDEN_EVENTS in `env`. Each event is one JSON line
@@ -93,8 +138,109 @@ export function reporter(env: Readonly<Record<string, string | undefined>> = pro
     fd = null;
   };
 
+  // Issue 14: checkpoint requests: the signal handler only sets `signalled`; the loop polls.
+  const controlPath = env.RUNWARDEN_CHECKPOINT_FILE;
+  const signal = env.RUNWARDEN_CHECKPOINT_SIGNAL;
+  let signalled = false;
+  let lastLook = 0;
+  let handledSeq = 0;
+  let pending: CheckpointRequestSeen | null = null;
+  if (
+    controlPath !== undefined &&
+    controlPath !== '' &&
+    signal !== undefined &&
+    /^SIG[A-Z0-9]+$/.test(signal)
+  ) {
+    try {
+      process.on(signal as NodeJS.Signals, () => {
+        signalled = true;
+      });
+    } catch {
+      // a signal Node cannot listen to: polling the control file still works
+    }
+  }
+  const readRequest = (): CheckpointRequestSeen | null => {
+    if (controlPath === undefined || controlPath === '') return null;
+    try {
+      const value: unknown = JSON.parse(readFileSync(controlPath, 'utf8'));
+      return typeof value === 'object' &&
+        value !== null &&
+        typeof (value as { seq?: unknown }).seq === 'number'
+        ? (value as CheckpointRequestSeen)
+        : null;
+    } catch {
+      return null;
+    }
+  };
+  const checkpointRequested = (): boolean => {
+    if (pending !== null) return true;
+    if (controlPath === undefined || controlPath === '') return false;
+    // The signal says at once; without it (missed, or sent before the handler) look once a second.
+    const now = Date.now();
+    if (!signalled && now - lastLook < 1_000) return false;
+    signalled = false;
+    lastLook = now;
+    const request = readRequest();
+    if (request === null || request.seq <= handledSeq) return false;
+    pending = request;
+    return true;
+  };
+  const checkpoint = (path: string, step?: number, options: { readonly complete?: boolean } = {}) => {
+    const answered = pending;
+    if (answered !== null && !answered.exit) {
+      handledSeq = Math.max(handledSeq, answered.seq);
+      pending = null;
+    }
+    emit('checkpoint', {
+      path,
+      ...optional('step', step),
+      complete: options.complete !== false,
+      ...optional('request', answered?.seq),
+    });
+  };
+
   return {
     enabled,
+    checkpointRequested,
+    shouldStop: () => (pending ?? readRequest())?.exit === true,
+    checkpointRequest: readRequest,
+    saveCheckpoint: (path, data, step) => {
+      const target = resolve(path);
+      const tmp = join(dirname(target), `.${basename(target)}.tmp-${process.pid}`);
+      try {
+        mkdirSync(dirname(target), { recursive: true });
+        if (typeof data === 'function') data(tmp);
+        else writeFileSync(tmp, data);
+        const fd = openSync(tmp, 'r');
+        try {
+          fsyncSync(fd);
+        } finally {
+          closeSync(fd);
+        }
+        renameSync(tmp, target);
+        const dirFd = openSync(dirname(target), 'r');
+        try {
+          fsyncSync(dirFd);
+        } finally {
+          closeSync(dirFd);
+        }
+      } catch (error) {
+        rmSync(tmp, { force: true });
+        emit('error', {
+          message: `saving checkpoint ${path} failed: ${error instanceof Error ? error.message : String(error)}`,
+        });
+        return false;
+      }
+      checkpoint(path, step);
+      return true;
+    },
+    ack: () => {
+      const request = pending ?? readRequest();
+      if (request === null) return;
+      emit('ack', { request: request.seq });
+      handledSeq = Math.max(handledSeq, request.seq);
+      pending = null;
+    },
     get writeErrors() {
       return writeErrors;
     },
@@ -105,7 +251,7 @@ export function reporter(env: Readonly<Record<string, string | undefined>> = pro
     phase: (name, fields = {}) => emit('progress', { ...fields, phase: name }),
     metric: (name, value, step) =>
       emit('metric', { name, value: finiteOrName(value), ...optional('step', step) }),
-    checkpoint: (path, step) => emit('checkpoint', { path, ...optional('step', step) }),
+    checkpoint,
     heartbeat: () => emit('heartbeat', {}),
     info: (message) => emit('info', { message }),
     error: (message, traceback) => emit('error', { message, ...optional('traceback', traceback) }),

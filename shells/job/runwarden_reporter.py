@@ -12,6 +12,18 @@ one JSON line written with one ``os.write`` on an O_APPEND descriptor: flushed l
     rw.checkpoint("ckpt/step-10.pt", step=10)
 
 From a shell script: ``python3 runwarden_reporter.py metric name=loss value=0.43 step=10``.
+
+Checkpoint requests (docs/protocol.md): poll at step boundaries; the signal handler only sets a
+flag, saving happens in your loop. In a distributed job, rank 0 polls and broadcasts the answer.
+
+    rw = reporter()
+    for step in range(start, total):
+        train_step()
+        if rw.checkpoint_requested():
+            rw.save_checkpoint("ckpt/step-%d.pt" % step, lambda tmp: torch.save(state, tmp), step=step)
+            if rw.should_stop():
+                rw.ack()
+                sys.exit(0)
 """
 
 import datetime
@@ -19,7 +31,9 @@ import json
 import math
 import numbers
 import os
+import signal
 import sys
+import time
 
 __all__ = ["Reporter", "reporter"]
 
@@ -36,6 +50,103 @@ class Reporter:
         self.write_errors = 0
         self.last_write_error = None
         self._fd = None
+        # Issue 14: checkpoint requests. The handler only sets _signalled; the loop polls.
+        self.control_path = None
+        self.checkpoint_signal = None
+        self._signalled = False
+        self._last_look = -1.0e9
+        self._handled_seq = 0
+        self._pending = None
+
+    def listen_for_checkpoints(self, control_path=None, signal_name=None):
+        """Install the checkpoint signal's handler (it only sets a flag). Called by ``reporter()``."""
+        self.control_path = control_path or self.control_path
+        self.checkpoint_signal = signal_name or self.checkpoint_signal
+        if self.checkpoint_signal is None:
+            return
+        try:
+            signum = getattr(signal, self.checkpoint_signal)
+
+            def _flag(_signum, _frame):
+                self._signalled = True
+
+            signal.signal(signum, _flag)
+        except (AttributeError, ValueError, OSError):
+            pass  # not the main thread, or an unknown signal: polling the control file still works
+
+    def checkpoint_request(self):
+        """The newest request in the control file as a dict, or None (never raises)."""
+        if not self.control_path:
+            return None
+        try:
+            with open(self.control_path, "r", encoding="utf-8") as handle:
+                request = json.load(handle)
+            return request if isinstance(request, dict) and isinstance(request.get("seq"), int) else None
+        except (OSError, ValueError):
+            return None
+
+    def checkpoint_requested(self):
+        """True once per new request (signalled, or found in the control file): save a checkpoint now."""
+        if self._pending is not None:
+            return True
+        if not self.control_path:
+            return False
+        # The signal says at once; without it (missed, or sent before the handler) look once a second.
+        now = time.monotonic()
+        if not self._signalled and now - self._last_look < 1.0:
+            return False
+        self._signalled = False
+        self._last_look = now
+        request = self.checkpoint_request()
+        if request is None or request["seq"] <= self._handled_seq:
+            return False
+        self._pending = request
+        return True
+
+    def should_stop(self):
+        """True when the pending (or last handled) request asks to checkpoint and exit."""
+        request = self._pending or self.checkpoint_request()
+        return bool(request and request.get("exit"))
+
+    def save_checkpoint(self, path, write, step=None):
+        """Save atomically: ``write(tmp_path)``, fsync, rename to ``path``, fsync the directory, then
+        report a complete checkpoint naming the pending request. Returns True when saved; a failure
+        is reported as an error event (the old checkpoint stays) and returns False."""
+        path = str(path)
+        directory = os.path.dirname(os.path.abspath(path))
+        tmp = os.path.join(directory, ".%s.tmp-%d" % (os.path.basename(path), os.getpid()))
+        try:
+            os.makedirs(directory, exist_ok=True)
+            write(tmp)
+            fd = os.open(tmp, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(tmp, path)
+            dfd = os.open(directory, os.O_RDONLY)
+            try:
+                os.fsync(dfd)
+            finally:
+                os.close(dfd)
+        except Exception as error:  # noqa: BLE001 - report it, keep the loop alive
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            self.error("saving checkpoint %s failed: %s: %s" % (path, type(error).__name__, error))
+            return False
+        self.checkpoint(path, step=step)
+        return True
+
+    def ack(self):
+        """Acknowledge the pending checkpoint-and-exit request (after the checkpoint event), then exit."""
+        request = self._pending or self.checkpoint_request()
+        if request is None:
+            return
+        self._emit("ack", {"request": request["seq"]})
+        self._handled_seq = max(self._handled_seq, request["seq"])
+        self._pending = None
 
     def progress(self, phase=None, percent=None, step=None, total=None, message=None, **extra):
         """How far the job is; every field is optional, further keyword fields are kept."""
@@ -56,9 +167,16 @@ class Reporter:
         """One value of a metric; NaN and infinities are written as "NaN", "Infinity", "-Infinity"."""
         self._emit("metric", _optional({"name": name, "value": value}, "step", step))
 
-    def checkpoint(self, path, step=None):
-        """The job saved a checkpoint at ``path``."""
-        self._emit("checkpoint", _optional({"path": str(path)}, "step", step))
+    def checkpoint(self, path, step=None, complete=True):
+        """The job saved a checkpoint at ``path`` (``complete``: fully on disk); it answers the
+        pending checkpoint request, if any (its sequence number goes in ``request``)."""
+        fields = _optional({"path": str(path), "complete": bool(complete)}, "step", step)
+        if self._pending is not None:
+            fields["request"] = self._pending["seq"]
+            if not self._pending.get("exit"):
+                self._handled_seq = max(self._handled_seq, self._pending["seq"])
+                self._pending = None
+        self._emit("checkpoint", fields)
 
     def heartbeat(self):
         """The job is alive."""
@@ -114,7 +232,11 @@ class Reporter:
 def reporter(environ=None):
     """A reporter writing to RUNWARDEN_EVENTS of ``environ`` (default ``os.environ``)."""
     env = os.environ if environ is None else environ
-    return Reporter(env.get("RUNWARDEN_EVENTS"))
+    rw = Reporter(env.get("RUNWARDEN_EVENTS"))
+    # Issue 14: requests come as a signal to the job's group and a line in the control file.
+    if env.get("RUNWARDEN_CHECKPOINT_FILE"):
+        rw.listen_for_checkpoints(env.get("RUNWARDEN_CHECKPOINT_FILE"), env.get("RUNWARDEN_CHECKPOINT_SIGNAL"))
+    return rw
 
 
 def _now():

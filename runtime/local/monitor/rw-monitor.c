@@ -132,6 +132,7 @@ static void name_of(int n, int sig, char *out, size_t size) {
 }
 
 #include "log-cap.h" /* bounded logs (issue 17): log_cap_setup/child/parent/pump/finish */
+#include "checkpoint.h" /* issue 14: the checkpoint clock (time limit, request deadline) */
 
 /* The job's side of the fork: own session, wait for 'G', exec; never returns. */
 static void run_child(int status_fd, char **argv, const sigset_t *old_mask) {
@@ -144,6 +145,7 @@ static void run_child(int status_fd, char **argv, const sigset_t *old_mask) {
   /* A signal ignored by whoever started us would be inherited by the job: restore defaults. */
   int defaults[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGUSR1, SIGUSR2};
   for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++) signal(defaults[i], SIG_DFL);
+  ckpt_child_ignore(); /* issue 14: a checkpoint request never kills a job that does not handle it */
   sigprocmask(SIG_SETMASK, old_mask, NULL);
   write_all(status_fd, (const char *)&msg, sizeof msg);
   fcntl(GO_FD, F_SETFL, fcntl(GO_FD, F_GETFL) & ~O_NONBLOCK); /* wait for the launcher, however set */
@@ -456,7 +458,12 @@ static void supervise(pid_t pid, const sigset_t *set, struct exec_state *st,
     struct timespec cap_ts = {cap_ms / 1000, (cap_ms % 1000) * 1000000L};
     if (cap_ms >= 0 && (!timeout || cap_ms < ts.tv_sec * 1000 + ts.tv_nsec / 1000000)) timeout = &cap_ts;
     siginfo_t si;
+    long long ck_ms = ckpt_next_ms(); /* issue 14: wake for the checkpoint clock too */
+    struct timespec ck_ts = {ck_ms / 1000, (ck_ms % 1000) * 1000000L};
+    if (ck_ms >= 0 && (!timeout || ck_ms < ts.tv_sec * 1000 + ts.tv_nsec / 1000000)) timeout = &ck_ts;
     int sig = sigtimedwait(set, &si, timeout);
+    if (sig == SIGALRM) ckpt_read_clock(-1);
+    if (ckpt_tick() && sig != SIGUSR2) sig = SIGUSR1; /* the clock's abort: as if asked */
     if (sig == SIGUSR1 || sig == SIGTERM || sig == SIGINT) {
       if (!aborting) {
         aborting = 1;
@@ -541,6 +548,7 @@ int main(int argc, char **argv) {
 
   struct exec_state st = {ep[0], 0, 0, 0};
   siginfo_t info;
+  ckpt_read_clock(now_ms(CLOCK_REALTIME)); /* issue 14: the time limit counts from here */
   supervise(pid, &set, &st, &info);
   long long ended_ms = now_ms(CLOCK_REALTIME);
   kill_group(SIGKILL); /* grandchildren left in the job's group; the zombie keeps the pgid ours */

@@ -109,7 +109,7 @@ export async function logsCommand(
     if (record === null)
       throw new RunwardenError('RW_NOT_FOUND', `run ${runId} has no directory and no history record`);
     warn(
-      `run ${runId}'s directory was deleted (retention for ${record.outcome} runs); showing the stderr lines its history kept`,
+      `run ${runId}'s directory was deleted (by its retention or runwarden prune); showing the stderr lines its history kept`,
     );
     for (const line of record.stderrTail.slice(-(flags.tail ?? record.stderrTail.length))) emit(`${line}\n`);
     out.flush();

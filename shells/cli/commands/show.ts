@@ -37,6 +37,13 @@ function detailLines(record: HistoryRecord, stderrLinesMax: number, dir: string 
   if (progress.length > 0) lines.push('last progress:', ...progress);
   if (record.progress?.lastCheckpoint)
     lines.push(`checkpoint: ${neutralize(record.progress.lastCheckpoint.path)}`);
+  // Issue 14: the lineage (resumes and retries are one logical run).
+  const lineage = record.config.lineage;
+  if (lineage !== undefined)
+    lines.push(
+      `lineage: ${lineage.lineageId} (restart ${lineage.restartCount}, ${lineage.kind ?? 'resume'} of ${lineage.parentId}${lineage.resumeFrom == null ? '' : `, from ${neutralize(lineage.resumeFrom)}`})`,
+    );
+  if (record.outcome === 'suspended') lines.push(`resume:  runwarden resume ${record.runId}`);
   const tail = record.stderrTail.slice(-stderrLinesMax);
   if (tail.length > 0 && record.outcome !== 'finished')
     lines.push('stderr (last lines):', ...tail.map((l) => `  ${jobLine(l)}`));
@@ -45,7 +52,7 @@ function detailLines(record: HistoryRecord, stderrLinesMax: number, dir: string 
       lines.push(`dir:     ${dir}`, `logs:    runwarden logs ${record.runId}   (stderr: --stderr)`);
     } else {
       lines.push(
-        `dir:     deleted (retention for ${record.outcome} runs); its stderr tail is kept: runwarden logs ${record.runId}`,
+        `dir:     deleted (by its retention or runwarden prune); its stderr tail is kept: runwarden logs ${record.runId}`,
       );
     }
   }

@@ -8,6 +8,7 @@ import type { StartOptions, Workspace } from '../../api/workspace.ts';
 import { formatArgv, neutralize, painter, printJson } from '../output.ts';
 import { notice } from '../recovery-notes.ts';
 import { type RunMetaFlags, runMetaOf } from '../run-meta-options.ts';
+import { restartLoop } from './restart-loop.ts';
 import { watchRun } from './watch.ts';
 
 export interface StartFlags extends RunMetaFlags {
@@ -29,6 +30,37 @@ export interface StartFlags extends RunMetaFlags {
   logMax?: number;
   sampleEvery?: number;
   sample?: boolean;
+  // Issue 14
+  timeLimit?: number;
+  checkpointBefore?: number;
+  checkpointSignal?: string;
+  retries?: number;
+  retryOnExit?: number[];
+  retryOnOrphan?: boolean;
+  retryBackoff?: number;
+  autoResume?: boolean;
+}
+
+/** Issue 14: the restart policy the flags ask for, or undefined when none. */
+function restartPolicyOf(flags: StartFlags) {
+  const asked =
+    flags.retries !== undefined ||
+    flags.retryOnExit !== undefined ||
+    flags.retryOnOrphan === true ||
+    flags.autoResume === true;
+  if (!asked) return undefined;
+  if ((flags.retryOnExit !== undefined || flags.retryOnOrphan === true) && flags.retries === undefined)
+    throw new RunwardenError(
+      'RW_USAGE',
+      '--retry-on-exit and --retry-on-orphan need --retries N: pass e.g. --retries 3',
+    );
+  return {
+    max: flags.retries ?? 0,
+    onExit: flags.retryOnExit ?? [],
+    onOrphan: flags.retryOnOrphan === true,
+    backoffMs: flags.retryBackoff ?? 10_000,
+    autoResume: flags.autoResume === true,
+  };
 }
 
 /**
@@ -99,6 +131,10 @@ export function startOptionsOf(argv: string[], flags: StartFlags): StartOptions 
     ...(flags.sample !== false && flags.sampleEvery !== undefined
       ? { sampleEveryMs: flags.sampleEvery }
       : {}),
+    ...(flags.timeLimit === undefined ? {} : { timeLimitMs: flags.timeLimit }),
+    ...(flags.checkpointBefore === undefined ? {} : { checkpointBeforeMs: flags.checkpointBefore }),
+    ...(flags.checkpointSignal === undefined ? {} : { checkpointSignal: flags.checkpointSignal }),
+    ...(restartPolicyOf(flags) === undefined ? {} : { retries: restartPolicyOf(flags) }),
     // issue 17: tags, note, params and what the run card captures
     ...runMetaOf(flags),
   };
@@ -127,10 +163,12 @@ export async function startCommand(ws: Workspace, argv: string[], flags: StartFl
     await cardsWritten();
     return 0;
   }
-  const code = await watchRun(ws, started.id, {
+  const watchOptions = {
     json: flags.json === true,
     ...(flags.progressEvery === undefined ? {} : { progressEveryMs: flags.progressEvery }),
-  });
+  };
+  // Issue 14: --retries / --auto-resume are carried out by the watching process.
+  const code = await restartLoop(ws, started.id, await watchRun(ws, started.id, watchOptions), watchOptions);
   // A run quicker than its card: the card (bounded) still reaches the record before we exit.
   await cardsWritten();
   return code;

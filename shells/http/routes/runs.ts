@@ -17,7 +17,7 @@ import { progressViewOf } from '../progress-view.ts';
 import { logLineCharsMax, logTailOf } from '../run-watch.ts';
 import { listQuery, logsQuery, runIdParams } from '../schemas.ts';
 
-type Outcome = 'finished' | 'failed' | 'aborted' | 'orphaned';
+type Outcome = 'finished' | 'failed' | 'aborted' | 'orphaned' | 'suspended';
 
 /** One run: config, live status or history record, progress and log tails (frozen once ended). */
 function runDetail(ctx: AppContext, id: string) {

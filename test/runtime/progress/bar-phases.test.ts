@@ -90,4 +90,24 @@ describe('checkpoint lines in the logs', () => {
       tracker.apply(event, 'parsed');
     expect(tracker.view().lastCheckpoint).toMatchObject({ path: 'mine.pt' });
   });
+
+  it('reads Lightning and plain "saved checkpoint PATH" lines as checkpoints (issue 14)', () => {
+    const lines: [string, { path: string; step?: number }][] = [
+      [
+        "Epoch 2, global step 300: 'val_loss' reached 0.41 (best 0.41), saving model to '/ck/epoch=2-step=300.ckpt' as top 1",
+        { path: '/ck/epoch=2-step=300.ckpt', step: 300 },
+      ],
+      ['saved checkpoint ckpt/step-1200.pt', { path: 'ckpt/step-1200.pt', step: 1200 }],
+      ['[rank0] Saved checkpoint to: /data/run/ckpt_7.pt', { path: '/data/run/ckpt_7.pt' }],
+      ['Saving checkpoint to out/last.ckpt', { path: 'out/last.ckpt' }],
+    ];
+    for (const [line, want] of lines) {
+      const events = eventsOfSegment(line, at, false);
+      expect({ line, events: events.map((e) => e.kind) }).toEqual({ line, events: ['checkpoint'] });
+      expect(events[0]).toMatchObject(want);
+    }
+    expect(eventsOfSegment('we never saved checkpoint files here because', at, false)).not.toContainEqual(
+      expect.objectContaining({ kind: 'checkpoint', path: 'because' }),
+    );
+  });
 });

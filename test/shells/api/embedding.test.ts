@@ -79,9 +79,9 @@ describe('following a run from a library', () => {
     expect(again.map((u) => u.kind)).toEqual(['ended']);
     expect(ws.show(run.id.slice(0, -2))).toMatchObject({ runId: run.id, outcome: 'failed', exitCode: 4 });
     expect(ws.inspect(run.id).map((e) => e.to)).toContain('idle');
-    // A failed run's directory is deleted by default: stderr comes from the history record.
+    // Every run's directory is kept by default (issue 14): both logs are still on disk.
     expect(ws.logTail(run.id, { stream: 'stderr' })).toEqual(['err']);
-    expect(ws.logTail(run.id)).toEqual([]);
+    expect(ws.logTail(run.id)).toEqual(['out']);
   });
 });
 

@@ -152,6 +152,8 @@ describe('a realistic training script under runwarden', () => {
     expect(show).toContain('KeyboardInterrupt: saving a checkpoint');
     expect(show).toMatch(/Epoch 1: {2}20%\|##\s*\| 80\/400/);
     expect(show).not.toMatch(/\| 1\/400|\^M/);
-    expect(show).toContain('dir:     deleted (retention for aborted runs)');
+    // Issue 14: nothing is deleted by default; the aborted run's directory and logs stay.
+    expect(show).toMatch(/dir: {5}\/\S+/);
+    expect(show).not.toContain('deleted');
   });
 });
