@@ -460,7 +460,7 @@ static void supervise(pid_t pid, const sigset_t *set, struct exec_state *st,
     siginfo_t si;
     long long ck_ms = ckpt_next_ms(); /* issue 14: wake for the checkpoint clock too */
     struct timespec ck_ts = {ck_ms / 1000, (ck_ms % 1000) * 1000000L};
-    if (ck_ms >= 0 && (!timeout || ck_ms < ts.tv_sec * 1000 + ts.tv_nsec / 1000000)) timeout = &ck_ts;
+    if (ck_ms >= 0 && (!timeout || ck_ms < timeout->tv_sec * 1000 + timeout->tv_nsec / 1000000)) timeout = &ck_ts;
     int sig = sigtimedwait(set, &si, timeout);
     if (sig == SIGALRM) ckpt_read_clock(-1);
     if (ckpt_tick() && sig != SIGUSR2) sig = SIGUSR1; /* the clock's abort: as if asked */
