@@ -10,6 +10,7 @@ import {
 } from '../../runtime/local/checkpoint-control.ts';
 import type { HistoryRecord } from '../../runtime/local/history-store.ts';
 import { readLock } from '../../runtime/local/lock-file.ts';
+import { slotLayout } from '../../runtime/local/workspace-config.ts';
 import { RunwardenError } from './errors.ts';
 import type { LifecycleSnapshot } from './status-view.ts';
 import type { Workspace } from './workspace.ts';
@@ -37,16 +38,23 @@ export interface CheckpointAnswer {
 /** The active run's lock record, checked to be `runId`'s and running (RW_NO_ACTIVE_RUN / RW_CONFLICT). */
 async function runningLock(ws: Workspace, runId: string | undefined) {
   const status = await ws.status();
-  const active = status.run?.id ?? null;
-  if (active === null) throw new RunwardenError('RW_NO_ACTIVE_RUN', `no run is active in ${ws.dir}`);
-  if (runId !== undefined && runId !== active)
-    throw new RunwardenError('RW_NOT_FOUND', `run ${runId} is not active (the active run is ${active})`);
-  if (status.state !== 'running' && status.state !== 'stalled')
+  if (status.runs.length === 0) throw new RunwardenError('RW_NO_ACTIVE_RUN', `no run is active in ${ws.dir}`);
+  // Issue 12: any active run of any slot; without `runId`, the single active one (else RW_AMBIGUOUS).
+  const active = ws.resolveRun(runId, 'active');
+  const view = status.runs.find((r) => r.id === active);
+  if (view === undefined)
+    throw new RunwardenError(
+      'RW_NOT_FOUND',
+      `run ${active} is not active (the active runs: ${status.runs.map((r) => r.id).join(', ')})`,
+    );
+  const state = status.run?.id === active ? status.state : view.abort === null ? 'running' : 'aborting';
+  if (state !== 'running' && state !== 'stalled')
     throw new RunwardenError(
       'RW_CONFLICT',
-      `run ${active} is ${status.state}; a checkpoint request is only sent to a running job`,
+      `run ${active} is ${state}; a checkpoint request is only sent to a running job`,
     );
-  const read = readLock(ws.layout.lock);
+  const slot = ws.slotOfRun(active);
+  const read = readLock(slot === undefined ? ws.layout.lock : slotLayout(ws.dir, slot).lock);
   if (!read.ok || read.value.state !== 'ok' || read.value.value.runId !== active)
     throw new RunwardenError('RW_NO_ACTIVE_RUN', `run ${active} ended meanwhile`);
   return read.value.value;

@@ -15,7 +15,8 @@ async function withLiveRun<T>(
     wait: (p: (s: LifecycleSnapshot) => boolean, what: string) => Promise<LifecycleSnapshot>,
   ) => Promise<T>,
 ): Promise<T> {
-  const session = ws.openSession();
+  // Issue 12: the session of the run's own slot (slot 0 without slots or without a run).
+  const session = ws.openSession(ws.slotOfRun(runId));
   try {
     const settled = await session.settled(30_000);
     const active = settled.hasTag('live') ? (settled.context.run?.runId ?? null) : null;

@@ -4,6 +4,7 @@
 // the lines that changed. terminal-kit (loaded here only, so no other command pays for it) owns
 // the terminal: full screen, raw keys, SIGWINCH resizes.
 import { join } from 'node:path';
+import { requestCheckpoint } from '../../api/checkpoint.ts';
 import {
   LogFollowCursor,
   listHistory,
@@ -138,10 +139,19 @@ export async function topCommand(ws: Workspace, flags: TopFlags): Promise<number
           }),
       );
     } else if (effect.kind === 'checkpoint') {
-      update({
-        ...state,
-        message: `checkpoint of ${effect.runId}: not available in this build (checkpoint requests are issue 14)`,
-      });
+      // Issue 14: the request is written and signalled; the job answers with a checkpoint event.
+      requestCheckpoint(ws, effect.runId).then(
+        (answer) =>
+          update({
+            ...state,
+            message: `checkpoint of ${effect.runId} asked (request ${answer.request.seq})`,
+          }),
+        (error: unknown) =>
+          update({
+            ...state,
+            message: `checkpoint of ${effect.runId} failed: ${error instanceof Error ? error.message : String(error)}`,
+          }),
+      );
     }
   };
 

@@ -88,9 +88,9 @@ describe('runwarden top', () => {
     expect(after).toMatch(/1 active/);
     expect(after).toContain(alpha);
 
-    // c asks for a checkpoint: issue 14 is not in this build, and top says so.
+    // c asks the selected run for a checkpoint (issue 14): the request lands in its control file.
     tmux('send-keys', '-t', session, 'c');
-    await untilScreen(session, 'not available');
+    await untilScreen(session, /checkpoint of \S+ asked \(request 1\)/);
 
     tmux('send-keys', '-t', session, 'q');
     await untilScreen(session, 'top exited 0');
