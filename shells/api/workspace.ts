@@ -64,7 +64,7 @@ import type { AbortOptions, StartedRun, StartOptions, WorkspaceOptions } from '.
 export type { AbortOptions, StartedRun, StartOptions, WorkspaceOptions } from './workspace-options.ts';
 
 /** How long a recovery waits for a re-attached run whose exit is already recorded to be finalised. */
-const exitSettleMs = 3_000;
+const exitSettleMs = 10_000;
 
 /** How often a run's end waits for another process's history record (with back-off). */
 const recordLooksMax = 15;
