@@ -14,6 +14,7 @@ import {
   queueQuiescentViolations,
   queueViolations,
 } from './queue-invariants.ts';
+import { gpuCount } from './queue-truth.ts';
 
 export type QueueStep =
   | {
@@ -120,7 +121,7 @@ export async function applyQueueStep(sim: QueueSimulation, step: QueueStep): Pro
       const after = nthRun(sim, step.after);
       const afterOk = nthRun(sim, step.afterOk);
       // submit refuses more GPUs than the workspace has (fitsWorkspace).
-      const gpus = Math.min(step.gpus, sim.world.gpuCount());
+      const gpus = Math.min(step.gpus, gpuCount(sim.world));
       sim.submit({
         ms: step.ms,
         code: step.code,

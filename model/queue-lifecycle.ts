@@ -10,6 +10,7 @@ import type { EntryClaim } from '../machine/queue-types.ts';
 import type { ClaimRef, DiskFinding, LockRecord } from '../machine/types.ts';
 import { simDelays, simRetry } from './harness.ts';
 import { slotFinding } from './queue-ports.ts';
+import { noteReleased } from './queue-truth.ts';
 import type { QueueWorld } from './queue-world.ts';
 
 type LifecyclePorts = typeof unprovidedPorts;
@@ -88,7 +89,7 @@ export function slotLifecyclePorts(world: QueueWorld, me: number, i: number, ste
         if (world.locks[j]?.nonce === input.lock.nonce) world.locks[j] = lock;
       }
       await step(`go${i}`);
-      world.noteReleased(lock.runId);
+      noteReleased(world, lock.runId);
       world.release(proc);
       return ok({ lock, handle: world.handleOf(proc), at: lock.startedAt ?? world.now });
     }),

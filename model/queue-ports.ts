@@ -11,6 +11,7 @@ import type { ClaimedEntry, DependencyState, EntryClaim, QueueSnapshot } from '.
 import { decideRecovery } from '../machine/recovery.ts';
 import type { DiskFinding, JobHandle, Liveness, LockRecord } from '../machine/types.ts';
 import { settleSlot, startThroughLifecycle } from './queue-lifecycle.ts';
+import { eligibleOrder, noteDependencyFailed, noteReleased, noteStartGranted } from './queue-truth.ts';
 import type { QueueWorld } from './queue-world.ts';
 
 const ok = <T>(value: T): Result<T> => ({ ok: true, value });
@@ -111,7 +112,7 @@ export function snapshotOf(world: QueueWorld): QueueSnapshot {
 /** One faithful read by dispatcher `me`: recover every slot, note what it saw, snapshot the queue. */
 export function readNow(world: QueueWorld, me: number): QueueSnapshot {
   recoverSlots(world);
-  world.lastRead.set(me, world.eligibleOrder());
+  world.lastRead.set(me, eligibleOrder(world));
   return snapshotOf(world);
 }
 
@@ -130,7 +131,7 @@ export function queuePorts(world: QueueWorld, me: number, slotActors = false): D
       await step('readQueue');
       if (!slotActors) return ok(readNow(world, me));
       for (let i = 0; i < world.slots.length; i++) await settleSlot(world, me, i, step);
-      world.lastRead.set(me, world.eligibleOrder());
+      world.lastRead.set(me, eligibleOrder(world));
       return ok(snapshotOf(world));
     }),
     holdQueue: fromPromise(async ({ input }) => {
@@ -167,7 +168,7 @@ export function queuePorts(world: QueueWorld, me: number, slotActors = false): D
         world.entries.set(entry.runId, entry);
         return ok<ClaimAnswer>('held');
       }
-      if (input.forStart) world.noteStartGranted(input.runId, entry, me);
+      if (input.forStart) noteStartGranted(world, input.runId, entry, me);
       return ok<ClaimAnswer>({ runId: input.runId, name, entry } satisfies EntryClaim);
     }),
     startRun: fromPromise(async ({ input }) =>
@@ -177,7 +178,7 @@ export function queuePorts(world: QueueWorld, me: number, slotActors = false): D
     ),
     endEntry: fromPromise(async ({ input }) => {
       await step('endEntry');
-      if (input.entry.reason === 'dependency-failed') world.noteDependencyFailed(input.entry);
+      if (input.entry.reason === 'dependency-failed') noteDependencyFailed(world, input.entry);
       world.writeHistory(input.entry);
       world.entryClaims.delete(input.claim.name);
       return ok(null);
@@ -221,7 +222,7 @@ export async function startOnSlots(
   const withJob: LockRecord = { ...record, job: world.handleOf(proc), startedAt: world.now };
   for (const i of indexes) if (world.locks[i]?.nonce === record.nonce) world.locks[i] = withJob;
   await step('releaseJob');
-  world.noteReleased(config.runId);
+  noteReleased(world, config.runId);
   world.release(proc);
   return ok<StartAnswer>('started');
 }

@@ -1,7 +1,7 @@
 // The reference model of a workspace with slots and a queue (issue 12): slot locks, queue entries
 // and their claims, the hold, job processes with identities, dispatcher processes, history and run
 // directories, on one simulated clock. Every operation is one atomic step, like a rename or an
-// O_EXCL create. The ground truth the queue invariants judge lives here (eligibility, starts).
+// O_EXCL create. The ground truth the invariants judge is in model/queue-truth.ts.
 import type { SimulatedClock, SnapshotFrom } from 'xstate';
 import type { lifecycleMachine } from '../machine/lifecycle.ts';
 import type { QueueEntry, QueueHold, SlotSpec } from '../machine/queue-types.ts';
@@ -55,15 +55,6 @@ export function slotSpecs(gpus: number, perGpu: number, plain: number): SlotSpec
   for (let p = 0; p < plain; p++)
     specs.push({ name: `slot${specs.length}`, index: specs.length, env: {}, gpu: null });
   return specs;
-}
-
-/** Queue order, written apart from machine/schedule.ts on purpose: priority, arrival, run id. */
-export function modelOrder(a: QueueEntry, b: QueueEntry): number {
-  return (
-    b.priority - a.priority ||
-    a.submittedAt - b.submittedAt ||
-    (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0)
-  );
 }
 
 export class QueueWorld {
@@ -250,103 +241,13 @@ export class QueueWorld {
   /** A requeue removes the run directory: only one whose job never ran and has no record. */
   discard(runId: string): void {
     this.runDirs.delete(runId);
+    // The directory held the exit record of the job that never ran: it goes with it (a restart of
+    // the same run must not find the old exit; the deep pass found one requeued twice that way).
+    this.exits.delete(runId);
     this.discarded.add(runId);
     if ((this.released.get(runId) ?? 0) > 0)
       this.incidents.push(`t=${this.now}: discarded run ${runId}, whose job ran`);
     if (this.history.has(runId))
       this.incidents.push(`t=${this.now}: discarded run ${runId}, which has its record`);
-  }
-
-  /** Ground truth: the entry may start now (not held; after: ended or never submitted; afterOk: finished). */
-  eligibleNow(entry: QueueEntry): boolean {
-    if (entry.held) return false;
-    const afterOk = entry.needs.afterOk.every((d) => this.history.get(d)?.outcome === 'finished');
-    const after = entry.needs.after.every((d) => this.history.has(d) || !this.submitted.has(d));
-    return afterOk && after;
-  }
-
-  /** How many distinct GPUs the workspace has. */
-  gpuCount(): number {
-    return new Set(this.slots.flatMap((s) => (s.gpu === null ? [] : [s.gpu.uuid]))).size;
-  }
-
-  /** Entries a live process has claimed whose run took no lock yet (being started or edited). */
-  inProgress(): QueueEntry[] {
-    return [...this.entryClaims.values()]
-      .filter((c) => this.alive(c.claimer) && !this.locked(c.entry.runId) && !this.history.has(c.entry.runId))
-      .map((c) => c.entry);
-  }
-
-  /**
-   * The entries that may start now and could fit the workspace, in queue order: the waiting ones
-   * and those in progress (claimed by a live process, no lock yet), which keep their place.
-   */
-  eligibleOrder(): string[] {
-    return [...this.entries.values(), ...this.inProgress()]
-      .filter((e) => this.eligibleNow(e) && e.needs.gpus <= this.gpuCount())
-      .sort(modelOrder)
-      .map((e) => e.runId);
-  }
-
-  /**
-   * A dispatcher was granted an entry to start. Held queue, held entry, or an eligible entry ahead
-   * of it in the dispatcher's last read still waiting: a violation of the queue's start rules.
-   */
-  noteStartGranted(runId: string, entry: QueueEntry, dispatcher: number): void {
-    const at = `t=${this.now}`;
-    if (this.hold !== null)
-      this.incidents.push(`${at}: ${runId} granted to start while the queue is held (${this.hold.reason})`);
-    if (entry.held) this.incidents.push(`${at}: held entry ${runId} granted to start`);
-    if (this.queueBoot !== this.boot) {
-      this.incidents.push(`${at}: ${runId} granted to start after a reboot, before queue resume`);
-    }
-    const read = this.lastRead.get(dispatcher) ?? [];
-    const ahead = read.slice(0, Math.max(0, read.indexOf(runId)));
-    const starting = new Map(this.inProgress().map((e) => [e.runId, e]));
-    for (const y of ahead) {
-      const waiting = this.entries.get(y);
-      if (waiting !== undefined && this.eligibleNow(waiting)) {
-        this.incidents.push(`${at}: ${runId} granted to start while ${y}, ahead of it in queue order, waits`);
-      }
-      const other = starting.get(y);
-      if (other !== undefined && this.eligibleNow(other)) {
-        this.incidents.push(
-          `${at}: ${runId} granted to start while ${y}, ahead of it in queue order, is not started yet`,
-        );
-      }
-    }
-  }
-
-  /** A job is let go: its afterOk dependencies must have finished, its after ones ended. */
-  noteReleased(runId: string): void {
-    const entry = this.submitted.get(runId);
-    if (entry === undefined) return;
-    for (const d of entry.needs.afterOk) {
-      const outcome = this.history.get(d)?.outcome;
-      if (outcome !== 'finished')
-        this.incidents.push(
-          `t=${this.now}: ${runId} started though its --after-ok ${d} is ${outcome ?? 'not ended'}`,
-        );
-    }
-    for (const d of entry.needs.after) {
-      if (this.submitted.has(d) && !this.history.has(d))
-        this.incidents.push(`t=${this.now}: ${runId} started though its --after ${d} has not ended`);
-    }
-  }
-
-  /** A run ended without a process as dependency-failed: its dependency must truly not have finished. */
-  noteDependencyFailed(entry: HistoryEntry): void {
-    const dep = entry.dependency;
-    if (dep === undefined) {
-      this.incidents.push(`t=${this.now}: ${entry.runId} recorded dependency-failed naming no dependency`);
-      return;
-    }
-    const truth =
-      this.history.get(dep.runId)?.outcome ?? (this.submitted.has(dep.runId) ? 'pending' : 'missing');
-    if (truth === 'finished' || truth === 'pending') {
-      this.incidents.push(
-        `t=${this.now}: ${entry.runId} recorded dependency-failed though ${dep.runId} is ${truth}`,
-      );
-    }
   }
 }

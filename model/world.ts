@@ -335,7 +335,10 @@ export class World {
   /** A requeue discards a run directory: only one whose job never ran and that has no record. */
   recordDiscard(runId: string): void {
     this.discarded.add(runId);
+    // The run directory goes, with the exit and abort records it held.
     this.runCopies.delete(runId);
+    this.exits.delete(runId);
+    this.aborts.delete(runId);
     const ran = [...this.procs.values()].some((p) => p.runId === runId && !p.paused);
     if (ran) this.incidents.push({ at: this.now, what: `discarded run ${runId}, whose job ran` });
     if (this.history.has(runId)) {

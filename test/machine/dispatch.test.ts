@@ -166,6 +166,8 @@ describe('one dispatch', () => {
     await dispatched(sim, a);
     expect(rb).toMatchObject({ started: [], stopped: 'idle' });
     expect(sim.world.released.get(first.runId)).toBe(1);
+    // The claimer of `first` reads again after its start and starts `second` itself.
+    expect(sim.world.released.get(second.runId)).toBe(1);
     expect(queueViolations(sim)).toEqual([]);
   });
 

@@ -15,6 +15,7 @@ import { type QueueStep, runQueueHistory } from '../../model/queue-histories.ts'
 import { type QueueInvariant, queueInvariants } from '../../model/queue-invariants.ts';
 import type { DispatchPorts } from '../../model/queue-ports.ts';
 import { readNow, recoverSlots, snapshotOf, startOnSlots } from '../../model/queue-ports.ts';
+import { eligibleOrder, noteStartGranted } from '../../model/queue-truth.ts';
 import { type QueueWorld, slotSpecs } from '../../model/queue-world.ts';
 
 /** The dispatch machine with its scheduling step replaced. */
@@ -180,7 +181,7 @@ describe('the queue invariants catch a broken', () => {
         world.entries.delete(input.runId);
         const name = world.newClaimName(input.runId, me);
         world.entryClaims.set(name, { entry, claimer: me });
-        world.noteStartGranted(input.runId, entry, me);
+        noteStartGranted(world, input.runId, entry, me);
         return { ok: true, value: { runId: input.runId, name, entry } };
       }),
     });
@@ -266,7 +267,7 @@ describe('the queue invariants catch a broken', () => {
             ? { kind: 'requeue', record: d.record, source: d.source, now: d.detectedAt }
             : d;
         });
-        world.lastRead.set(me, world.eligibleOrder());
+        world.lastRead.set(me, eligibleOrder(world));
         return { ok: true, value: snapshotOf(world) };
       }),
     });

@@ -44,6 +44,27 @@ describe('random queue histories', () => {
     fcTimeoutMs(30, 1_000),
   );
 
+  it('found by a deep pass: a requeued run started again and lost in a reboot is recorded once (the discard removed its first exit record)', async () => {
+    const steps = [
+      {
+        kind: 'submit',
+        ms: 1,
+        code: 0,
+        priority: 0,
+        gpus: 0,
+        held: false,
+        after: null,
+        afterOk: null,
+        dispatch: false,
+      },
+      { kind: 'dispatch', diesAfterMs: 14 },
+      { kind: 'advance', ms: 35 },
+      { kind: 'reboot' },
+    ] as const;
+    expect(await runQueueHistory(steps)).toEqual([]);
+    expect(await runQueueHistory(steps, { slotActors: true })).toEqual([]);
+  });
+
   // Retries, a dead claim dropped and a conflict restored are rare here: test/machine/dispatch.test.ts has each.
   it('visit the resting states of the dispatch machine', async () => {
     const visited = new Set<string>();
