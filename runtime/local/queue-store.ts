@@ -4,7 +4,7 @@
 // An edit claims, publishes the new entry and removes the claim: never a rename over an entry,
 // which could resurrect a claimed one and start it twice. `hold.json` pauses the queue;
 // `boot` is the boot id the queue last dispatched under.
-import { linkSync, mkdirSync, readdirSync, renameSync, unlinkSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readdirSync, renameSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Result } from '../../machine/ports.ts';
 import type { EntryClaim, QueueEntry, QueueHold } from '../../machine/queue-types.ts';
@@ -147,6 +147,16 @@ export function listQueue(layout: Layout): QueueListing {
 function claimerOf(rest: string): FoundEntryClaim['claimer'] {
   const m = /^(\d+)-(\d+)-([0-9a-f]{8})-/.exec(rest);
   return m ? { pid: Number(m[1]), startTime: Number(m[2]), bootPrefix: m[3] ?? '' } : null;
+}
+
+/** Whether `runId` waits in the queue or is claimed there (names only: no entry is read). */
+export function isQueued(layout: Layout, runId: string): boolean {
+  if (existsSync(entryPath(layout, runId))) return true;
+  try {
+    return readdirSync(layout.queueDir).some((n) => n.startsWith(`${runId}${claimMark}`));
+  } catch {
+    return false;
+  }
 }
 
 /** One entry (unclaimed), or null. */

@@ -22,6 +22,7 @@ import { whileDispatching } from '../../runtime/local/ports.ts';
 import {
   claimQueued,
   endClaimed,
+  isBusy,
   localDispatchPorts,
   occupancyOf,
   readQueueSnapshot,
@@ -30,9 +31,9 @@ import {
 import {
   editEntry,
   entryPath,
+  isQueued,
   listQueue,
   publishEntry,
-  readEntry,
   removeHold,
   writeBoot,
   writeHold,
@@ -59,7 +60,7 @@ export interface SubmittedRun {
   readonly id: string;
   /** 'ended': it could never start (its --after-ok dependency had already failed): see its record. */
   readonly state: 'started' | 'queued' | 'ended';
-  /** 1-based place in the queue; null unless queued. */
+  /** 1-based place in the queue; null unless queued, or when a full workspace queued it without reading the queue (see `queue()`). */
   readonly position: number | null;
   /** The slots it runs on; empty unless started. */
   readonly slots: readonly string[];
@@ -115,8 +116,7 @@ function dependencyId(host: QueueHost, option: string, runId: string): string {
       `${option} ${runId}: invalid run id (letters, digits, '.', '-', '_')`,
     );
   const known =
-    readEntry(host.layout, runId) !== null ||
-    listQueue(host.layout).claimed.some((c) => c.runId === runId) ||
+    isQueued(host.layout, runId) ||
     getHistory(host.layout, runId) !== null ||
     occupancyOf(host.dir, host.slotSpecs()).some((o) => o.runIds.includes(runId));
   if (!known)
@@ -176,6 +176,13 @@ export function entryOf(host: QueueHost, options: SubmitOptions, at: number): Qu
 export async function submit(host: QueueHost, options: SubmitOptions): Promise<SubmittedRun> {
   const entry = entryOf(host, options, Date.now());
   orThrow(publishEntry(host.layout, entry));
+  // O(slots), not O(queue): with every slot held after recovery nothing can start now, and the
+  // run that frees a slot kicks a dispatch (its monitor, or whoever releases it) which sees this
+  // entry. Only an --after-ok entry is decided now (its dependency may have failed already).
+  await host.recoverSlots();
+  const full = occupancyOf(host.dir, host.slotSpecs()).every(isBusy);
+  if (full && entry.needs.afterOk.length === 0)
+    return { id: entry.runId, state: 'queued', position: null, slots: [] };
   await dispatch(host);
   // Another dispatcher (a monitor's kick) may hold the entry, starting it: wait, bounded, for the
   // outcome of its claim (a lock, the entry back in the queue, or a record).

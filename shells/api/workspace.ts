@@ -18,6 +18,7 @@ import {
   type HistorySummary,
   listHistory,
 } from '../../runtime/local/history-store.ts';
+import { probeJob } from '../../runtime/local/job-liveness.ts';
 import { type Layout, layoutOf } from '../../runtime/local/layout.ts';
 import { monitorLost } from '../../runtime/local/monitor-liveness.ts';
 import { isBusy, occupancyOf, readQueueSnapshot, type StartAnswer } from '../../runtime/local/queue-ports.ts';
@@ -65,7 +66,7 @@ import type { AbortOptions, StartedRun, StartOptions, WorkspaceOptions } from '.
 export type { AbortOptions, StartedRun, StartOptions, WorkspaceOptions } from './workspace-options.ts';
 
 /** How long a recovery waits for a re-attached run whose exit is already recorded to be finalised. */
-const exitSettleMs = 3_000;
+const exitSettleMs = 10_000;
 
 /** How often a run's end waits for another process's history record (with back-off). */
 const recordLooksMax = 15;
@@ -306,25 +307,23 @@ export class Workspace {
         out.push({ slot: o.slot, snap: null });
         continue;
       }
-      const snap = await this.withSession(
-        async (session, settled) => {
-          // A job whose exit is recorded while its monitor is still exiting is re-attached (alive
-          // while the monitor lives); wait, briefly, for the machine to finalise it, so the slot a
-          // dispatcher sees is free (the monitor's kick may be that quick).
-          const runId = settled.hasTag('live') ? settled.context.run?.runId : undefined;
-          if (runId === undefined || !existsSync(this.layout.runFile(runId, 'exit'))) return settled;
-          return session
-            .waitFor(
-              (s) =>
-                stuckError(s) !== null ||
-                (s.hasTag('settled') && !(s.hasTag('live') && s.context.run?.runId === runId)),
-              `run ${runId} to be finalised`,
-              exitSettleMs,
-            )
-            .catch(() => session.snapshot());
-        },
-        { slot: o.slot, allowHalted: options.allowHalted ?? true },
-      );
+      const recover = () =>
+        this.withSession(async (_s, settled) => settled, {
+          slot: o.slot,
+          allowHalted: options.allowHalted ?? true,
+        });
+      let snap = await recover();
+      // A job whose exit is recorded while its monitor is still exiting is re-attached (alive while
+      // the monitor lives). Look again, bounded, once the monitor is gone, so the slot a dispatcher
+      // sees is free — by recovery's own decision (a queued start that never ran is requeued).
+      const job = snap.hasTag('live') ? (snap.context.handle ?? snap.context.lock?.job ?? null) : null;
+      const runId = snap.context.run?.runId;
+      if (job !== null && runId !== undefined && existsSync(this.layout.runFile(runId, 'exit'))) {
+        const deadline = Date.now() + exitSettleMs;
+        while (probeJob(job).state === 'alive' && Date.now() < deadline)
+          await new Promise((r) => setTimeout(r, 10));
+        snap = await recover();
+      }
       out.push({ slot: o.slot, snap });
     }
     return out;

@@ -198,7 +198,11 @@ describe.each([
     expect(lock.ok && lock.value.state === 'ok' && lock.value.value.job === null).toBe(
       failpoint === 'after-lock',
     );
-    expect(listQueue(layoutOf(ws)).claimed.map((c) => c.runId)).toEqual([held.id]);
+    const left = listQueue(layoutOf(ws));
+    expect(
+      left.claimed.map((c) => c.runId),
+      JSON.stringify({ left, lock, record: w.history(held.id), files: readdirSync(ws) }),
+    ).toEqual([held.id]);
 
     // A job never let go ends by itself (its go channel closed): wait for its monitor's record.
     if (failpoint === 'before-go')
@@ -212,16 +216,20 @@ describe.each([
         join(ws, held.id, 'exit.json'),
         '{"code":null,"signal":null,"endedAt":1,"notStarted":true}\n',
       );
-    const report = await w.dispatch();
-    const runDir = join(ws, held.id);
-    const seen = {
-      report,
-      queue: listQueue(layoutOf(ws)),
-      lock: readLock(layoutOf(ws).lock),
-      exit: existsSync(join(runDir, 'exit.json')) && readFileSync(join(runDir, 'exit.json'), 'utf8'),
-      history: w.history(held.id),
-    };
-    expect(report.started, JSON.stringify(seen)).toEqual([held.id]);
+    // The next dispatches (bounded) put it back and start it: once, whatever the timing.
+    const reports: unknown[] = [];
+    await waitFor(
+      async () => {
+        const report = await w.dispatch();
+        reports.push(report);
+        return report.started.includes(held.id) || w.history(held.id) !== null;
+      },
+      { timeoutMs: 60_000, intervalMs: 100, description: 'a dispatch to start the requeued run' },
+    );
+    expect(
+      reports.flatMap((r) => (r as { started: string[] }).started),
+      JSON.stringify({ reports, record: w.history(held.id) }),
+    ).toEqual([held.id]);
     const record = await waitFor(
       async () => {
         await w.status();
