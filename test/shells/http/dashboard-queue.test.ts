@@ -113,7 +113,7 @@ describe.skipIf(suite.missing !== null)('the Queue and slots page in Chromium', 
 
     // ▲ on the held entry: its priority goes up and it comes first, in the page and the queue.
     const heldRow = page.locator('#queue-table tbody tr', { has: page.locator(`[data-run-id="${held}"]`) });
-    await heldRow.getByRole('button', { name: '▲' }).click();
+    await heldRow.getByRole('button', { name: 'raise the priority of later' }).click();
     await waitFor(async () => (await queueRows(page))[0]?.[0] === held, {
       timeoutMs: loadedMs,
       description: 'the held entry first after ▲',
@@ -130,12 +130,12 @@ describe.skipIf(suite.missing !== null)('the Queue and slots page in Chromium', 
     ]);
 
     // release: it is no longer held (both still wait for a slot).
-    await heldRow.getByRole('button', { name: 'release' }).click();
+    await heldRow.getByRole('button', { name: 'release later' }).click();
     await waitFor(async () => !/held/.test((await queueRows(page))[0]?.[3] ?? 'held'), {
       timeoutMs: loadedMs,
       description: 'the entry released on the page',
     });
-    await heldRow.getByRole('button', { name: 'hold' }).waitFor({ timeout: loadedMs });
+    await heldRow.getByRole('button', { name: 'hold later' }).waitFor({ timeout: loadedMs });
     queue = await getJson<QueueJson>(server, 'api/queue');
     expect(queue.entries.map((e) => [e.runId, e.held])).toEqual([
       [held, false],
