@@ -2,7 +2,8 @@
 // serve` on a workspace of 2 plain slots (configureSlots through the library API): two long jobs
 // hold the slots, two more wait (one held). The page shows each slot with its run and the queue in
 // start order with why each waits; raising the held entry's priority and releasing it from the page
-// change the real queue; the Runs page lists the active and the queued runs. No console errors,
+// change the real queue; when another client aborts a running run the page follows the stream
+// (the released run takes the slot); the Runs page lists the active, queued and ended runs. No console errors,
 // nothing leaves the origin, no serious axe violation. Every process the server starts inherits a
 // tag; the test ends them all by PID and checks none is left. Skips, saying why, without Chromium.
 import { randomBytes } from 'node:crypto';
@@ -144,6 +145,26 @@ describe.skipIf(suite.missing !== null)('the Queue and slots page in Chromium', 
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, 'queue-after');
 
+    // Another client aborts a running run: the freed slot goes to the first entry, and the page
+    // follows from the stream alone (no reload): that run in the slot, one entry left.
+    const aborted = running[0] ?? '';
+    const res = await fetch(`${server.url}api/runs/${aborted}/abort`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...server.auth },
+      body: JSON.stringify({ force: true }),
+    });
+    expect(res.status, await res.text()).toBe(202);
+    await waitFor(async () => (await slotRows(page)).some(([, run]) => run === held), {
+      timeoutMs: loadedMs,
+      description: 'the released run in a slot on the page',
+    });
+    await waitFor(async () => (await queueRows(page)).map((r) => r[0]).join() === waiting, {
+      timeoutMs: loadedMs,
+      description: 'one entry left on the page',
+    });
+    expect((await slotRows(page)).map(([, run]) => run).sort()).toEqual([running[1], held].sort());
+    expect((await queueRows(page))[0]?.[1]).toBe('1');
+
     // The Runs page lists the two active runs and the two queued ones.
     await page.goto(at(server, ''));
     await page.waitForSelector('body[data-page="runs"]', { timeout: loadedMs });
@@ -151,14 +172,15 @@ describe.skipIf(suite.missing !== null)('the Queue and slots page in Chromium', 
       page.$$eval('#runs-table tbody tr', (trs) =>
         trs.map((r) => [r.getAttribute('data-run-id'), r.querySelector('.badge')?.textContent ?? '']),
       );
+    // Two active (one of them the run that was queued), one queued, the aborted one recorded.
     await waitFor(async () => (await kinds()).length === 4, {
       timeoutMs: loadedMs,
       description: 'four rows',
     });
     const byId = new Map((await kinds()).map(([id, state]) => [id, state]));
     expect(byId.get(waiting)).toBe('queued');
-    expect(byId.get(held)).toBe('queued');
-    for (const id of running) expect(byId.get(id)).not.toMatch(/queued|held/);
+    for (const id of [held, running[1]]) expect(byId.get(id)).not.toMatch(/queued|held|aborted/);
+    expect(byId.get(aborted)).toBe('aborted');
     expect(await seriousViolations(page)).toEqual([]);
     expect(problems.list).toEqual([]);
   });
