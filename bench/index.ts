@@ -28,6 +28,8 @@ import { w9Dashboard } from './workloads/w9-dashboard.ts';
 // issue 12: the queue
 import { w10Queue } from './workloads/w10-queue.ts';
 import { w11Scaling } from './workloads/w11-scaling.ts';
+// issue 18: the dashboard in Chromium
+import { w12DashboardBrowser } from './workloads/w12-dashboard-browser.ts';
 
 const WORKLOADS: Workload[] = [
   w1Start,
@@ -41,6 +43,7 @@ const WORKLOADS: Workload[] = [
   w9Dashboard,
   w10Queue,
   w11Scaling,
+  w12DashboardBrowser,
 ];
 const WITH_PEERS = new Set(['W1', 'W2', 'W3', 'W4', 'W5', 'W6']);
 

@@ -78,11 +78,15 @@ export class QueuePage {
           tr.append(td);
         });
         const actions = document.createElement('td');
-        const button = (label, path, body) => {
+        const who = e.name || e.runId;
+        const button = (label, path, body, spoken = `${label} ${who}`) => {
           const b = document.createElement('button');
           b.type = 'button';
           b.className = 'small';
           b.textContent = label;
+          // The arrows alone say nothing to a screen reader: each button names its action and run.
+          b.setAttribute('aria-label', spoken);
+          b.title = spoken;
           b.addEventListener('click', async () => {
             const res = await api('POST', path, body);
             if (!res.ok) toast($('toasts'), 'error', errorText(res, `${label} failed`));
@@ -91,8 +95,18 @@ export class QueuePage {
           actions.append(b);
         };
         const id = encodeURIComponent(e.runId);
-        button('▲', `/api/queue/${id}/move`, { priority: (e.priority ?? 0) + 1 });
-        button('▼', `/api/queue/${id}/move`, { priority: (e.priority ?? 0) - 1 });
+        button(
+          '▲',
+          `/api/queue/${id}/move`,
+          { priority: (e.priority ?? 0) + 1 },
+          `raise the priority of ${who}`,
+        );
+        button(
+          '▼',
+          `/api/queue/${id}/move`,
+          { priority: (e.priority ?? 0) - 1 },
+          `lower the priority of ${who}`,
+        );
         if (e.held) button('release', `/api/queue/${id}/release`, {});
         else button('hold', `/api/queue/${id}/hold`, {});
         button('remove', `/api/queue/${id}/rm`, {});
