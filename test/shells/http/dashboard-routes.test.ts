@@ -141,11 +141,16 @@ describe('the dashboard routes', () => {
     apps.push(built);
     const none = (await call(built, { method: 'GET', url: '/api/features' })).json() as { routes: string[] };
     expect(none.routes.every((r) => (optionalRoutes as readonly string[]).includes(r))).toBe(true);
+    // The queue routes (issue 12, shells/http/routes/queue.ts) are real now: the page is told of them.
+    expect(none.routes).toContain('GET /api/queue');
+    expect(none.routes).toContain('POST /api/queue/:id/move');
+    // An optional route no merged branch registers yet is named only once a server has it.
+    expect(none.routes).not.toContain('POST /api/checkpoint');
     const other = testApp();
     apps.push(other);
-    other.app.get('/api/queue', async () => ({ hold: null, entries: [] }));
+    other.app.post('/api/checkpoint', async () => ({ ok: true }));
     const some = (await call(other, { method: 'GET', url: '/api/features' })).json() as { routes: string[] };
-    expect(some.routes).toContain('GET /api/queue');
+    expect(some.routes).toContain('POST /api/checkpoint');
     expect(some.routes.length).toBe(none.routes.length + 1);
   });
 

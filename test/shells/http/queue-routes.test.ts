@@ -145,7 +145,9 @@ describe('the queue routes', () => {
       ['/api/runs', { argv: ['true'], queue: true, priority: 5000 }],
       ['/api/runs', { argv: ['true'], queue: true, after: ['../etc'] }],
       ['/api/runs', { argv: ['true'], priority: 3 }], // queue fields without queue: true
-      ['/api/runs', { argv: ['true'], queue: true, cwd: '/' }],
+      // cwd is a start field since issue 18 (dashboard start with cwd/env); a malformed one is still refused.
+      ['/api/runs', { argv: ['true'], queue: true, cwd: '' }],
+      ['/api/runs', { argv: ['true'], queue: true, cwd: 'a\u0000b' }],
       ['/api/queue/x/move', { priority: 'high' }],
       ['/api/queue/x/move', {}],
       ['/api/runs/x/abort', { runId: 'y' }],
