@@ -53,7 +53,9 @@ export function slotsProblem(value: unknown): string | null {
   return null;
 }
 
-const isConfig = (v: unknown): v is WorkspaceConfig => isObject(v) && slotsProblem(v.slots) === null;
+/** A settings file may hold no slots (only other settings: a disk budget, a log cap): one slot then. */
+const isConfig = (v: unknown): v is WorkspaceConfig =>
+  isObject(v) && (v.slots === undefined || slotsProblem(v.slots) === null);
 
 /** The workspace's configuration; the default one when `workspace.json` is absent. */
 export function readWorkspaceConfig(layout: Layout): Result<WorkspaceConfig> {
@@ -68,7 +70,7 @@ export function readWorkspaceConfig(layout: Layout): Result<WorkspaceConfig> {
       `${layout.workspaceConfig} is invalid (${why ?? read.value.detail}); fix it or set the slots again with runwarden slots`,
     );
   }
-  return success(read.value.value);
+  return success({ ...read.value.value, slots: read.value.value.slots ?? defaultSlots });
 }
 
 /** The workspace's slots (RW_CONFIG_INVALID as an exception-free Result). */

@@ -11,7 +11,7 @@ import { resolveRun } from './run-resolver.ts';
 
 /** What to compare. */
 export interface CompareOptions {
-  /** Only these metrics (default: every metric any run reported). */
+  /** Only these metrics (default: every metric any run reported, but the sys/* resource samples). */
   readonly metrics?: readonly string[];
 }
 
@@ -230,7 +230,8 @@ export function compareRuns(
       'RW_USAGE',
       `--metric ${unknown}: no compared run reported it; ${known.length === 0 ? 'they reported none' : `metrics: ${known.join(', ')}`}`,
     );
-  const wanted = options.metrics ?? known;
+  // The monitor's resource samples (sys/cpu, sys/rss, …) are compared only when asked for by name.
+  const wanted = options.metrics ?? known.filter((m) => !m.startsWith('sys/'));
   const paramNames = [...new Set(compared.flatMap((c) => Object.keys(c.run.params)))];
   return {
     runs: compared.map((c) => c.run),

@@ -124,14 +124,15 @@ describe('runwarden prune', () => {
     );
     const badSize = await runCli(ws, ['prune', '--budget', 'lots']);
     expect(badSize.code).toBe(2);
-    expect(badSize.stderr).toContain("invalid size 'lots': use e.g. 500M, 20G or 1T");
+    expect(badSize.stderr).toContain("invalid size 'lots': use e.g. 1G, 500M, 64K or a number of bytes");
     const badOutcome = await runCli(ws, ['prune', '--outcome', 'failed,lost']);
     expect(badOutcome.code).toBe(2);
     expect(badOutcome.stderr).toContain("invalid outcome 'lost'");
     mkdirSync(ws, { recursive: true });
     writeFileSync(join(ws, 'workspace.json'), JSON.stringify({ diskBudgetBytes: '5G' }));
     const badSettings = await runCli(ws, ['prune']);
-    expect(badSettings.code).toBe(1);
+    // A bad settings file is the user's to fix, like every RW_CONFIG_INVALID: exit 2.
+    expect(badSettings.code).toBe(2);
     expect(badSettings.stderr).toContain('diskBudgetBytes must be a positive whole number of bytes');
     expect(readdirSync(ws)).toContain(id);
     expect(existsSync(join(ws, id, 'stdout.log'))).toBe(true);
