@@ -18,10 +18,17 @@ import {
   type HistorySummary,
   listHistory,
 } from '../../runtime/local/history-store.ts';
+import { activeRunId } from '../../runtime/local/inspect.ts';
 import { probeJob } from '../../runtime/local/job-liveness.ts';
 import { type Layout, layoutOf } from '../../runtime/local/layout.ts';
 import { monitorLost } from '../../runtime/local/monitor-liveness.ts';
-import { isBusy, occupancyOf, readQueueSnapshot, type StartAnswer } from '../../runtime/local/queue-ports.ts';
+import {
+  isBusy,
+  occupancyOf,
+  readQueueSnapshot,
+  type SlotOccupancy,
+  type StartAnswer,
+} from '../../runtime/local/queue-ports.ts';
 import { listQueue, readEntry } from '../../runtime/local/queue-store.ts';
 import { readRunIdentity } from '../../runtime/local/run-records.ts';
 import { describeStuckJob } from '../../runtime/local/stuck-job.ts';
@@ -528,7 +535,7 @@ export class Workspace {
       }
       await this.recoverSlots();
       const first = this.firstSlotOf(runId);
-      const holding = occupancyOf(this.dir, all).find((o) => o.runIds.includes(runId));
+      const holding = holderOf(this.dir, all, runId);
       if (holding === undefined) {
         const ended = getHistory(this.layout, runId);
         if (ended !== null) return ended;
@@ -786,6 +793,20 @@ function lockedSlotDirs(layout: Layout): string[] {
 }
 
 /** The ids of the runs holding slots, once each, in slot order. */
+/**
+ * The slot `runId` holds: by its lock or claim, or, behind an unreadable lock (an empty id in the
+ * occupancy), by the identity in its run directory whose job may still be alive (F1, F11).
+ */
+function holderOf(root: string, all: readonly SlotSpec[], runId: string): SlotOccupancy | undefined {
+  const occupancy = occupancyOf(root, all);
+  return (
+    occupancy.find((o) => o.runIds.includes(runId)) ??
+    occupancy.find(
+      (o) => o.runIds.includes('') && activeRunId(slotLayout(root, o.slot), Date.now()) === runId,
+    )
+  );
+}
+
 function activeRunsOf(occupancy: readonly { readonly runIds: readonly string[] }[]): string[] {
   return [...new Set(occupancy.flatMap((o) => o.runIds).filter((id) => id !== ''))];
 }
