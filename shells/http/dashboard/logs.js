@@ -35,6 +35,14 @@ export class LogPanel {
     this.shownMax = linesShownMin;
     this.renderTimer = null;
     $('log-earlier').addEventListener('click', () => this.earlier());
+    // Unchecking "follow" holds the view at once: what is held is drawn now (no render left
+    // pending), and a follow step in flight drops what it read (the next one reads it again).
+    $('log-follow').addEventListener('change', () => {
+      if ($('log-follow').checked) return void this.follow();
+      clearTimeout(this.renderTimer);
+      this.renderTimer = null;
+      if (this.results === null) this.render();
+    });
     for (const input of document.querySelectorAll('input[name="log-view"]')) {
       input.addEventListener('change', () => {
         this.view = input.value;
@@ -163,7 +171,7 @@ export class LogPanel {
             return;
           }
           const res = await api('GET', this.url(stream, { from: s.lineEnd, bytes: chunkBytes }));
-          if (!res.ok) return;
+          if (!res.ok || !$('log-follow').checked) return; // unchecked meanwhile: hold still
           const before = `${s.lines.length}:${s.pending}`;
           this.take(stream, res.body, false);
           if (`${s.lines.length}:${s.pending}` !== before) changed = true;
