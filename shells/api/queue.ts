@@ -13,7 +13,7 @@ import type {
   QueueSnapshot,
   SlotSpec,
 } from '../../machine/queue-types.ts';
-import { fitsWorkspace, queueOrder, readinessOf } from '../../machine/schedule.ts';
+import { compareEntries, fitsWorkspace, queueOrder, readinessOf } from '../../machine/schedule.ts';
 import { getHistory, type HistoryRecord } from '../../runtime/local/history-store.ts';
 import { bootId } from '../../runtime/local/identity.ts';
 import { runIdPattern } from '../../runtime/local/layout.ts';
@@ -182,7 +182,7 @@ export async function submit(host: QueueHost, options: SubmitOptions): Promise<S
   await host.recoverSlots();
   const full = occupancyOf(host.dir, host.slotSpecs()).every(isBusy);
   if (full && entry.needs.afterOk.length === 0)
-    return { id: entry.runId, state: 'queued', position: null, slots: [] };
+    return { id: entry.runId, state: 'queued', position: positionOf(host, entry), slots: [] };
   await dispatch(host);
   // Another dispatcher (a monitor's kick) may hold the entry, starting it: wait, bounded, for the
   // outcome of its claim (a lock, the entry back in the queue, or a record).
@@ -192,6 +192,18 @@ export async function submit(host: QueueHost, options: SubmitOptions): Promise<S
       return outcome ?? { id: entry.runId, state: 'queued', position: null, slots: [] };
     await new Promise((r) => setTimeout(r, Math.min(200, 5 * 2 ** look)));
   }
+}
+
+/**
+ * The 1-based place of a just-published entry among the waiting ones (start order): one read of
+ * the queue's entry files, none of the locks, history or dependencies the full view reads.
+ */
+function positionOf(host: QueueHost, entry: QueueEntry): number {
+  return (
+    1 +
+    listQueue(host.layout).entries.filter((e) => e.runId !== entry.runId && compareEntries(e, entry) < 0)
+      .length
+  );
 }
 
 /** How often `submit` looks for the outcome of another dispatcher's claim (back-off to 200 ms: ~6 s). */
