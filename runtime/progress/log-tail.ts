@@ -52,6 +52,17 @@ export interface LogTailOptions {
   readonly start?: { readonly offset: number; readonly line: number };
 }
 
+/** A LogTail's reading state, and the capped log's generation it was read under. */
+interface TailState {
+  readonly generation: number;
+  readonly offset: number;
+  readonly line: number;
+  readonly segmentStart: number;
+  readonly partial: Buffer[];
+  readonly partialBytes: number;
+  readonly skipping: boolean;
+}
+
 /**
  * An incremental reader of a log file that a job appends to. Hands over every complete segment
  * once, in order; keeps only the unfinished last segment, up to `segmentBytesMax` (a 10 MB line
@@ -120,9 +131,24 @@ export class LogTail {
       closeQuietly(fd);
       return success({ skipped: capped, skippedCount: 0, more: capped.length > 0 });
     }
+    // A capped log's bytes move while the monitor compacts it (its generation turns odd, then
+    // even): what was read is handed over only if the generation is the same after the read, the
+    // way a seqlock is read. Otherwise the read is undone, to go on where the bytes went.
+    const before = this.#cap === null || this.#cap === undefined ? null : this.#saveState();
+    const held: LogSegment[] = [];
     try {
-      return success(this.#readFrom(fd, sizeBytes, onSegment));
+      const read = this.#readFrom(fd, sizeBytes, before === null ? onSegment : (s) => held.push(s));
+      if (before === null) return success(read);
+      const after = readLogCap(this.root, this.path);
+      if (after === null || after.generation !== before.generation || before.generation % 2 === 1) {
+        this.#restoreState(before);
+        return success({ skipped: [], skippedCount: 0, more: after !== null });
+      }
+      for (const segment of held) onSegment(segment);
+      return success(read);
     } catch (error) {
+      // Only the file's own errors are a failed read: what `onSegment` throws is the caller's.
+      if (!(error instanceof Error && 'syscall' in error)) throw error;
       return failure('RW_READ_FAILED', `reading ${this.path}: ${errnoOf(error)}; check the file`);
     } finally {
       closeQuietly(fd);
@@ -260,6 +286,28 @@ export class LogTail {
       this.#segmentStart = hidden.end;
     }
     return null;
+  }
+
+  /** What a read of a capped log changes, to undo it when the monitor moved bytes meanwhile. */
+  #saveState(): TailState {
+    return {
+      generation: this.#cap?.generation ?? 0,
+      offset: this.#offset,
+      line: this.#line,
+      segmentStart: this.#segmentStart,
+      partial: [...this.#partial],
+      partialBytes: this.#partialBytes,
+      skipping: this.#skipping,
+    };
+  }
+
+  #restoreState(state: TailState): void {
+    this.#offset = state.offset;
+    this.#line = state.line;
+    this.#segmentStart = state.segmentStart;
+    this.#partial = state.partial;
+    this.#partialBytes = state.partialBytes;
+    this.#skipping = state.skipping;
   }
 
   /** Starts over after the file shrank (it was truncated or replaced). */
