@@ -59,9 +59,13 @@ export async function topCommand(ws: Workspace, flags: TopFlags): Promise<number
     reading = true;
     try {
       const status = await ws.status();
-      const runs = status.runs ?? (status.run === null ? [] : [status.run]);
       const queue = typeof ws.queue === 'function' ? ws.queue().entries : [];
       const ended = listHistory(ws.layout, { limit: endedShown });
+      // A run that ended during the status read (its record is written now) is no longer
+      // active: one row, ended, never an active row a key could still act on.
+      const runs = (status.runs ?? (status.run === null ? [] : [status.run])).filter(
+        (run) => !ended.some((e) => e.id === run.id),
+      );
       update(withData(state, { runs, queue, ended, readAt: Date.now(), error: null }));
       // GPUs are sampled by a follower (one per run, by lease): this one, while it shows the run.
       for (const run of runs) if (!samplers.has(run.id)) samplers.set(run.id, sampleRunGpus(ws, run));
