@@ -94,3 +94,16 @@ export function printJsonLine(value: unknown): void {
 export function warn(message: string): void {
   process.stderr.write(`runwarden: ${neutralize(message).replaceAll('\n', ' ')}\n`);
 }
+
+/** A table's line formatter: each cell padded to its column's widest (head included), two spaces apart. */
+export function columnLine(
+  head: readonly string[],
+  rows: readonly (readonly string[])[],
+): (cells: readonly string[]) => string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
+  return (cells) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
+}

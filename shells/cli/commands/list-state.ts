@@ -1,7 +1,7 @@
 // `runwarden list --state active|queued` (issue 12): the running runs (every slot) or the waiting
 // ones, from the library's `runs()`; `--state ended` (the default) is the history, in list.ts.
 import type { Workspace } from '../../api/workspace.ts';
-import { formatDuration, formatTime, painter, printJson } from '../output.ts';
+import { columnLine, formatDuration, formatTime, painter, printJson } from '../output.ts';
 
 /** The active or the queued runs, as a table or JSON (the library's `ListedRun`s). */
 export async function listStateCommand(
@@ -35,12 +35,7 @@ export async function listStateCommand(
         ? [String(r.position), r.id, formatTime(r.submittedAt), r.waitingFor.join('; ') || '-']
         : [r.id],
   );
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i] ?? 0))
-      .join('  ')
-      .trimEnd();
+  const line = columnLine(head, rows);
   process.stdout.write(`${[painter(process.stdout).bold(line(head)), ...rows.map(line)].join('\n')}\n`);
   return 0;
 }

@@ -3,7 +3,7 @@
 import type { HistoryQuery, HistorySummary } from '../../api/history.ts';
 import type { Workspace } from '../../api/workspace.ts';
 import { endedHow } from '../exit-code.ts';
-import { formatDuration, formatTime, neutralize, painter, printJson, warn } from '../output.ts';
+import { columnLine, formatDuration, formatTime, neutralize, painter, printJson, warn } from '../output.ts';
 import { listColumns, type OutcomeFilter } from '../parse.ts';
 
 export interface ListFlags {
@@ -69,12 +69,7 @@ function table(runs: readonly HistorySummary[], columns: readonly string[]): str
   const p = painter(process.stdout);
   const rows = runs.map((r) => columns.map((c) => cellOf(r, c)));
   const head = columns.map(headOf);
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i] ?? 0))
-      .join('  ')
-      .trimEnd();
+  const line = columnLine(head, rows);
   const color = (outcome: string, text: string) =>
     outcome === 'finished' ? p.green(text) : outcome === 'failed' ? p.red(text) : p.yellow(text);
   return [p.bold(line(head)), ...rows.map((row, i) => color(runs[i]?.outcome ?? '', line(row)))].join('\n');

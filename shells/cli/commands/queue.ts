@@ -3,7 +3,7 @@
 // by touching the queue's files here.
 import type { QueueView } from '../../api/queue.ts';
 import type { Workspace } from '../../api/workspace.ts';
-import { formatArgv, formatTime, neutralize, painter, printJson } from '../output.ts';
+import { columnLine, formatArgv, formatTime, neutralize, painter, printJson } from '../output.ts';
 
 /** Why the whole queue starts nothing, in words, with the command that lifts it. */
 export function holdLine(hold: QueueView['hold']): string | null {
@@ -40,12 +40,7 @@ export function queueLines(view: QueueView): string[] {
     e.waitingFor.length === 0 ? '-' : e.waitingFor.join('; '),
     neutralize(formatArgv(e.argv)).slice(0, 60),
   ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i] ?? 0))
-      .join('  ')
-      .trimEnd();
+  const line = columnLine(head, rows);
   lines.push(p.bold(line(head)));
   for (const [i, row] of rows.entries()) {
     const held = view.entries[i]?.held === true;

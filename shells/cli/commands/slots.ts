@@ -2,7 +2,7 @@
 // N]` writes one slot per GPU nvidia-smi lists (N per GPU); `slots --count N` makes N plain slots.
 import { RunwardenError } from '../../api/errors.ts';
 import type { Workspace } from '../../api/workspace.ts';
-import { painter, printJson } from '../output.ts';
+import { columnLine, painter, printJson } from '../output.ts';
 
 export interface SlotsFlags {
   json?: boolean;
@@ -28,12 +28,7 @@ export function slotLines(
   const p = painter(process.stdout);
   const head = ['SLOT', 'GPU', 'RUN'];
   const rows = slots.map((s) => [s.name, gpuText(s.gpu), holder(s.name) ?? 'free']);
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i] ?? 0))
-      .join('  ')
-      .trimEnd();
+  const line = columnLine(head, rows);
   return [p.bold(line(head)), ...rows.map((row) => (row[2] === 'free' ? p.dim(line(row)) : line(row)))];
 }
 
