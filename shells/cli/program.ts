@@ -24,6 +24,15 @@ import { chooseRun } from './run-choice.ts';
 import { addRunMetaOptions } from './run-meta-options.ts';
 import { suggestCommand } from './suggest.ts';
 
+/** Issue 14: start's restart options; a watching process (`start --watch`) carries them out. */
+const restartOptionNames = [
+  '--retries',
+  '--retry-on-exit',
+  '--retry-on-orphan',
+  '--retry-backoff',
+  '--auto-resume',
+];
+
 /** The workspace the global options name. */
 async function workspaceOf(program: Command): Promise<Workspace> {
   const { openWorkspace } = await import('../api/workspace.ts');
@@ -176,7 +185,8 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
   // Issue 17: --tag, --note, --param, --capture-packages, --card-env, --no-card (submit copies them).
   addRunMetaOptions(start);
 
-  // issue 12: submit = start's options (but --watch/--json/--progress-every) plus the queue's own.
+  // issue 12: submit = start's options (but --watch/--json/--progress-every, and the restart options
+  // that only a watching process carries out, issue 14) plus the queue's own.
   const submit = program
     .command('submit')
     .description(
@@ -184,8 +194,8 @@ export function buildProgram(run: (code: Promise<number>) => void): Command {
     )
     .argument('<command...>', 'the program and its arguments (put them after --)');
   for (const option of start?.options ?? []) {
-    if (!['--watch', '--json', '--progress-every', '--gpus'].includes(option.long ?? ''))
-      submit.addOption(option);
+    const notOnSubmit = ['--watch', '--json', '--progress-every', '--gpus', ...restartOptionNames];
+    if (!notOnSubmit.includes(option.long ?? '')) submit.addOption(option);
   }
   submit
     .option(
