@@ -10,6 +10,7 @@
 
 import {
   currentDecision,
+  type DispatchContext,
   dependencyFailedEntry,
   dispatchSetup,
   initialDispatchContext,
@@ -25,6 +26,29 @@ const retryOr = [
   { target: 'backoff', actions: 'countFailure' },
 ] as const;
 const backoff = { tags: ['retrying'], after: { retryBackoffMs: 'trying' } } as const;
+
+/** The oldest dead claim, as the drop and restore ports take it. */
+const deadClaimInput = ({ context }: { context: DispatchContext }) => {
+  const dead = need(context.dead[0] ?? null, 'dead claim');
+  return { name: dead.name, runId: dead.runId };
+};
+
+/** Settle the oldest dead claim with `src` (drop: its run has a record; restore: nothing names it). */
+const settleDeadClaim = (src: 'dropEntry' | 'restoreEntry') =>
+  ({
+    initial: 'trying',
+    states: {
+      trying: {
+        invoke: {
+          src,
+          input: deadClaimInput,
+          onDone: [{ guard: 'resultOk', target: '#dispatch.checking', actions: 'accountedDead' }, ...retryOr],
+          onError: [...retryOr],
+        },
+      },
+      backoff,
+    },
+  }) as const;
 
 export const dispatchMachine = dispatchSetup.createMachine({
   id: 'dispatch',
@@ -87,46 +111,8 @@ export const dispatchMachine = dispatchSetup.createMachine({
         choosing: {
           always: [{ guard: 'deadRunEnded', target: 'dropping' }, { target: 'restoring' }],
         },
-        dropping: {
-          initial: 'trying',
-          states: {
-            trying: {
-              invoke: {
-                src: 'dropEntry',
-                input: ({ context }) => {
-                  const dead = need(context.dead[0] ?? null, 'dead claim');
-                  return { name: dead.name, runId: dead.runId };
-                },
-                onDone: [
-                  { guard: 'resultOk', target: '#dispatch.checking', actions: 'accountedDead' },
-                  ...retryOr,
-                ],
-                onError: [...retryOr],
-              },
-            },
-            backoff,
-          },
-        },
-        restoring: {
-          initial: 'trying',
-          states: {
-            trying: {
-              invoke: {
-                src: 'restoreEntry',
-                input: ({ context }) => {
-                  const dead = need(context.dead[0] ?? null, 'dead claim');
-                  return { name: dead.name, runId: dead.runId };
-                },
-                onDone: [
-                  { guard: 'resultOk', target: '#dispatch.checking', actions: 'accountedDead' },
-                  ...retryOr,
-                ],
-                onError: [...retryOr],
-              },
-            },
-            backoff,
-          },
-        },
+        dropping: settleDeadClaim('dropEntry'),
+        restoring: settleDeadClaim('restoreEntry'),
       },
     },
     scheduling: {
